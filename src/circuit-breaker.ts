@@ -1,0 +1,84 @@
+import type { StoreStateEvent } from './types.js'
+
+/** Options of the store circuit breaker. */
+export interface CircuitBreakerOptions {
+  /**
+   * Consecutive store failures after which the limiter stops asking the store and answers by
+   * policy at once.
+   * @default 3
+   */
+  failureThreshold?: number
+  /**
+   * How often the store is probed in the background while the breaker is open, in milliseconds.
+   * @default 250
+   */
+  probeIntervalMs?: number
+}
+
+/**
+ * Counts consecutive store failures. Once open, requests skip the store (no deadline to wait out)
+ * and a background probe (an `unref`'d timer) closes the breaker as soon as the store answers.
+ */
+export class CircuitBreaker {
+  readonly #threshold: number
+  readonly #probeIntervalMs: number
+  readonly #probe: () => Promise<void>
+  readonly #onChange: (event: StoreStateEvent) => void
+  #failures = 0
+  #openedAt = 0
+  #timer: NodeJS.Timeout | undefined
+  #probing = false
+
+  constructor(
+    options: Required<CircuitBreakerOptions>,
+    probe: () => Promise<void>,
+    onChange: (event: StoreStateEvent) => void,
+  ) {
+    this.#threshold = options.failureThreshold
+    this.#probeIntervalMs = options.probeIntervalMs
+    this.#probe = probe
+    this.#onChange = onChange
+  }
+
+  /** True while the store is considered down. */
+  get isOpen(): boolean {
+    return this.#timer !== undefined
+  }
+
+  success(): void {
+    this.#failures = 0
+  }
+
+  failure(error: Error): void {
+    this.#failures++
+    if (this.#failures >= this.#threshold && !this.isOpen) {
+      this.#openedAt = Date.now()
+      this.#timer = setInterval(() => this.#runProbe(), this.#probeIntervalMs)
+      this.#timer.unref()
+      this.#onChange({ state: 'down', failures: this.#failures, error })
+    }
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  #runProbe(): void {
+    if (this.#probing) return
+    this.#probing = true
+    this.#probe().then(
+      () => {
+        this.#probing = false
+        if (!this.isOpen) return
+        const failures = this.#failures
+        this.close()
+        this.#failures = 0
+        this.#onChange({ state: 'up', failures, downForMs: Date.now() - this.#openedAt })
+      },
+      () => {
+        this.#probing = false
+      },
+    )
+  }
+}

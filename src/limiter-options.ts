@@ -1,0 +1,85 @@
+import type { CircuitBreakerOptions } from './circuit-breaker.js'
+import { describeValue, RateLimitConfigError } from './errors.js'
+import { validatePrefix } from './keys.js'
+import { POLICIES } from './options.js'
+import { MemoryStore } from './stores/memory-store.js'
+import type { Logger, RateLimitStore, StoreErrorPolicy } from './types.js'
+
+/** Options of {@link createRateLimiter}. Every option is validated when the limiter is built. */
+export interface RateLimiterOptions {
+  /** Where usage is kept. @default new MemoryStore() */
+  store?: RateLimitStore
+  /** Prepended to every store key. @default 'rl:' */
+  prefix?: string
+  /**
+   * Deadline for every store call, in milliseconds. A call that takes longer is answered by the
+   * `onStoreError` policy.
+   * @default 200
+   */
+  timeoutMs?: number
+  /**
+   * What to do when the store fails or times out: `'local'` (an in-process limiter with the same
+   * rules), `'open'` (admit) or `'closed'` (refuse). Rules may override it.
+   * @default 'local'
+   */
+  onStoreError?: StoreErrorPolicy
+  /** Circuit breaker for store outages; `false` waits out the deadline on every call. */
+  circuitBreaker?: CircuitBreakerOptions | false
+  /** The in-process store used by the `'local'` policy. @default new MemoryStore() */
+  fallbackStore?: RateLimitStore
+  /** Compute every decision but never refuse (shadow mode for the whole limiter). @default false */
+  shadow?: boolean
+  /** Receives one line per store state change (down, recovered). `false` silences it. @default console */
+  logger?: Logger | false
+}
+
+export interface ResolvedLimiterOptions {
+  store: RateLimitStore
+  prefix: string
+  timeoutMs: number
+  onStoreError: StoreErrorPolicy
+  circuitBreaker: Required<CircuitBreakerOptions> | false
+  fallbackStore: RateLimitStore | undefined
+  shadow: boolean
+  logger: Logger | false
+}
+
+function invalid(message: string): never {
+  throw new RateLimitConfigError('INVALID_OPTION', message)
+}
+
+function positiveInteger(name: string, value: unknown, max = 3_600_000): number {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
+    invalid(`Expected \`${name}\` to be an integer from 1 to ${max}, got ${describeValue(value)}`)
+  }
+  return value as number
+}
+
+/** Applies every default and validates, once, when the limiter is built. */
+export function resolveLimiterOptions(options: RateLimiterOptions = {}): ResolvedLimiterOptions {
+  if (typeof options !== 'object' || options === null) invalid('Expected the limiter options to be an object')
+  const { store = new MemoryStore(), prefix = 'rl:', timeoutMs = 200, onStoreError = 'local' } = options
+  if (typeof store.consume !== 'function' || typeof store.peek !== 'function' || typeof store.reset !== 'function') {
+    invalid('Expected `store` to implement consume, peek and reset (a MemoryStore, a RedisStore or your own store)')
+  }
+  if (!POLICIES.includes(onStoreError)) {
+    invalid(`Expected \`onStoreError\` to be 'local', 'open' or 'closed', got ${describeValue(onStoreError)}`)
+  }
+  const breaker = options.circuitBreaker ?? {}
+  return {
+    store,
+    prefix: validatePrefix(prefix),
+    timeoutMs: positiveInteger('timeoutMs', timeoutMs, 60_000),
+    onStoreError,
+    circuitBreaker:
+      breaker === false
+        ? false
+        : {
+            failureThreshold: positiveInteger('circuitBreaker.failureThreshold', breaker.failureThreshold ?? 3, 1000),
+            probeIntervalMs: positiveInteger('circuitBreaker.probeIntervalMs', breaker.probeIntervalMs ?? 250, 60_000),
+          },
+    fallbackStore: options.fallbackStore,
+    shadow: options.shadow === true,
+    logger: options.logger === undefined ? console : options.logger,
+  }
+}

@@ -1,0 +1,301 @@
+import { CircuitBreaker } from './circuit-breaker.js'
+import { assumedRuleDecision, makeDecision, ruleDecisions } from './decision.js'
+import { describeValue, RateLimitConfigError, StoreError } from './errors.js'
+import { keyBase } from './keys.js'
+import { type RateLimiterOptions, type ResolvedLimiterOptions, resolveLimiterOptions } from './limiter-options.js'
+import { resolveRules, validateCost } from './options.js'
+import { MemoryStore } from './stores/memory-store.js'
+import type {
+  DecisionReason,
+  RateLimitDecision,
+  RateLimiterEvents,
+  RateLimitRule,
+  RateLimitStore,
+  ResolvedRule,
+  RuleDecision,
+  StoreResult,
+  StoreRule,
+} from './types.js'
+
+/** Options of one `consume` or `peek` call. */
+export interface ConsumeOptions {
+  /** Units this request uses: a positive integer. @default 1 */
+  cost?: number
+}
+
+/** Rules accepted by the limiter: one rule or a list checked atomically. */
+export type Rules = RateLimitRule | readonly RateLimitRule[]
+
+/** The engine shared by the GraphQL directive and the tRPC middleware. */
+export interface RateLimiter {
+  /** Checks every rule and records `cost` under all of them only if all admit. Never rejects because a limit was hit. */
+  consume(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision>
+  /** The decision `consume` would make now, recording nothing. */
+  peek(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision>
+  /** Forgets the usage recorded for this identity under these rules. */
+  reset(identity: string, rules: Rules): Promise<void>
+  /** The store keys this identity uses for these rules (for operators and tests). */
+  keys(identity: string, rules: Rules): string[]
+  /** Subscribes to an event; returns the unsubscribe function. Listeners must not throw. */
+  on<E extends keyof RateLimiterEvents>(event: E, listener: (payload: RateLimiterEvents[E]) => void): () => void
+  /** `'down'` while the circuit breaker is open. */
+  readonly storeState: 'up' | 'down'
+  readonly store: RateLimitStore
+  /** Releases timers. Never disconnects a Redis client you passed in. */
+  close(): Promise<void>
+}
+
+/** How long a fail-closed refusal tells the caller to wait. */
+const CLOSED_RETRY_MS = 1_000
+const PROBE_RULE: StoreRule = { key: 'probe', algorithm: 'sliding-window', limit: 1, windowMs: 1_000 }
+
+type Listeners = { [E in keyof RateLimiterEvents]: Array<(payload: RateLimiterEvents[E]) => void> }
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | undefined)?.then === 'function'
+}
+
+function withDeadline<T>(pending: Promise<T>, ms: number, kind: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new StoreError('STORE_TIMEOUT', `The ${kind} store did not answer within ${ms} ms`)),
+      ms,
+    )
+    pending.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error instanceof Error ? error : new StoreError('STORE_UNAVAILABLE', String(error)))
+      },
+    )
+  })
+}
+
+function checkIdentity(identity: unknown): asserts identity is string {
+  if (typeof identity !== 'string' || identity.length === 0) {
+    throw new RateLimitConfigError(
+      'INVALID_IDENTITY',
+      `Expected the identity to be a non-empty string such as "user:42", got ${describeValue(identity)}`,
+    )
+  }
+}
+
+class Limiter implements RateLimiter {
+  readonly #o: ResolvedLimiterOptions
+  readonly #breaker: CircuitBreaker | undefined
+  readonly #listeners: Listeners = { decision: [], 'store-error': [], 'store-state': [] }
+  #fallback: RateLimitStore | undefined
+
+  constructor(options: RateLimiterOptions | undefined) {
+    this.#o = resolveLimiterOptions(options)
+    this.#fallback = this.#o.fallbackStore
+    if (this.#o.circuitBreaker) {
+      this.#breaker = new CircuitBreaker(
+        this.#o.circuitBreaker,
+        () => this.#probe(),
+        (event) => {
+          const logger = this.#o.logger
+          if (logger) {
+            const store = this.#o.store.kind
+            if (event.state === 'down') {
+              logger.warn(
+                `[resolver-rate-limit] ${store} store is down after ${event.failures} failed calls (${event.error?.message}); answering by policy '${this.#o.onStoreError}' until it recovers`,
+              )
+            } else {
+              logger.warn(`[resolver-rate-limit] ${store} store recovered after ${event.downForMs} ms`)
+            }
+          }
+          this.#emit('store-state', event)
+        },
+      )
+    }
+  }
+
+  get store(): RateLimitStore {
+    return this.#o.store
+  }
+
+  get storeState(): 'up' | 'down' {
+    return this.#breaker?.isOpen ? 'down' : 'up'
+  }
+
+  consume(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision> {
+    return this.#decide(true, identity, rules, options?.cost)
+  }
+
+  peek(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision> {
+    return this.#decide(false, identity, rules, options?.cost)
+  }
+
+  async reset(identity: string, rules: Rules): Promise<void> {
+    const keys = this.keys(identity, rules)
+    await this.#fallback?.reset(keys)
+    const pending = this.#o.store.reset(keys)
+    if (isPromise(pending)) await withDeadline(pending, this.#o.timeoutMs, this.#o.store.kind)
+  }
+
+  keys(identity: string, rules: Rules): string[] {
+    checkIdentity(identity)
+    const base = keyBase(this.#o.prefix, identity)
+    return resolveRules(rules).map((rule) => base + rule.id)
+  }
+
+  on<E extends keyof RateLimiterEvents>(event: E, listener: (payload: RateLimiterEvents[E]) => void): () => void {
+    const list = this.#listeners[event] as Array<(payload: RateLimiterEvents[E]) => void>
+    if (!list) throw new RateLimitConfigError('INVALID_OPTION', `Unknown event ${describeValue(event)}`)
+    list.push(listener)
+    return () => {
+      const at = list.indexOf(listener)
+      if (at >= 0) list.splice(at, 1)
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#breaker?.close()
+    await this.#fallback?.close?.()
+    await this.#o.store.close?.()
+  }
+
+  async #decide(record: boolean, identity: string, rules: Rules, cost = 1): Promise<RateLimitDecision> {
+    checkIdentity(identity)
+    const resolved = resolveRules(rules)
+    if (cost !== 1) validateCost(cost)
+    if (resolved.some((rule) => cost > rule.limit)) return this.#emitDecision(record, costTooHigh(identity, resolved, cost), 0)
+    const base = keyBase(this.#o.prefix, identity)
+    const storeRules = resolved.map((r): StoreRule => ({ key: base + r.id, algorithm: r.algorithm, limit: r.limit, windowMs: r.windowMs }))
+    if (this.#breaker?.isOpen) {
+      return this.#emitDecision(record, await this.#degrade(record, identity, resolved, storeRules, cost, 'circuit-open'), 0)
+    }
+    const timed = this.#listeners.decision.length > 0
+    const started = timed ? performance.now() : 0
+    let result: StoreResult
+    try {
+      result = await this.#call(this.#o.store, record, storeRules, cost)
+      this.#breaker?.success()
+    } catch (error) {
+      const failure = error instanceof Error ? error : new StoreError('STORE_UNAVAILABLE', String(error))
+      this.#breaker?.failure(failure)
+      this.#emit('store-error', { error: failure, policy: this.#o.onStoreError })
+      const degraded = await this.#degrade(record, identity, resolved, storeRules, cost, 'store-unavailable')
+      return this.#emitDecision(record, degraded, timed ? performance.now() - started : 0)
+    }
+    const perRule = ruleDecisions(resolved, result)
+    let decision = makeDecision(identity, cost, perRule, result.allowed, result.allowed ? undefined : 'limited')
+    if (!result.allowed && this.#onlyShadowRefused(perRule)) {
+      decision = await this.#admitShadow(record, identity, resolved, storeRules, cost, perRule)
+    }
+    return this.#emitDecision(record, decision, timed ? performance.now() - started : 0)
+  }
+
+  #call(store: RateLimitStore, record: boolean, rules: readonly StoreRule[], cost: number): StoreResult | Promise<StoreResult> {
+    const pending = record ? store.consume(rules, cost) : store.peek(rules, cost)
+    return isPromise(pending) ? withDeadline(pending, this.#o.timeoutMs, store.kind) : pending
+  }
+
+  #onlyShadowRefused(rules: readonly RuleDecision[]): boolean {
+    return this.#o.shadow || rules.every((r) => r.allowed || r.rule.shadow)
+  }
+
+  /** A shadow rule refused: admit, and record the cost under the enforced rules so their budgets stay true. */
+  async #admitShadow(
+    record: boolean,
+    identity: string,
+    resolved: readonly ResolvedRule[],
+    storeRules: readonly StoreRule[],
+    cost: number,
+    perRule: readonly RuleDecision[],
+  ): Promise<RateLimitDecision> {
+    const enforced = this.#o.shadow ? [] : resolved.flatMap((rule, i) => (rule.shadow ? [] : [i]))
+    if (record && enforced.length > 0) {
+      try {
+        const again = await this.#call(this.#o.store, true, enforced.map((i) => storeRules[i]!), cost)
+        if (!again.allowed) {
+          const merged = perRule.slice()
+          ruleDecisions(enforced.map((i) => resolved[i]!), again).forEach((d, j) => {
+            merged[enforced[j]!] = d
+          })
+          return makeDecision(identity, cost, merged, false, 'limited')
+        }
+      } catch {
+        // The first call reached the store; a failure now admits, as the shadow rule asked.
+      }
+    }
+    return makeDecision(identity, cost, perRule, true, 'shadow')
+  }
+
+  async #degrade(
+    record: boolean,
+    identity: string,
+    resolved: readonly ResolvedRule[],
+    storeRules: readonly StoreRule[],
+    cost: number,
+    reason: DecisionReason,
+  ): Promise<RateLimitDecision> {
+    const policies = resolved.map((rule) => rule.onStoreError ?? this.#o.onStoreError)
+    if (policies.includes('closed')) {
+      const perRule = resolved.map((rule, i) => assumedRuleDecision(rule, policies[i] !== 'closed', CLOSED_RETRY_MS))
+      return makeDecision(identity, cost, perRule, false, reason, 'closed')
+    }
+    const local = resolved.flatMap((_, i) => (policies[i] === 'local' ? [i] : []))
+    if (local.length === 0) {
+      return makeDecision(identity, cost, resolved.map((rule) => assumedRuleDecision(rule, true, 0)), true, reason, 'open')
+    }
+    this.#fallback ??= new MemoryStore()
+    const result = await this.#call(this.#fallback, record, local.map((i) => storeRules[i]!), cost)
+    const perRule: RuleDecision[] = resolved.map((rule) => assumedRuleDecision(rule, true, 0))
+    ruleDecisions(local.map((i) => resolved[i]!), result).forEach((d, j) => {
+      perRule[local[j]!] = d
+    })
+    return makeDecision(identity, cost, perRule, result.allowed, reason, 'local')
+  }
+
+  async #probe(): Promise<void> {
+    const store = this.#o.store
+    if (store.ping) return withDeadline(store.ping(), this.#o.timeoutMs, store.kind)
+    const pending = store.peek([{ ...PROBE_RULE, key: `${this.#o.prefix}{probe}:probe` }], 1)
+    if (isPromise(pending)) await withDeadline(pending, this.#o.timeoutMs, store.kind)
+  }
+
+  #emitDecision(record: boolean, decision: RateLimitDecision, storeMs: number): RateLimitDecision {
+    if (this.#listeners.decision.length > 0) {
+      this.#emit('decision', { decision, storeMs, operation: record ? 'consume' : 'peek' })
+    }
+    return decision
+  }
+
+  #emit<E extends keyof RateLimiterEvents>(event: E, payload: RateLimiterEvents[E]): void {
+    for (const listener of this.#listeners[event] as Array<(payload: RateLimiterEvents[E]) => void>) {
+      try {
+        listener(payload)
+      } catch (error) {
+        if (this.#o.logger) this.#o.logger.error(`[resolver-rate-limit] a '${event}' listener threw`, error)
+      }
+    }
+  }
+}
+
+/** A refusal that no amount of waiting fixes: the cost alone is larger than a rule's limit. */
+function costTooHigh(identity: string, resolved: readonly ResolvedRule[], cost: number): RateLimitDecision {
+  const perRule = resolved.map((rule) =>
+    cost > rule.limit
+      ? { ...assumedRuleDecision(rule, false, Number.POSITIVE_INFINITY), remaining: rule.limit, resetMs: 0 }
+      : assumedRuleDecision(rule, true, 0),
+  )
+  return makeDecision(identity, cost, perRule, false, 'cost-exceeds-limit')
+}
+
+/**
+ * Creates the rate limiter: rules → one atomic store call → decision, with a deadline on every
+ * store call and an explicit policy when the store fails.
+ *
+ * @example
+ * const limiter = createRateLimiter({ store: new RedisStore({ client: redis }) })
+ * const decision = await limiter.consume('user:42', { name: 'Query.search', limit: 10, window: '1m' })
+ * if (!decision.allowed) console.log(`retry in ${decision.retryAfterMs} ms`)
+ */
+export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
+  return new Limiter(options)
+}

@@ -1,0 +1,94 @@
+import { parseDuration } from './duration.js'
+import { describeValue, RateLimitConfigError } from './errors.js'
+import { ruleId } from './keys.js'
+import type { Algorithm, RateLimitRule, ResolvedRule, StoreErrorPolicy } from './types.js'
+
+/** Rules with a limit up to this use the exact sliding log by default; larger ones the counter. */
+export const SLIDING_LOG_MAX_DEFAULT_LIMIT = 1000
+/** Largest accepted limit. */
+export const MAX_LIMIT = 1_000_000_000
+/** Default rule name. */
+export const DEFAULT_RULE_NAME = 'default'
+
+const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window']
+export const POLICIES: readonly StoreErrorPolicy[] = ['local', 'open', 'closed']
+
+const resolvedRules = new WeakMap<object, ResolvedRule>()
+const resolvedLists = new WeakMap<object, readonly ResolvedRule[]>()
+
+function fail(message: string): never {
+  throw new RateLimitConfigError('INVALID_RULE', message)
+}
+
+function ruleLabel(rule: { name?: unknown }): string {
+  return typeof rule.name === 'string' ? `rule "${rule.name}"` : 'rule'
+}
+
+/**
+ * Validates a rule and resolves its defaults. Cached per rule object, so a rule defined once is
+ * validated once, never on the hot path.
+ * @throws RateLimitConfigError (`INVALID_RULE`) naming the field and what is allowed.
+ */
+export function resolveRule(rule: RateLimitRule): ResolvedRule {
+  if (typeof rule !== 'object' || rule === null) fail(`Expected a rule object, got ${describeValue(rule)}`)
+  const cached = resolvedRules.get(rule)
+  if (cached) return cached
+  const label = ruleLabel(rule)
+  const { name = DEFAULT_RULE_NAME, limit, algorithm, onStoreError, shadow = false } = rule
+  if (typeof name !== 'string' || name.length === 0 || name.length > 1000) {
+    fail(`Expected \`name\` of ${label} to be a non-empty string of at most 1000 characters`)
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    fail(`Expected \`limit\` of ${label} to be an integer from 1 to ${MAX_LIMIT}, got ${describeValue(limit)}`)
+  }
+  const windowMs = parseDuration(rule.window, `\`window\` of ${label}`)
+  const chosen = algorithm ?? (limit <= SLIDING_LOG_MAX_DEFAULT_LIMIT ? 'sliding-log' : 'sliding-window')
+  if (!ALGORITHMS.includes(chosen)) {
+    fail(`Expected \`algorithm\` of ${label} to be 'sliding-log' or 'sliding-window', got ${describeValue(chosen)}`)
+  }
+  if (onStoreError !== undefined && !POLICIES.includes(onStoreError)) {
+    fail(`Expected \`onStoreError\` of ${label} to be 'local', 'open' or 'closed', got ${describeValue(onStoreError)}`)
+  }
+  if (typeof shadow !== 'boolean') fail(`Expected \`shadow\` of ${label} to be a boolean`)
+  const resolved: ResolvedRule = Object.freeze({
+    name,
+    limit,
+    windowMs,
+    algorithm: chosen,
+    id: ruleId(name, chosen, limit, windowMs),
+    onStoreError,
+    shadow,
+    source: rule,
+  })
+  resolvedRules.set(rule, resolved)
+  return resolved
+}
+
+/** Resolves one rule or a non-empty list of rules; lists are cached per array object. */
+export function resolveRules(rules: RateLimitRule | readonly RateLimitRule[]): readonly ResolvedRule[] {
+  if (!Array.isArray(rules)) return [resolveRule(rules as RateLimitRule)]
+  const cached = resolvedLists.get(rules)
+  if (cached) return cached
+  if (rules.length === 0) fail('Expected at least one rule, got an empty list')
+  const resolved = Object.freeze(rules.map(resolveRule))
+  const ids = new Set(resolved.map((r) => r.id))
+  if (ids.size !== resolved.length) {
+    fail('Expected the rules of one check to differ: two rules have the same name, limit, window and algorithm')
+  }
+  resolvedLists.set(rules, resolved)
+  return resolved
+}
+
+/**
+ * Validates a cost: a positive integer.
+ * @throws RateLimitConfigError (`INVALID_COST`)
+ */
+export function validateCost(cost: unknown): number {
+  if (!Number.isInteger(cost) || (cost as number) < 1 || (cost as number) > MAX_LIMIT) {
+    throw new RateLimitConfigError(
+      'INVALID_COST',
+      `Expected \`cost\` to be an integer from 1 to ${MAX_LIMIT}, got ${describeValue(cost)}`,
+    )
+  }
+  return cost as number
+}

@@ -1,0 +1,199 @@
+/**
+ * Public types of the engine: rules, decisions, the store port and events.
+ *
+ * The engine knows only {@link RateLimitStore}; adapters (GraphQL, tRPC) know only the limiter.
+ */
+
+/** The two counting algorithms. See the README section "Algorithms" for their exact semantics. */
+export type Algorithm = 'sliding-log' | 'sliding-window'
+
+/**
+ * A duration: a number of milliseconds (a positive integer) or a string of whole-number parts
+ * `ms`, `s`, `m`, `h`, `d`, e.g. `'500ms'`, `'30s'`, `'1m'`, `'1h30m'`.
+ */
+export type Duration = number | string
+
+/** What the limiter does when the store fails or times out. */
+export type StoreErrorPolicy = 'local' | 'open' | 'closed'
+
+/**
+ * A limit: at most `limit` units of cost per `window`.
+ *
+ * @example
+ * const search: RateLimitRule = { name: 'Query.search', limit: 10, window: '1m' }
+ */
+export interface RateLimitRule {
+  /**
+   * Names the budget. Rules with the same name, limit, window and algorithm share one budget.
+   * @default 'default'
+   */
+  name?: string
+  /** Units of cost admitted per window: an integer ≥ 1. */
+  limit: number
+  /** The window length. */
+  window: Duration
+  /**
+   * `'sliding-log'` (exact) or `'sliding-window'` (O(1) memory, weighted estimate).
+   * @default 'sliding-log' when `limit` ≤ 1000, else 'sliding-window'
+   */
+  algorithm?: Algorithm
+  /** Overrides the limiter's `onStoreError` for this rule (e.g. fail closed on a login mutation). */
+  onStoreError?: StoreErrorPolicy
+  /** Compute and report the decision but never refuse because of this rule. @default false */
+  shadow?: boolean
+}
+
+/** A validated rule with its parsed window and its stable id. Produced once per rule object. */
+export interface ResolvedRule {
+  readonly name: string
+  readonly limit: number
+  readonly windowMs: number
+  readonly algorithm: Algorithm
+  /** `name` (or its digest) plus a digest of limit, window and algorithm: part of the store key. */
+  readonly id: string
+  readonly onStoreError: StoreErrorPolicy | undefined
+  readonly shadow: boolean
+  /** The rule object this was resolved from. */
+  readonly source: RateLimitRule
+}
+
+/** Why a decision is not a plain admission. */
+export type DecisionReason =
+  /** A rule's budget is spent. */
+  | 'limited'
+  /** The cost alone is larger than a rule's limit: this request can never be admitted. */
+  | 'cost-exceeds-limit'
+  /** The store failed or timed out; the answer follows the `onStoreError` policy (see `policy`). */
+  | 'store-unavailable'
+  /** The circuit breaker is open: the store was not asked; the answer follows the policy. */
+  | 'circuit-open'
+  /** A shadow rule would have refused; the request was admitted. */
+  | 'shadow'
+
+/** The outcome for one rule of a decision. */
+export interface RuleDecision {
+  readonly rule: ResolvedRule
+  /** Whether this rule alone would admit the request. */
+  readonly allowed: boolean
+  readonly limit: number
+  /** Whole units still available after this request (0 when refused and nothing is left). */
+  readonly remaining: number
+  /** Milliseconds until this rule's whole budget is back. */
+  readonly resetMs: number
+  /** Milliseconds until this rule would admit the same request; 0 when it admits. */
+  readonly retryAfterMs: number
+}
+
+/**
+ * The answer to `consume` or `peek`.
+ *
+ * `limit`, `remaining`, `resetMs` describe the binding rule: the refusing rule with the longest
+ * wait, or when admitted, the rule with the fewest units left.
+ */
+export interface RateLimitDecision {
+  readonly allowed: boolean
+  readonly limit: number
+  readonly remaining: number
+  /** Milliseconds until the binding rule's whole budget is back. */
+  readonly resetMs: number
+  /**
+   * 0 when allowed; otherwise milliseconds until this same request would be admitted
+   * (`Infinity` when its cost exceeds a limit).
+   */
+  readonly retryAfterMs: number
+  /** The binding rule. */
+  readonly rule: ResolvedRule
+  /** Every rule's outcome, in the order given (for headers). */
+  readonly rules: readonly RuleDecision[]
+  /** Absent on a normal admission; see {@link DecisionReason}. */
+  readonly reason?: DecisionReason
+  /** Set when the store was not used as configured: which failure policy answered. */
+  readonly policy?: StoreErrorPolicy
+  readonly identity: string
+  readonly cost: number
+}
+
+/** One rule as the store sees it. */
+export interface StoreRule {
+  /** The full store key (prefix, hash-tagged identity, rule id). */
+  readonly key: string
+  readonly algorithm: Algorithm
+  readonly limit: number
+  readonly windowMs: number
+}
+
+/** What the store reports for one rule. */
+export interface StoreRuleResult {
+  /** Units used in the window after this call (before it, when refused). Fractional for the counter. */
+  readonly used: number
+  /** Milliseconds until this rule would admit `cost`; 0 when it does. */
+  readonly retryAfterMs: number
+  /** Milliseconds until the whole budget is back. */
+  readonly resetMs: number
+}
+
+/** What the store reports for one call. */
+export interface StoreResult {
+  /** True when every rule admitted and the cost was recorded under every key. */
+  readonly allowed: boolean
+  readonly rules: readonly StoreRuleResult[]
+}
+
+/**
+ * The store port. A store must evaluate all rules of one call atomically: either every rule
+ * admits and `cost` is recorded under every key, or nothing is recorded.
+ *
+ * Implement it to keep state somewhere other than memory or Redis; run the shared contract suite
+ * (`test/stores/store-contract.ts`) against your store.
+ */
+export interface RateLimitStore {
+  /** Checks every rule and, when all admit, records `cost` under every key. */
+  consume(rules: readonly StoreRule[], cost: number): Promise<StoreResult> | StoreResult
+  /** Checks every rule for `cost` and records nothing. */
+  peek(rules: readonly StoreRule[], cost: number): Promise<StoreResult> | StoreResult
+  /** Forgets the usage recorded under these keys. */
+  reset(keys: readonly string[]): Promise<void> | void
+  /** Cheap health check used by the circuit breaker's background probe. */
+  ping?(): Promise<void>
+  /** Releases timers. Never disconnects a client the user passed in. */
+  close?(): Promise<void> | void
+  /** Short name for logs and events, e.g. `'memory'`, `'redis'`. */
+  readonly kind: string
+}
+
+/** Emitted after every decision (when a listener is registered). */
+export interface DecisionEvent {
+  readonly decision: RateLimitDecision
+  /** Milliseconds spent in the store call (0 when the store was not asked). */
+  readonly storeMs: number
+  readonly operation: 'consume' | 'peek'
+}
+
+/** Emitted when a store call fails or times out. */
+export interface StoreErrorEvent {
+  readonly error: Error
+  readonly policy: StoreErrorPolicy
+}
+
+/** Emitted when the store's health changes (logged once, never per request). */
+export interface StoreStateEvent {
+  readonly state: 'down' | 'up'
+  /** Consecutive failures that opened the breaker, or how long the store was down. */
+  readonly failures: number
+  readonly downForMs?: number
+  readonly error?: Error
+}
+
+/** Event names and their payloads. */
+export interface RateLimiterEvents {
+  decision: DecisionEvent
+  'store-error': StoreErrorEvent
+  'store-state': StoreStateEvent
+}
+
+/** A minimal logger; `console` and pino loggers both fit. */
+export interface Logger {
+  warn(message: string, ...rest: unknown[]): void
+  error(message: string, ...rest: unknown[]): void
+  info?(message: string, ...rest: unknown[]): void
+}
