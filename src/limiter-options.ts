@@ -1,5 +1,6 @@
 import type { CircuitBreakerOptions } from './circuit-breaker.js'
 import { describeValue, RateLimitConfigError } from './errors.js'
+import type { Identify } from './identity/types.js'
 import { validatePrefix } from './keys.js'
 import { POLICIES } from './options.js'
 import { MemoryStore } from './stores/memory-store.js'
@@ -29,6 +30,12 @@ export interface RateLimiterOptions {
   fallbackStore?: RateLimitStore
   /** Compute every decision but never refuse (shadow mode for the whole limiter). @default false */
   shadow?: boolean
+  /**
+   * Turns a request context into the caller for the adapters (GraphQL directive, tRPC middleware)
+   * unless they are given their own.
+   * @default createIdentify() — user id, else a validated API key, else the client IP
+   */
+  identify?: Identify
   /** Receives one line per store state change (down, recovered). `false` silences it. @default console */
   logger?: Logger | false
 }
@@ -42,6 +49,7 @@ export interface ResolvedLimiterOptions {
   fallbackStore: RateLimitStore | undefined
   shadow: boolean
   logger: Logger | false
+  identify: Identify | undefined
 }
 
 function invalid(message: string): never {
@@ -53,6 +61,13 @@ function positiveInteger(name: string, value: unknown, max = 3_600_000): number 
     invalid(`Expected \`${name}\` to be an integer from 1 to ${max}, got ${describeValue(value)}`)
   }
   return value as number
+}
+
+function validateIdentify(identify: unknown): Identify | undefined {
+  if (identify !== undefined && typeof identify !== 'function') {
+    invalid('Expected `identify` to be a function (ctx) => caller, such as createIdentify({ trustProxy: 1 })')
+  }
+  return identify as Identify | undefined
 }
 
 /** Applies every default and validates, once, when the limiter is built. */
@@ -81,5 +96,6 @@ export function resolveLimiterOptions(options: RateLimiterOptions = {}): Resolve
     fallbackStore: options.fallbackStore,
     shadow: options.shadow === true,
     logger: options.logger === undefined ? console : options.logger,
+    identify: validateIdentify(options.identify),
   }
 }

@@ -1,6 +1,8 @@
 import { CircuitBreaker } from './circuit-breaker.js'
 import { assumedRuleDecision, makeDecision, ruleDecisions } from './decision.js'
 import { describeValue, RateLimitConfigError, StoreError } from './errors.js'
+import { createIdentify } from './identity/identify.js'
+import type { Identify } from './identity/types.js'
 import { keyBase } from './keys.js'
 import { type RateLimiterOptions, type ResolvedLimiterOptions, resolveLimiterOptions } from './limiter-options.js'
 import { resolveRules, validateCost } from './options.js'
@@ -23,6 +25,23 @@ export interface ConsumeOptions {
   cost?: number
 }
 
+/** One request of {@link RateLimiter.consumeMany}. */
+export interface ConsumeRequest {
+  identity: string
+  rules: Rules
+  cost?: number
+}
+
+/** A validated request, ready for the store. */
+interface Prepared {
+  identity: string
+  resolved: readonly ResolvedRule[]
+  cost: number
+  storeRules: readonly StoreRule[]
+  /** Set when the answer is known without the store (cost above a limit). */
+  early?: RateLimitDecision
+}
+
 /** Rules accepted by the limiter: one rule or a list checked atomically. */
 export type Rules = RateLimitRule | readonly RateLimitRule[]
 
@@ -30,6 +49,12 @@ export type Rules = RateLimitRule | readonly RateLimitRule[]
 export interface RateLimiter {
   /** Checks every rule and records `cost` under all of them only if all admit. Never rejects because a limit was hit. */
   consume(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision>
+  /**
+   * Several independent `consume` calls (e.g. every limited field of one GraphQL operation) in as
+   * few store round trips as the store allows: one Redis pipeline. Each request stays atomic on
+   * its own; decisions come back in order.
+   */
+  consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]>
   /** The decision `consume` would make now, recording nothing. */
   peek(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision>
   /** Forgets the usage recorded for this identity under these rules. */
@@ -38,6 +63,8 @@ export interface RateLimiter {
   keys(identity: string, rules: Rules): string[]
   /** Subscribes to an event; returns the unsubscribe function. Listeners must not throw. */
   on<E extends keyof RateLimiterEvents>(event: E, listener: (payload: RateLimiterEvents[E]) => void): () => void
+  /** Turns a request context into the caller; adapters use it unless given their own. */
+  readonly identify: Identify
   /** `'down'` while the circuit breaker is open. */
   readonly storeState: 'up' | 'down'
   readonly store: RateLimitStore
@@ -88,9 +115,11 @@ class Limiter implements RateLimiter {
   readonly #breaker: CircuitBreaker | undefined
   readonly #listeners: Listeners = { decision: [], 'store-error': [], 'store-state': [] }
   #fallback: RateLimitStore | undefined
+  readonly identify: Identify
 
   constructor(options: RateLimiterOptions | undefined) {
     this.#o = resolveLimiterOptions(options)
+    this.identify = this.#o.identify ?? createIdentify()
     this.#fallback = this.#o.fallbackStore
     if (this.#o.circuitBreaker) {
       this.#breaker = new CircuitBreaker(
@@ -159,35 +188,88 @@ class Limiter implements RateLimiter {
     await this.#o.store.close?.()
   }
 
-  async #decide(record: boolean, identity: string, rules: Rules, cost = 1): Promise<RateLimitDecision> {
+  async consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]> {
+    const prepared = requests.map((r) => this.#prepare(r.identity, r.rules, r.cost))
+    const pending = prepared.filter((p) => !p.early)
+    const store = this.#o.store
+    if (pending.length <= 1 || !store.consumeMany || this.#breaker?.isOpen) {
+      return Promise.all(prepared.map((p) => this.#run(true, p)))
+    }
+    const timed = this.#listeners.decision.length > 0
+    const started = timed ? performance.now() : 0
+    let results: StoreResult[]
+    try {
+      const batch = store.consumeMany(pending.map((p) => ({ rules: p.storeRules, cost: p.cost })))
+      results = await (isPromise(batch) ? withDeadline(batch, this.#o.timeoutMs, store.kind) : batch)
+      this.#breaker?.success()
+    } catch (error) {
+      const failure = this.#failed(error)
+      return Promise.all(
+        prepared.map(async (p) =>
+          p.early ? p.early : this.#emitDecision(true, await this.#degrade(true, p, 'store-unavailable'), 0, failure),
+        ),
+      )
+    }
+    const storeMs = timed ? performance.now() - started : 0
+    let next = 0
+    return Promise.all(
+      prepared.map((p) => (p.early ? this.#emitDecision(true, p.early, 0) : this.#settle(true, p, results[next++]!, storeMs))),
+    )
+  }
+
+  #decide(record: boolean, identity: string, rules: Rules, cost?: number): Promise<RateLimitDecision> {
+    try {
+      return this.#run(record, this.#prepare(identity, rules, cost))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Validates a request (programmer errors throw here) and builds its store keys. */
+  #prepare(identity: string, rules: Rules, cost = 1): Prepared {
     checkIdentity(identity)
     const resolved = resolveRules(rules)
     if (cost !== 1) validateCost(cost)
-    if (resolved.some((rule) => cost > rule.limit)) return this.#emitDecision(record, costTooHigh(identity, resolved, cost), 0)
     const base = keyBase(this.#o.prefix, identity)
-    const storeRules = resolved.map((r): StoreRule => ({ key: base + r.id, algorithm: r.algorithm, limit: r.limit, windowMs: r.windowMs }))
-    if (this.#breaker?.isOpen) {
-      return this.#emitDecision(record, await this.#degrade(record, identity, resolved, storeRules, cost, 'circuit-open'), 0)
-    }
+    const storeRules = resolved.map(
+      (r): StoreRule => ({ key: base + r.id, algorithm: r.algorithm, limit: r.limit, windowMs: r.windowMs }),
+    )
+    const prepared: Prepared = { identity, resolved, cost, storeRules }
+    if (resolved.some((rule) => cost > rule.limit)) prepared.early = costTooHigh(identity, resolved, cost)
+    return prepared
+  }
+
+  async #run(record: boolean, p: Prepared): Promise<RateLimitDecision> {
+    if (p.early) return this.#emitDecision(record, p.early, 0)
+    if (this.#breaker?.isOpen) return this.#emitDecision(record, await this.#degrade(record, p, 'circuit-open'), 0)
     const timed = this.#listeners.decision.length > 0
     const started = timed ? performance.now() : 0
     let result: StoreResult
     try {
-      result = await this.#call(this.#o.store, record, storeRules, cost)
+      result = await this.#call(this.#o.store, record, p.storeRules, p.cost)
       this.#breaker?.success()
     } catch (error) {
-      const failure = error instanceof Error ? error : new StoreError('STORE_UNAVAILABLE', String(error))
-      this.#breaker?.failure(failure)
-      this.#emit('store-error', { error: failure, policy: this.#o.onStoreError })
-      const degraded = await this.#degrade(record, identity, resolved, storeRules, cost, 'store-unavailable')
-      return this.#emitDecision(record, degraded, timed ? performance.now() - started : 0)
+      const failure = this.#failed(error)
+      const degraded = await this.#degrade(record, p, 'store-unavailable')
+      return this.#emitDecision(record, degraded, timed ? performance.now() - started : 0, failure)
     }
-    const perRule = ruleDecisions(resolved, result)
-    let decision = makeDecision(identity, cost, perRule, result.allowed, result.allowed ? undefined : 'limited')
-    if (!result.allowed && this.#onlyShadowRefused(perRule)) {
-      decision = await this.#admitShadow(record, identity, resolved, storeRules, cost, perRule)
-    }
-    return this.#emitDecision(record, decision, timed ? performance.now() - started : 0)
+    return this.#settle(record, p, result, timed ? performance.now() - started : 0)
+  }
+
+  /** Store answer → decision, applying shadow rules. */
+  async #settle(record: boolean, p: Prepared, result: StoreResult, storeMs: number): Promise<RateLimitDecision> {
+    const perRule = ruleDecisions(p.resolved, result)
+    let decision = makeDecision(p.identity, p.cost, perRule, result.allowed, result.allowed ? undefined : 'limited')
+    if (!result.allowed && this.#onlyShadowRefused(perRule)) decision = await this.#admitShadow(record, p, perRule)
+    return this.#emitDecision(record, decision, storeMs)
+  }
+
+  /** Records a store failure: breaker, event. */
+  #failed(error: unknown): Error {
+    const failure = error instanceof Error ? error : new StoreError('STORE_UNAVAILABLE', String(error))
+    this.#breaker?.failure(failure)
+    this.#emit('store-error', { error: failure, policy: this.#o.onStoreError })
+    return failure
   }
 
   #call(store: RateLimitStore, record: boolean, rules: readonly StoreRule[], cost: number): StoreResult | Promise<StoreResult> {
@@ -200,14 +282,8 @@ class Limiter implements RateLimiter {
   }
 
   /** A shadow rule refused: admit, and record the cost under the enforced rules so their budgets stay true. */
-  async #admitShadow(
-    record: boolean,
-    identity: string,
-    resolved: readonly ResolvedRule[],
-    storeRules: readonly StoreRule[],
-    cost: number,
-    perRule: readonly RuleDecision[],
-  ): Promise<RateLimitDecision> {
+  async #admitShadow(record: boolean, p: Prepared, perRule: readonly RuleDecision[]): Promise<RateLimitDecision> {
+    const { identity, resolved, storeRules, cost } = p
     const enforced = this.#o.shadow ? [] : resolved.flatMap((rule, i) => (rule.shadow ? [] : [i]))
     if (record && enforced.length > 0) {
       try {
@@ -226,14 +302,8 @@ class Limiter implements RateLimiter {
     return makeDecision(identity, cost, perRule, true, 'shadow')
   }
 
-  async #degrade(
-    record: boolean,
-    identity: string,
-    resolved: readonly ResolvedRule[],
-    storeRules: readonly StoreRule[],
-    cost: number,
-    reason: DecisionReason,
-  ): Promise<RateLimitDecision> {
+  async #degrade(record: boolean, p: Prepared, reason: DecisionReason): Promise<RateLimitDecision> {
+    const { identity, resolved, storeRules, cost } = p
     const policies = resolved.map((rule) => rule.onStoreError ?? this.#o.onStoreError)
     if (policies.includes('closed')) {
       const perRule = resolved.map((rule, i) => assumedRuleDecision(rule, policies[i] !== 'closed', CLOSED_RETRY_MS))
@@ -259,9 +329,9 @@ class Limiter implements RateLimiter {
     if (isPromise(pending)) await withDeadline(pending, this.#o.timeoutMs, store.kind)
   }
 
-  #emitDecision(record: boolean, decision: RateLimitDecision, storeMs: number): RateLimitDecision {
+  #emitDecision(record: boolean, decision: RateLimitDecision, storeMs: number, error?: Error): RateLimitDecision {
     if (this.#listeners.decision.length > 0) {
-      this.#emit('decision', { decision, storeMs, operation: record ? 'consume' : 'peek' })
+      this.#emit('decision', { decision, storeMs, operation: record ? 'consume' : 'peek', ...(error ? { error } : {}) })
     }
     return decision
   }

@@ -122,6 +122,12 @@ export interface StoreRule {
   readonly windowMs: number
 }
 
+/** One independent check inside {@link RateLimitStore.consumeMany}. */
+export interface StoreCall {
+  readonly rules: readonly StoreRule[]
+  readonly cost: number
+}
+
 /** What the store reports for one rule. */
 export interface StoreRuleResult {
   /** Units used in the window after this call (before it, when refused). Fractional for the counter. */
@@ -151,6 +157,11 @@ export interface RateLimitStore {
   consume(rules: readonly StoreRule[], cost: number): Promise<StoreResult> | StoreResult
   /** Checks every rule for `cost` and records nothing. */
   peek(rules: readonly StoreRule[], cost: number): Promise<StoreResult> | StoreResult
+  /**
+   * Optional: several independent `consume` calls in one round trip (e.g. a Redis pipeline). Each
+   * call stays atomic on its own. Without it the limiter issues the calls concurrently.
+   */
+  consumeMany?(calls: readonly StoreCall[]): Promise<StoreResult[]> | StoreResult[]
   /** Forgets the usage recorded under these keys. */
   reset(keys: readonly string[]): Promise<void> | void
   /** Cheap health check used by the circuit breaker's background probe. */
@@ -167,6 +178,8 @@ export interface DecisionEvent {
   /** Milliseconds spent in the store call (0 when the store was not asked). */
   readonly storeMs: number
   readonly operation: 'consume' | 'peek'
+  /** The store failure behind a degraded decision. */
+  readonly error?: Error
 }
 
 /** Emitted when a store call fails or times out. */

@@ -21,3 +21,29 @@ describe('smoke', () => {
     client.disconnect()
   })
 })
+
+describe('consumeMany', () => {
+  it('answers several independent requests in one pipeline with the same semantics as consume', async () => {
+    const client = await ready(redisClient())
+    const limiter = createRateLimiter({ store: new RedisStore({ client, logger: false }), prefix: uniquePrefix() })
+    const a = { name: 'A', limit: 1, window: '1m' }
+    const b = { name: 'B', limit: 2, window: '1m' }
+    const first = await limiter.consumeMany([
+      { identity: 'user:1', rules: a },
+      { identity: 'user:1', rules: b },
+      { identity: 'user:1', rules: a },
+      { identity: 'user:1', rules: b, cost: 5 },
+    ])
+    expect(first.map((d) => d.allowed)).toEqual([true, true, false, false])
+    expect(first[3]!.reason).toBe('cost-exceeds-limit')
+    expect(first[2]!.reason).toBe('limited')
+    await client.script('FLUSH')
+    const second = await limiter.consumeMany([
+      { identity: 'user:1', rules: b },
+      { identity: 'user:1', rules: b },
+    ])
+    expect(second.map((d) => d.allowed)).toEqual([true, false])
+    await limiter.close()
+    client.disconnect()
+  })
+})

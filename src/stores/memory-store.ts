@@ -1,5 +1,5 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
-import type { RateLimitStore, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
+import type { RateLimitStore, StoreCall, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
 import { type CounterState, type EntryState, type LogState, slidingLog, slidingWindow } from './memory-algorithms.js'
 
 /** Options of {@link MemoryStore}. */
@@ -63,6 +63,10 @@ export class MemoryStore implements RateLimitStore {
 
   consume(rules: readonly StoreRule[], cost: number): StoreResult {
     return this.#evaluate(rules, cost, true)
+  }
+
+  consumeMany(calls: readonly StoreCall[]): StoreResult[] {
+    return calls.map((call) => this.#evaluate(call.rules, call.cost, true))
   }
 
   peek(rules: readonly StoreRule[], cost: number): StoreResult {

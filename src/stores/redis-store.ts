@@ -1,5 +1,5 @@
 import { RateLimitConfigError, StoreError } from '../errors.js'
-import type { Logger, RateLimitStore, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
+import type { Logger, RateLimitStore, StoreCall, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
 import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA } from './redis-scripts.js'
 
 /**
@@ -12,10 +12,18 @@ export interface RedisClientLike {
   eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
   del(...keys: string[]): Promise<number>
   ping(): Promise<unknown>
+  /** ioredis pipeline: several commands in one round trip. */
+  pipeline(): RedisPipelineLike
   /** ioredis connection status (`'ready'`, `'reconnecting'`, …). */
   readonly status?: string
   /** ioredis options; only `enableOfflineQueue` is read. */
   readonly options?: { readonly enableOfflineQueue?: boolean }
+}
+
+/** The part of an ioredis pipeline the store uses. */
+export interface RedisPipelineLike {
+  evalsha(sha: string, numKeys: number, ...args: Array<string | number>): unknown
+  exec(): Promise<Array<[Error | null, unknown]> | null>
 }
 
 /** Options of {@link RedisStore}. */
@@ -73,6 +81,33 @@ export class RedisStore implements RateLimitStore {
     return this.#run(rules, cost, '0')
   }
 
+  /**
+   * Several independent checks in one pipeline (one round trip). On Redis Cluster every call of
+   * one batch must hash to one slot: batch the calls of one identity (the GraphQL adapter does).
+   */
+  async consumeMany(calls: readonly StoreCall[]): Promise<StoreResult[]> {
+    this.#assertConnected()
+    const argLists = calls.map((call) => scriptArgs(call.rules, call.cost, '1'))
+    const run = async (): Promise<Array<[Error | null, unknown]>> => {
+      const pipeline = this.#client.pipeline()
+      calls.forEach((call, i) => pipeline.evalsha(CONSUME_SCRIPT_SHA, call.rules.length, ...argLists[i]!))
+      return (await pipeline.exec()) ?? []
+    }
+    let replies = await run()
+    if (replies.some(([error]) => error?.message.startsWith('NOSCRIPT'))) {
+      // Nothing was recorded by a call that failed with NOSCRIPT; load the script and redo only those.
+      const missing = replies.flatMap(([error], i) => (error?.message.startsWith('NOSCRIPT') ? [i] : []))
+      for (const i of missing) {
+        const call = calls[i]!
+        replies[i] = [null, await this.#client.eval(CONSUME_SCRIPT, call.rules.length, ...argLists[i]!)]
+      }
+    }
+    return replies.map(([error, reply], i) => {
+      if (error) throw error
+      return parseReply(reply, calls[i]!.rules.length)
+    })
+  }
+
   async reset(keys: readonly string[]): Promise<void> {
     this.#assertConnected()
     if (keys.length > 0) await this.#client.del(...keys)
@@ -85,16 +120,7 @@ export class RedisStore implements RateLimitStore {
 
   async #run(rules: readonly StoreRule[], cost: number, record: '0' | '1'): Promise<StoreResult> {
     this.#assertConnected()
-    const args: Array<string | number> = new Array(rules.length * 4 + 2)
-    for (let i = 0; i < rules.length; i++) args[i] = rules[i]!.key
-    let at = rules.length
-    args[at++] = record
-    args[at++] = cost
-    for (const rule of rules) {
-      args[at++] = rule.algorithm === 'sliding-log' ? 'L' : 'W'
-      args[at++] = rule.limit
-      args[at++] = rule.windowMs
-    }
+    const args = scriptArgs(rules, cost, record)
     let reply: unknown
     try {
       reply = await this.#client.evalsha(CONSUME_SCRIPT_SHA, rules.length, ...args)
@@ -112,6 +138,21 @@ export class RedisStore implements RateLimitStore {
       throw new StoreError('STORE_UNAVAILABLE', `Redis is not connected (client status: ${status})`)
     }
   }
+}
+
+/** KEYS then ARGV, in the order the script reads them. */
+function scriptArgs(rules: readonly StoreRule[], cost: number, record: '0' | '1'): Array<string | number> {
+  const args: Array<string | number> = new Array(rules.length * 4 + 2)
+  for (let i = 0; i < rules.length; i++) args[i] = rules[i]!.key
+  let at = rules.length
+  args[at++] = record
+  args[at++] = cost
+  for (const rule of rules) {
+    args[at++] = rule.algorithm === 'sliding-log' ? 'L' : 'W'
+    args[at++] = rule.limit
+    args[at++] = rule.windowMs
+  }
+  return args
 }
 
 function parseReply(reply: unknown, count: number): StoreResult {

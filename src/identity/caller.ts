@@ -1,0 +1,51 @@
+import { describeValue, RateLimitConfigError } from '../errors.js'
+import type { RateLimitRule } from '../types.js'
+import type { Caller, Identify, LimitOverride, Plan } from './types.js'
+
+/** Normalises what an `identify` function returned. */
+export function toCaller(value: Caller | string): Caller {
+  if (typeof value === 'string') return { id: value, kind: 'custom' }
+  if (value && typeof value.id === 'string') return value
+  throw new RateLimitConfigError(
+    'INVALID_IDENTITY',
+    `Expected identify() to return a string or { id, kind }, got ${describeValue(value)}`,
+  )
+}
+
+/** Calls `identify` and normalises its answer. */
+export async function resolveCaller<TContext>(identify: Identify<TContext>, ctx: TContext): Promise<Caller> {
+  return toCaller(await identify(ctx))
+}
+
+const planCache = new WeakMap<object, WeakMap<readonly RateLimitRule[], readonly RateLimitRule[] | null>>()
+
+function adjust(rule: RateLimitRule, plan: Plan | undefined, overrides: Readonly<Record<string, LimitOverride>> | undefined): RateLimitRule {
+  const name = rule.name ?? 'default'
+  const override = overrides?.[name] ?? plan?.limits?.[name]
+  if (override) return { ...rule, limit: override.limit, window: override.window ?? rule.window }
+  if (plan?.scale !== undefined && plan.scale !== 1) return { ...rule, limit: Math.max(1, Math.floor(rule.limit * plan.scale)) }
+  return rule
+}
+
+/**
+ * The rules as they apply to this caller: plan and per-key overrides applied. Returns `null` for
+ * an unlimited plan (skip the check). Results are cached per plan (or overrides object) and rule
+ * list, so the adjusted rules are validated once, not on every request.
+ */
+export function rulesForCaller(rules: readonly RateLimitRule[], caller: Caller): readonly RateLimitRule[] | null {
+  const { plan, overrides } = caller
+  if (!plan && !overrides) return rules
+  if (plan?.unlimited) return null
+  const owner: object = overrides ?? plan!
+  let byRules = planCache.get(owner)
+  if (!byRules) {
+    byRules = new WeakMap()
+    planCache.set(owner, byRules)
+  }
+  let adjusted = byRules.get(rules)
+  if (adjusted === undefined) {
+    adjusted = rules.map((rule) => adjust(rule, plan, overrides))
+    byRules.set(rules, adjusted)
+  }
+  return adjusted
+}
