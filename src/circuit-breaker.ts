@@ -1,4 +1,4 @@
-import type { StoreStateEvent } from './types.js'
+import type { StoreErrorPolicy, StoreStateEvent } from './types.js'
 
 /** Options of the store circuit breaker. */
 export interface CircuitBreakerOptions {
@@ -81,4 +81,18 @@ export class CircuitBreaker {
       },
     )
   }
+}
+
+/**
+ * The one log line of a store state change (never one per request).
+ *
+ * @example
+ * stateChangeMessage('redis', 'local', { state: 'up', failures: 0, downForMs: 1200 })
+ * // '[resolver-rate-limit] redis store recovered after 1200 ms; answering from it again'
+ */
+export function stateChangeMessage(kind: string, policy: StoreErrorPolicy, event: StoreStateEvent): string {
+  if (event.state === 'down') {
+    return `[resolver-rate-limit] ${kind} store is down after ${event.failures} failed calls (${event.error?.message}); answering by policy '${policy}' until it recovers`
+  }
+  return `[resolver-rate-limit] ${kind} store recovered after ${event.downForMs} ms; answering from it again`
 }

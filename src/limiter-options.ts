@@ -63,6 +63,36 @@ function positiveInteger(name: string, value: unknown, max = 3_600_000): number 
   return value as number
 }
 
+function isStore(store: unknown): store is RateLimitStore {
+  const s = store as RateLimitStore | null | undefined
+  return typeof s?.consume === 'function' && typeof s.peek === 'function' && typeof s.reset === 'function'
+}
+
+function validateLogger(logger: unknown): Logger | false {
+  if (logger === undefined) return console
+  if (logger === false) return false
+  const l = logger as Logger | null
+  if (typeof l?.warn !== 'function' || typeof l.error !== 'function') {
+    invalid('Expected `logger` to be an object with warn and error methods (console, a pino logger) or false')
+  }
+  return l
+}
+
+function validateBreaker(breaker: unknown): Required<CircuitBreakerOptions> | false {
+  if (breaker === false) return false
+  if (breaker === undefined) return { failureThreshold: 3, probeIntervalMs: 250 }
+  if (typeof breaker !== 'object' || breaker === null) {
+    invalid(
+      `Expected \`circuitBreaker\` to be an object { failureThreshold?, probeIntervalMs? } or false, got ${describeValue(breaker)}`,
+    )
+  }
+  const { failureThreshold = 3, probeIntervalMs = 250 } = breaker as CircuitBreakerOptions
+  return {
+    failureThreshold: positiveInteger('circuitBreaker.failureThreshold', failureThreshold, 1000),
+    probeIntervalMs: positiveInteger('circuitBreaker.probeIntervalMs', probeIntervalMs, 60_000),
+  }
+}
+
 function validateIdentify(identify: unknown): Identify | undefined {
   if (identify !== undefined && typeof identify !== 'function') {
     invalid('Expected `identify` to be a function (ctx) => caller, such as createIdentify({ trustProxy: 1 })')
@@ -74,28 +104,28 @@ function validateIdentify(identify: unknown): Identify | undefined {
 export function resolveLimiterOptions(options: RateLimiterOptions = {}): ResolvedLimiterOptions {
   if (typeof options !== 'object' || options === null) invalid('Expected the limiter options to be an object')
   const { store = new MemoryStore(), prefix = 'rl:', timeoutMs = 200, onStoreError = 'local' } = options
-  if (typeof store.consume !== 'function' || typeof store.peek !== 'function' || typeof store.reset !== 'function') {
-    invalid('Expected `store` to implement consume, peek and reset (a MemoryStore, a RedisStore or your own store)')
+  if (!isStore(store)) {
+    invalid(
+      'Expected `store` to implement consume, peek and reset (a MemoryStore, a RedisStore or your own store)',
+    )
+  }
+  if (options.fallbackStore !== undefined && !isStore(options.fallbackStore)) {
+    invalid(
+      'Expected `fallbackStore` to implement consume, peek and reset, such as new MemoryStore({ maxKeys: 10_000 })',
+    )
   }
   if (!POLICIES.includes(onStoreError)) {
     invalid(`Expected \`onStoreError\` to be 'local', 'open' or 'closed', got ${describeValue(onStoreError)}`)
   }
-  const breaker = options.circuitBreaker ?? {}
   return {
     store,
     prefix: validatePrefix(prefix),
     timeoutMs: positiveInteger('timeoutMs', timeoutMs, 60_000),
     onStoreError,
-    circuitBreaker:
-      breaker === false
-        ? false
-        : {
-            failureThreshold: positiveInteger('circuitBreaker.failureThreshold', breaker.failureThreshold ?? 3, 1000),
-            probeIntervalMs: positiveInteger('circuitBreaker.probeIntervalMs', breaker.probeIntervalMs ?? 250, 60_000),
-          },
+    circuitBreaker: validateBreaker(options.circuitBreaker),
     fallbackStore: options.fallbackStore,
     shadow: options.shadow === true,
-    logger: options.logger === undefined ? console : options.logger,
+    logger: validateLogger(options.logger),
     identify: validateIdentify(options.identify),
   }
 }

@@ -1,14 +1,18 @@
-import { CircuitBreaker } from './circuit-breaker.js'
+import { CircuitBreaker, stateChangeMessage } from './circuit-breaker.js'
+import { asError, isPromise, withDeadline } from './deadline.js'
 import { assumedRuleDecision, makeDecision, ruleDecisions } from './decision.js'
 import { describeValue, RateLimitConfigError, StoreError } from './errors.js'
+import { FailurePolicy } from './failure-policy.js'
 import { createIdentify } from './identity/identify.js'
 import type { Identify } from './identity/types.js'
 import { keyBase } from './keys.js'
-import { type RateLimiterOptions, type ResolvedLimiterOptions, resolveLimiterOptions } from './limiter-options.js'
+import {
+  type RateLimiterOptions,
+  type ResolvedLimiterOptions,
+  resolveLimiterOptions,
+} from './limiter-options.js'
 import { resolveRules, validateCost } from './options.js'
-import { MemoryStore } from './stores/memory-store.js'
 import type {
-  DecisionReason,
   RateLimitDecision,
   RateLimiterEvents,
   RateLimitRule,
@@ -62,7 +66,10 @@ export interface RateLimiter {
   /** The store keys this identity uses for these rules (for operators and tests). */
   keys(identity: string, rules: Rules): string[]
   /** Subscribes to an event; returns the unsubscribe function. Listeners must not throw. */
-  on<E extends keyof RateLimiterEvents>(event: E, listener: (payload: RateLimiterEvents[E]) => void): () => void
+  on<E extends keyof RateLimiterEvents>(
+    event: E,
+    listener: (payload: RateLimiterEvents[E]) => void,
+  ): () => void
   /** Turns a request context into the caller; adapters use it unless given their own. */
   readonly identify: Identify
   /** `'down'` while the circuit breaker is open. */
@@ -72,34 +79,9 @@ export interface RateLimiter {
   close(): Promise<void>
 }
 
-/** How long a fail-closed refusal tells the caller to wait. */
-const CLOSED_RETRY_MS = 1_000
 const PROBE_RULE: StoreRule = { key: 'probe', algorithm: 'sliding-window', limit: 1, windowMs: 1_000 }
 
 type Listeners = { [E in keyof RateLimiterEvents]: Array<(payload: RateLimiterEvents[E]) => void> }
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | undefined)?.then === 'function'
-}
-
-function withDeadline<T>(pending: Promise<T>, ms: number, kind: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new StoreError('STORE_TIMEOUT', `The ${kind} store did not answer within ${ms} ms`)),
-      ms,
-    )
-    pending.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error instanceof Error ? error : new StoreError('STORE_UNAVAILABLE', String(error)))
-      },
-    )
-  })
-}
 
 function checkIdentity(identity: unknown): asserts identity is string {
   if (typeof identity !== 'string' || identity.length === 0) {
@@ -114,29 +96,20 @@ class Limiter implements RateLimiter {
   readonly #o: ResolvedLimiterOptions
   readonly #breaker: CircuitBreaker | undefined
   readonly #listeners: Listeners = { decision: [], 'store-error': [], 'store-state': [] }
-  #fallback: RateLimitStore | undefined
+  readonly #policy: FailurePolicy
   readonly identify: Identify
 
   constructor(options: RateLimiterOptions | undefined) {
     this.#o = resolveLimiterOptions(options)
     this.identify = this.#o.identify ?? createIdentify()
-    this.#fallback = this.#o.fallbackStore
+    this.#policy = new FailurePolicy(this.#o.onStoreError, this.#o.timeoutMs, this.#o.fallbackStore)
     if (this.#o.circuitBreaker) {
       this.#breaker = new CircuitBreaker(
         this.#o.circuitBreaker,
         () => this.#probe(),
         (event) => {
-          const logger = this.#o.logger
-          if (logger) {
-            const store = this.#o.store.kind
-            if (event.state === 'down') {
-              logger.warn(
-                `[resolver-rate-limit] ${store} store is down after ${event.failures} failed calls (${event.error?.message}); answering by policy '${this.#o.onStoreError}' until it recovers`,
-              )
-            } else {
-              logger.warn(`[resolver-rate-limit] ${store} store recovered after ${event.downForMs} ms`)
-            }
-          }
+          if (this.#o.logger)
+            this.#o.logger.warn(stateChangeMessage(this.#o.store.kind, this.#o.onStoreError, event))
           this.#emit('store-state', event)
         },
       )
@@ -159,11 +132,24 @@ class Limiter implements RateLimiter {
     return this.#decide(false, identity, rules, options?.cost)
   }
 
+  /** Rejects with a {@link StoreError} when the store fails, times out or is known to be down. */
   async reset(identity: string, rules: Rules): Promise<void> {
     const keys = this.keys(identity, rules)
-    await this.#fallback?.reset(keys)
-    const pending = this.#o.store.reset(keys)
-    if (isPromise(pending)) await withDeadline(pending, this.#o.timeoutMs, this.#o.store.kind)
+    await this.#policy.reset(keys)
+    const store = this.#o.store
+    if (this.#breaker?.isOpen) {
+      throw new StoreError(
+        'STORE_UNAVAILABLE',
+        `The ${store.kind} store is down (circuit open); usage was not reset`,
+      )
+    }
+    try {
+      const pending = store.reset(keys)
+      if (isPromise(pending)) await withDeadline(pending, this.#o.timeoutMs, store.kind)
+    } catch (error) {
+      this.#breaker?.failure(asError(error))
+      throw error
+    }
   }
 
   keys(identity: string, rules: Rules): string[] {
@@ -172,7 +158,10 @@ class Limiter implements RateLimiter {
     return resolveRules(rules).map((rule) => base + rule.id)
   }
 
-  on<E extends keyof RateLimiterEvents>(event: E, listener: (payload: RateLimiterEvents[E]) => void): () => void {
+  on<E extends keyof RateLimiterEvents>(
+    event: E,
+    listener: (payload: RateLimiterEvents[E]) => void,
+  ): () => void {
     const list = this.#listeners[event] as Array<(payload: RateLimiterEvents[E]) => void>
     if (!list) throw new RateLimitConfigError('INVALID_OPTION', `Unknown event ${describeValue(event)}`)
     list.push(listener)
@@ -184,7 +173,7 @@ class Limiter implements RateLimiter {
 
   async close(): Promise<void> {
     this.#breaker?.close()
-    await this.#fallback?.close?.()
+    await this.#policy.close()
     await this.#o.store.close?.()
   }
 
@@ -206,14 +195,18 @@ class Limiter implements RateLimiter {
       const failure = this.#failed(error)
       return Promise.all(
         prepared.map(async (p) =>
-          p.early ? p.early : this.#emitDecision(true, await this.#degrade(true, p, 'store-unavailable'), 0, failure),
+          p.early
+            ? p.early
+            : this.#emitDecision(true, await this.#policy.answer(true, p, 'store-unavailable'), 0, failure),
         ),
       )
     }
     const storeMs = timed ? performance.now() - started : 0
     let next = 0
     return Promise.all(
-      prepared.map((p) => (p.early ? this.#emitDecision(true, p.early, 0) : this.#settle(true, p, results[next++]!, storeMs))),
+      prepared.map((p) =>
+        p.early ? this.#emitDecision(true, p.early, 0) : this.#settle(true, p, results[next++]!, storeMs),
+      ),
     )
   }
 
@@ -241,7 +234,8 @@ class Limiter implements RateLimiter {
 
   async #run(record: boolean, p: Prepared): Promise<RateLimitDecision> {
     if (p.early) return this.#emitDecision(record, p.early, 0)
-    if (this.#breaker?.isOpen) return this.#emitDecision(record, await this.#degrade(record, p, 'circuit-open'), 0)
+    if (this.#breaker?.isOpen)
+      return this.#emitDecision(record, await this.#policy.answer(record, p, 'circuit-open'), 0)
     const timed = this.#listeners.decision.length > 0
     const started = timed ? performance.now() : 0
     let result: StoreResult
@@ -250,29 +244,46 @@ class Limiter implements RateLimiter {
       this.#breaker?.success()
     } catch (error) {
       const failure = this.#failed(error)
-      const degraded = await this.#degrade(record, p, 'store-unavailable')
+      const degraded = await this.#policy.answer(record, p, 'store-unavailable')
       return this.#emitDecision(record, degraded, timed ? performance.now() - started : 0, failure)
     }
     return this.#settle(record, p, result, timed ? performance.now() - started : 0)
   }
 
   /** Store answer → decision, applying shadow rules. */
-  async #settle(record: boolean, p: Prepared, result: StoreResult, storeMs: number): Promise<RateLimitDecision> {
+  async #settle(
+    record: boolean,
+    p: Prepared,
+    result: StoreResult,
+    storeMs: number,
+  ): Promise<RateLimitDecision> {
     const perRule = ruleDecisions(p.resolved, result)
-    let decision = makeDecision(p.identity, p.cost, perRule, result.allowed, result.allowed ? undefined : 'limited')
-    if (!result.allowed && this.#onlyShadowRefused(perRule)) decision = await this.#admitShadow(record, p, perRule)
+    let decision = makeDecision(
+      p.identity,
+      p.cost,
+      perRule,
+      result.allowed,
+      result.allowed ? undefined : 'limited',
+    )
+    if (!result.allowed && this.#onlyShadowRefused(perRule))
+      decision = await this.#admitShadow(record, p, perRule)
     return this.#emitDecision(record, decision, storeMs)
   }
 
   /** Records a store failure: breaker, event. */
   #failed(error: unknown): Error {
-    const failure = error instanceof Error ? error : new StoreError('STORE_UNAVAILABLE', String(error))
+    const failure = asError(error)
     this.#breaker?.failure(failure)
     this.#emit('store-error', { error: failure, policy: this.#o.onStoreError })
     return failure
   }
 
-  #call(store: RateLimitStore, record: boolean, rules: readonly StoreRule[], cost: number): StoreResult | Promise<StoreResult> {
+  #call(
+    store: RateLimitStore,
+    record: boolean,
+    rules: readonly StoreRule[],
+    cost: number,
+  ): StoreResult | Promise<StoreResult> {
     const pending = record ? store.consume(rules, cost) : store.peek(rules, cost)
     return isPromise(pending) ? withDeadline(pending, this.#o.timeoutMs, store.kind) : pending
   }
@@ -282,15 +293,27 @@ class Limiter implements RateLimiter {
   }
 
   /** A shadow rule refused: admit, and record the cost under the enforced rules so their budgets stay true. */
-  async #admitShadow(record: boolean, p: Prepared, perRule: readonly RuleDecision[]): Promise<RateLimitDecision> {
+  async #admitShadow(
+    record: boolean,
+    p: Prepared,
+    perRule: readonly RuleDecision[],
+  ): Promise<RateLimitDecision> {
     const { identity, resolved, storeRules, cost } = p
     const enforced = this.#o.shadow ? [] : resolved.flatMap((rule, i) => (rule.shadow ? [] : [i]))
     if (record && enforced.length > 0) {
       try {
-        const again = await this.#call(this.#o.store, true, enforced.map((i) => storeRules[i]!), cost)
+        const again = await this.#call(
+          this.#o.store,
+          true,
+          enforced.map((i) => storeRules[i]!),
+          cost,
+        )
         if (!again.allowed) {
           const merged = perRule.slice()
-          ruleDecisions(enforced.map((i) => resolved[i]!), again).forEach((d, j) => {
+          ruleDecisions(
+            enforced.map((i) => resolved[i]!),
+            again,
+          ).forEach((d, j) => {
             merged[enforced[j]!] = d
           })
           return makeDecision(identity, cost, merged, false, 'limited')
@@ -302,26 +325,6 @@ class Limiter implements RateLimiter {
     return makeDecision(identity, cost, perRule, true, 'shadow')
   }
 
-  async #degrade(record: boolean, p: Prepared, reason: DecisionReason): Promise<RateLimitDecision> {
-    const { identity, resolved, storeRules, cost } = p
-    const policies = resolved.map((rule) => rule.onStoreError ?? this.#o.onStoreError)
-    if (policies.includes('closed')) {
-      const perRule = resolved.map((rule, i) => assumedRuleDecision(rule, policies[i] !== 'closed', CLOSED_RETRY_MS))
-      return makeDecision(identity, cost, perRule, false, reason, 'closed')
-    }
-    const local = resolved.flatMap((_, i) => (policies[i] === 'local' ? [i] : []))
-    if (local.length === 0) {
-      return makeDecision(identity, cost, resolved.map((rule) => assumedRuleDecision(rule, true, 0)), true, reason, 'open')
-    }
-    this.#fallback ??= new MemoryStore()
-    const result = await this.#call(this.#fallback, record, local.map((i) => storeRules[i]!), cost)
-    const perRule: RuleDecision[] = resolved.map((rule) => assumedRuleDecision(rule, true, 0))
-    ruleDecisions(local.map((i) => resolved[i]!), result).forEach((d, j) => {
-      perRule[local[j]!] = d
-    })
-    return makeDecision(identity, cost, perRule, result.allowed, reason, 'local')
-  }
-
   async #probe(): Promise<void> {
     const store = this.#o.store
     if (store.ping) return withDeadline(store.ping(), this.#o.timeoutMs, store.kind)
@@ -329,9 +332,19 @@ class Limiter implements RateLimiter {
     if (isPromise(pending)) await withDeadline(pending, this.#o.timeoutMs, store.kind)
   }
 
-  #emitDecision(record: boolean, decision: RateLimitDecision, storeMs: number, error?: Error): RateLimitDecision {
+  #emitDecision(
+    record: boolean,
+    decision: RateLimitDecision,
+    storeMs: number,
+    error?: Error,
+  ): RateLimitDecision {
     if (this.#listeners.decision.length > 0) {
-      this.#emit('decision', { decision, storeMs, operation: record ? 'consume' : 'peek', ...(error ? { error } : {}) })
+      this.#emit('decision', {
+        decision,
+        storeMs,
+        operation: record ? 'consume' : 'peek',
+        ...(error ? { error } : {}),
+      })
     }
     return decision
   }
