@@ -1,0 +1,106 @@
+import { TRPCError } from '@trpc/server'
+import { RateLimitError } from '../errors.js'
+import { retryAfterSeconds } from '../headers.js'
+import type { RateLimitDecision } from '../types.js'
+
+/**
+ * The `cause` of the `TRPCError` a refused call throws: the decision, the procedure path and the
+ * whole seconds to wait. (tRPC requires an `Error` as `cause`.)
+ *
+ * @example
+ * const cause = error instanceof TRPCError ? error.cause : undefined
+ * if (cause instanceof RateLimitExceededError) console.log(cause.retryAfter, cause.decision.remaining)
+ */
+export class RateLimitExceededError extends RateLimitError {
+  readonly decision: RateLimitDecision
+  /** The procedure path, such as `post.create`. */
+  readonly path: string
+  /** Whole seconds until the same call would be admitted, rounded up; `-1` when never (its cost exceeds the limit). */
+  readonly retryAfter: number
+
+  constructor(decision: RateLimitDecision, path: string, message: string) {
+    super('RATE_LIMITED', message)
+    this.name = 'RateLimitExceededError'
+    this.decision = decision
+    this.path = path
+    this.retryAfter = retryAfterSeconds(decision)
+  }
+}
+
+/** The default refusal message: when to retry, or why retrying cannot help. */
+export function defaultMessage(decision: RateLimitDecision): string {
+  const seconds = retryAfterSeconds(decision)
+  if (seconds < 0) {
+    return `Rate limit exceeded: this call costs ${decision.cost}, more than the limit of ${decision.limit} allows`
+  }
+  return `Rate limit exceeded: retry in ${seconds} s`
+}
+
+/**
+ * The error a refused call throws: `TOO_MANY_REQUESTS` (HTTP 429) with a
+ * {@link RateLimitExceededError} as `cause`.
+ */
+export function tooManyRequests(
+  decision: RateLimitDecision,
+  path: string,
+  message: (decision: RateLimitDecision, path: string) => string = defaultMessage,
+): TRPCError {
+  const text = message(decision, path)
+  return new TRPCError({
+    code: 'TOO_MANY_REQUESTS',
+    message: text,
+    cause: new RateLimitExceededError(decision, path, text),
+  })
+}
+
+/** How long a refusal caused by a failed check (identify or cost threw) asks the caller to wait. */
+export const CHECK_FAILED_RETRY_SECONDS = 1
+
+/** The refusal for a failed check under `onError: 'closed'`; `cause` is the original error. */
+export function checkFailed(error: Error): TRPCError {
+  return new TRPCError({
+    code: 'TOO_MANY_REQUESTS',
+    message: `Rate limit check failed: retry in ${CHECK_FAILED_RETRY_SECONDS} s`,
+    cause: error,
+  })
+}
+
+/**
+ * The decision behind a rate-limit refusal, or `undefined` for any other error.
+ * @example
+ * onError({ error }) { const decision = getRateLimitDecision(error); if (decision) metrics.refused(decision.rule.name) }
+ */
+export function getRateLimitDecision(error: unknown): RateLimitDecision | undefined {
+  const cause = error instanceof TRPCError ? error.cause : error
+  return cause instanceof RateLimitExceededError ? cause.decision : undefined
+}
+
+/** What {@link rateLimitErrorData} adds to the error shape sent to the client. */
+export interface RateLimitErrorData {
+  /** Whole seconds to wait, rounded up; `-1` when retrying cannot help. */
+  retryAfter: number
+  limit: number
+  remaining: number
+  /** The binding rule's name (the procedure path by default). */
+  rule: string
+}
+
+/**
+ * Rate-limit details for tRPC's `errorFormatter` (the `cause` itself never reaches the client):
+ * `null` for other errors.
+ *
+ * @example
+ * const t = initTRPC.create({
+ *   errorFormatter: ({ shape, error }) => ({ ...shape, data: { ...shape.data, rateLimit: rateLimitErrorData(error) } }),
+ * })
+ */
+export function rateLimitErrorData(error: unknown): RateLimitErrorData | null {
+  const decision = getRateLimitDecision(error)
+  if (!decision) return null
+  return {
+    retryAfter: retryAfterSeconds(decision),
+    limit: decision.limit,
+    remaining: decision.remaining,
+    rule: decision.rule.name,
+  }
+}

@@ -1,0 +1,110 @@
+import { TRPCError, type TRPCMiddlewareFunction } from '@trpc/server'
+import { resolveCaller, rulesForCaller } from '../identity/caller.js'
+import { validateCost } from '../options.js'
+import type { RateLimitDecision } from '../types.js'
+import { CHECK_FAILED_RETRY_SECONDS, checkFailed, tooManyRequests } from './errors.js'
+import { responseHeadersOf } from './headers.js'
+import { type CallInfo, type RateLimitOptions, type ResolvedOptions, resolveOptions } from './options.js'
+
+/**
+ * What the middleware adds to the context: the decision of this call, or `null` when no check
+ * applied (an unlimited API-key plan, or a failed check under `onError: 'open'`). With several
+ * `rateLimit` middlewares on one procedure, the last one's decision.
+ */
+export interface RateLimitContext {
+  rateLimit: RateLimitDecision | null
+}
+
+/** The middleware `rateLimit()` returns; usable with any `t.procedure.use(...)` whose context fits `TContext`. */
+export type RateLimitMiddleware<TContext extends object = object> = TRPCMiddlewareFunction<
+  TContext,
+  object,
+  object,
+  RateLimitContext,
+  unknown
+>
+
+/** The options a middleware receives, as far as the check needs them. */
+interface CallOptions<TContext> {
+  ctx: TContext
+  path: string
+  type: CallInfo<TContext>['type']
+  input: unknown
+  getRawInput: () => Promise<unknown>
+}
+
+async function costOf<TContext>(o: ResolvedOptions<TContext>, call: CallOptions<TContext>): Promise<number> {
+  if (typeof o.cost === 'number') return o.cost
+  // Before `.input()` no validator has run: `input` is undefined and the raw input is all there is.
+  const input = call.input !== undefined ? call.input : await call.getRawInput()
+  return validateCost(await o.cost(input, { ctx: call.ctx, path: call.path, type: call.type }))
+}
+
+function policyFor<TContext>(
+  o: ResolvedOptions<TContext>,
+  error: Error,
+  call: CallOptions<TContext>,
+): 'open' | 'closed' {
+  if (typeof o.onError !== 'function') return o.onError
+  try {
+    return o.onError(error, { ctx: call.ctx, path: call.path, type: call.type }) === 'open'
+      ? 'open'
+      : 'closed'
+  } catch {
+    return 'closed'
+  }
+}
+
+/**
+ * Identify → rules for this caller → one `consume`. Returns `null` when no check applies. Never
+ * lets an unexpected error escape as INTERNAL_SERVER_ERROR (which tRPC clients retry): a
+ * `TRPCError` from identify or cost passes through, anything else follows `onError`.
+ */
+async function decide<TContext>(
+  o: ResolvedOptions<TContext>,
+  call: CallOptions<TContext>,
+): Promise<RateLimitDecision | null> {
+  try {
+    const caller = await resolveCaller(o.identify, call.ctx)
+    const rules = rulesForCaller(o.rulesFor(call.path), caller)
+    if (rules === null) return null
+    return await o.limiter.consume(caller.id, rules, { cost: await costOf(o, call) })
+  } catch (cause) {
+    if (cause instanceof TRPCError) throw cause
+    const error = cause instanceof Error ? cause : new Error(String(cause))
+    if (policyFor(o, error, call) === 'open') return null
+    responseHeadersOf(call.ctx)?.retryAfter(CHECK_FAILED_RETRY_SECONDS)
+    throw checkFailed(error)
+  }
+}
+
+/**
+ * Rate-limits tRPC procedures. Over the limit a call fails with `TRPCError` `TOO_MANY_REQUESTS`
+ * (HTTP 429) whose `cause` is a `RateLimitExceededError` carrying the decision; admitted calls see
+ * the decision as `ctx.rateLimit`. The budget is named after the procedure path unless `name` is
+ * given. Subscriptions are counted when they start. Store failures follow the limiter's
+ * `onStoreError` policy and are never an INTERNAL_SERVER_ERROR.
+ *
+ * Headers (`RateLimit`, `RateLimit-Policy`, `Retry-After`) go to the response when the context
+ * was built with `rateLimitContext(opts)` or carries `res` / `resHeaders`.
+ *
+ * @example
+ * const t = initTRPC.context<Context>().create()
+ * const limited = t.procedure.use(rateLimit({ limiter, limit: 10, window: '1m' }))
+ * const router = t.router({ search: limited.query(({ ctx }) => ctx.rateLimit?.remaining) })
+ * @throws RateLimitConfigError (`INVALID_OPTION`) when an option cannot work, naming it.
+ */
+export function rateLimit<TContext extends object = object>(
+  options: RateLimitOptions<TContext>,
+): RateLimitMiddleware<TContext> {
+  const o = resolveOptions(options)
+  return async (opts) => {
+    const call = opts as unknown as CallOptions<TContext>
+    const decision = await decide(o, call)
+    if (decision) {
+      responseHeadersOf(call.ctx)?.add(decision)
+      if (!decision.allowed) throw tooManyRequests(decision, call.path, o.message)
+    }
+    return opts.next({ ctx: { rateLimit: decision } })
+  }
+}
