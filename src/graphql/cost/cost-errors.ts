@@ -1,0 +1,47 @@
+import { GraphQLError } from 'graphql'
+
+/**
+ * Errors of the cost budget. Each is a `GraphQLError` with `extensions.code` (so graphql-yoga's
+ * error masking keeps it) and `extensions.http` (graphql-yoga turns it into the HTTP status and
+ * headers of the response).
+ */
+
+/** `extensions.code` of the errors the cost budget returns. */
+export type CostErrorCode = 'QUERY_TOO_EXPENSIVE' | 'INVALID_SLICING_ARGUMENTS'
+
+/**
+ * The operation can never run: its cost alone is above `maxCost` (or above the whole budget).
+ * Nothing was consumed. HTTP 400: waiting does not help, the client must ask for less.
+ */
+export class QueryTooExpensiveError extends GraphQLError {
+  readonly code = 'QUERY_TOO_EXPENSIVE' as const
+  /** The operation's cost. */
+  readonly cost: number
+  /** The largest cost accepted. */
+  readonly maxCost: number
+
+  constructor(cost: number, maxCost: number) {
+    super(
+      `This operation costs ${cost} points, more than the ${maxCost} allowed for one operation; ask for fewer items.`,
+      {
+        extensions: { code: 'QUERY_TOO_EXPENSIVE', cost, maxCost, http: { status: 400 } },
+      },
+    )
+    this.name = 'QueryTooExpensiveError'
+    this.cost = cost
+    this.maxCost = maxCost
+  }
+}
+
+/**
+ * A list field with `@listSize(requireOneSlicingArgument: true)` was not given exactly one of
+ * its slicing arguments (so its size, and the operation's cost, cannot be known). HTTP 400.
+ */
+export class CostAnalysisError extends GraphQLError {
+  readonly code = 'INVALID_SLICING_ARGUMENTS' as const
+
+  constructor(message: string) {
+    super(message, { extensions: { code: 'INVALID_SLICING_ARGUMENTS', http: { status: 400 } } })
+    this.name = 'CostAnalysisError'
+  }
+}
