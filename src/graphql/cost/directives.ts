@@ -16,7 +16,9 @@ The cost of one appearance of a type, field, argument or input field, as a decim
 string (IBM GraphQL Cost Directives specification). Overrides the default: 1 for objects,
 interfaces and unions, 0 for scalars and enums, 1 for input objects.
 """
-directive @cost(weight: String!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+directive @cost(
+  weight: String!
+) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
 
 """
 How many items a list field returns (IBM GraphQL Cost Directives specification): the value of a
