@@ -14,6 +14,9 @@ export type RateLimitErrorCode =
   | 'INVALID_DIRECTIVE'
   | 'TRANSFORMER_NOT_APPLIED'
   | 'RATE_LIMITED'
+  | 'API_KEY_REQUIRED'
+  | 'API_KEY_LOOKUP_FAILED'
+  | 'CLIENT_UNIDENTIFIED'
 
 /** Base class: an `Error` with a stable `code`. */
 export class RateLimitError extends Error {

@@ -1,4 +1,5 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
+import { MAX_LIMIT } from '../options.js'
 import type { RateLimitRule } from '../types.js'
 import type { Caller, Identify, LimitOverride, Plan } from './types.js'
 
@@ -19,11 +20,17 @@ export async function resolveCaller<TContext>(identify: Identify<TContext>, ctx:
 
 const planCache = new WeakMap<object, WeakMap<readonly RateLimitRule[], readonly RateLimitRule[] | null>>()
 
-function adjust(rule: RateLimitRule, plan: Plan | undefined, overrides: Readonly<Record<string, LimitOverride>> | undefined): RateLimitRule {
+function adjust(
+  rule: RateLimitRule,
+  plan: Plan | undefined,
+  overrides: Readonly<Record<string, LimitOverride>> | undefined,
+): RateLimitRule {
   const name = rule.name ?? 'default'
   const override = overrides?.[name] ?? plan?.limits?.[name]
   if (override) return { ...rule, limit: override.limit, window: override.window ?? rule.window }
-  if (plan?.scale !== undefined && plan.scale !== 1) return { ...rule, limit: Math.max(1, Math.floor(rule.limit * plan.scale)) }
+  if (plan?.scale !== undefined && plan.scale !== 1) {
+    return { ...rule, limit: Math.min(MAX_LIMIT, Math.max(1, Math.floor(rule.limit * plan.scale))) }
+  }
   return rule
 }
 
@@ -32,7 +39,10 @@ function adjust(rule: RateLimitRule, plan: Plan | undefined, overrides: Readonly
  * an unlimited plan (skip the check). Results are cached per plan (or overrides object) and rule
  * list, so the adjusted rules are validated once, not on every request.
  */
-export function rulesForCaller(rules: readonly RateLimitRule[], caller: Caller): readonly RateLimitRule[] | null {
+export function rulesForCaller(
+  rules: readonly RateLimitRule[],
+  caller: Caller,
+): readonly RateLimitRule[] | null {
   const { plan, overrides } = caller
   if (!plan && !overrides) return rules
   if (plan?.unlimited) return null

@@ -1,16 +1,143 @@
+import { describeValue, RateLimitConfigError } from '../errors.js'
+import type { Logger } from '../types.js'
+import { createApiKeyReader } from './api-key-reader.js'
+import { type ApiKeyOptions, createApiKeyResolver } from './api-keys.js'
+import { type ClientIpOptions, createClientIp } from './client-ip.js'
+import { IdentityError } from './identity-error.js'
 import type { Caller, Identify } from './types.js'
 
+/** Options of {@link createIdentify}. Every option is validated when `createIdentify` runs. */
+// biome-ignore lint/suspicious/noExplicitAny: contexts are the user's own types.
+export interface IdentifyOptions<TContext = any> extends ClientIpOptions<TContext> {
+  /**
+   * The authenticated user's id, or `null`/`undefined` for an anonymous request. Strings,
+   * finite numbers and bigints count; anything else reads as anonymous.
+   * @default (ctx) => ctx.user?.id ?? ctx.userId
+   */
+  getUserId?: (ctx: TContext) => unknown
+  /** Identify anonymous callers by API key, validated by your lookup. @default undefined (no API keys) */
+  apiKeys?: ApiKeyOptions<TContext>
+  /**
+   * Refuse anonymous requests without a valid key: `identify` throws
+   * `IdentityError('API_KEY_REQUIRED')` instead of counting them by IP. Requires `apiKeys`.
+   * @default false
+   */
+  requireApiKey?: boolean
+  /**
+   * When no user, no key and no client address is known (a Fetch server without `getIp`, a
+   * socket already closed): `'refuse'` throws `IdentityError('CLIENT_UNIDENTIFIED')`; `'shared'`
+   * counts all such requests under one identity, `ip:unknown`.
+   * @default 'refuse'
+   */
+  onUnknownClient?: 'refuse' | 'shared'
+  /** Where failed key lookups are reported (at most once a minute). `false` silences it. @default console */
+  logger?: Logger | false
+}
+
+/** How often a failing key lookup is logged. */
+const LOG_EVERY_MS = 60_000
+
+// biome-ignore lint/suspicious/noExplicitAny: contexts are the user's own types.
+function defaultUserId(ctx: any): unknown {
+  return ctx?.user?.id ?? ctx?.userId
+}
+
+function userCaller(id: unknown): Caller | undefined {
+  if (
+    typeof id === 'string'
+      ? id.length > 0
+      : typeof id === 'bigint' || (typeof id === 'number' && Number.isFinite(id))
+  ) {
+    return { id: `user:${id}`, kind: 'user' }
+  }
+  return undefined
+}
+
+function validate(options: IdentifyOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new RateLimitConfigError('INVALID_OPTION', 'Expected the createIdentify options to be an object')
+  }
+  const { getUserId, requireApiKey, onUnknownClient, apiKeys, logger } = options
+  const invalid = (message: string): never => {
+    throw new RateLimitConfigError('INVALID_OPTION', message)
+  }
+  if (getUserId !== undefined && typeof getUserId !== 'function')
+    invalid('Expected `getUserId` to be a function (ctx) => id')
+  if (apiKeys !== undefined && (typeof apiKeys !== 'object' || apiKeys === null)) {
+    invalid('Expected `apiKeys` to be an object { lookup, … }')
+  }
+  if (requireApiKey !== undefined && typeof requireApiKey !== 'boolean')
+    invalid('Expected `requireApiKey` to be true or false')
+  if (requireApiKey && !apiKeys) invalid('Expected `apiKeys` with a `lookup` when `requireApiKey` is true')
+  if (onUnknownClient !== undefined && onUnknownClient !== 'refuse' && onUnknownClient !== 'shared') {
+    invalid(`Expected \`onUnknownClient\` to be 'refuse' or 'shared', got ${describeValue(onUnknownClient)}`)
+  }
+  if (logger !== undefined && logger !== false && typeof logger?.warn !== 'function') {
+    invalid('Expected `logger` to be an object with a warn method (console, a pino logger) or false')
+  }
+}
+
 /**
- * PROVISIONAL minimal chain (user → socket IP); the identity work replaces this file with the full
- * chain (API keys, trustProxy, IPv6 subnets).
+ * Builds the default identity chain: the authenticated user (`user:<id>`), else an API key the
+ * lookup accepts (`key:<digest>` of its owner, or of the key with `budget: 'key'`), else the
+ * client IP (`ip:203.0.113.7`, `ip:2001:db8:0:100::/56`). A missing, malformed, unknown or
+ * revoked key never earns a bucket of its own: the caller is counted by IP, or refused with
+ * `requireApiKey`. API keys never appear in identities, errors or logs (SHA-256 digests only).
+ *
+ * @example
+ * const identify = createIdentify({ trustProxy: 1, apiKeys: { lookup: findKey, plans } })
+ * const limiter = createRateLimiter({ store, identify })
+ * @throws RateLimitConfigError (`INVALID_OPTION`) naming the option that cannot work.
  */
 // biome-ignore lint/suspicious/noExplicitAny: contexts are the user's own types.
-export function createIdentify(): Identify<any> {
-  // biome-ignore lint/suspicious/noExplicitAny: contexts are the user's own types.
-  return (ctx: any): Caller => {
-    const userId = ctx?.user?.id ?? ctx?.userId
-    if (userId !== undefined && userId !== null && userId !== '') return { id: `user:${userId}`, kind: 'user' }
-    const address = ctx?.req?.socket?.remoteAddress
-    return { id: `ip:${address ?? 'unknown'}`, kind: 'ip' }
+export function createIdentify<TContext = any>(options: IdentifyOptions<TContext> = {}): Identify<TContext> {
+  validate(options)
+  const clientIp = createClientIp(options)
+  const getUserId = options.getUserId ?? defaultUserId
+  const { apiKeys, requireApiKey = false, onUnknownClient = 'refuse' } = options
+  const readKey = apiKeys ? createApiKeyReader(apiKeys) : undefined
+  const resolveKey = apiKeys ? createApiKeyResolver(apiKeys) : undefined
+  const logger = options.logger === undefined ? console : options.logger
+  let loggedAt = Number.NEGATIVE_INFINITY
+
+  const byAddress = (ctx: TContext): Caller => {
+    if (requireApiKey) throw new IdentityError('API_KEY_REQUIRED', 'A valid API key is required')
+    const bucket = clientIp(ctx)
+    if (bucket !== undefined) return { id: `ip:${bucket}`, kind: 'ip' }
+    if (onUnknownClient === 'shared') return { id: 'ip:unknown', kind: 'ip' }
+    throw new IdentityError(
+      'CLIENT_UNIDENTIFIED',
+      'Cannot identify the caller: no user, no API key and no client address. On a Fetch server pass ' +
+        "createIdentify({ getIp }), put the Node request in the context as `req`, or set onUnknownClient: 'shared'",
+    )
+  }
+  const lookupFailed = (error: unknown, ctx: TContext): Caller => {
+    if (requireApiKey || !(error instanceof IdentityError)) throw error
+    const now = Date.now()
+    if (logger && now - loggedAt >= LOG_EVERY_MS) {
+      loggedAt = now
+      logger.warn(
+        `[resolver-rate-limit] ${error.message}; counting such callers by IP until it recovers`,
+        error.cause,
+      )
+    }
+    return byAddress(ctx)
+  }
+
+  return (ctx) => {
+    const user = userCaller(getUserId(ctx))
+    if (user) return user
+    const key = readKey?.(ctx)
+    if (key === undefined || !resolveKey) return byAddress(ctx)
+    try {
+      const found = resolveKey(key)
+      if (!(found instanceof Promise)) return found ?? byAddress(ctx)
+      return found.then(
+        (caller) => caller ?? byAddress(ctx),
+        (error: unknown) => lookupFailed(error, ctx),
+      )
+    } catch (error) {
+      return lookupFailed(error, ctx)
+    }
   }
 }

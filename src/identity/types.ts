@@ -30,6 +30,8 @@ export interface Caller {
   /** The identity string passed to the limiter: `user:42`, `key:<digest>`, `ip:203.0.113.7`, … */
   readonly id: string
   readonly kind: CallerKind
+  /** For `api-key` callers: the account the key belongs to, as the lookup returned it. */
+  readonly owner?: string
   readonly plan?: Plan
   /** Per-key limits (from the API key lookup), by rule name; win over the plan. */
   readonly overrides?: Readonly<Record<string, LimitOverride>>

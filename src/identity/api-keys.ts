@@ -1,0 +1,161 @@
+import { describeValue, RateLimitConfigError } from '../errors.js'
+import { digest } from '../keys.js'
+import type { ApiKeySourceOptions } from './api-key-reader.js'
+import { IdentityError } from './identity-error.js'
+import { definePlans, validateOverrides, validatePlan } from './plans.js'
+import { TtlCache } from './ttl-cache.js'
+import type { Caller, LimitOverride, Plan } from './types.js'
+
+/**
+ * What your lookup returns for a valid key: the account that owns it, its plan (an object, or
+ * the name of one of `plans`) and optional limits for this key alone (by rule name).
+ */
+export interface ApiKeyRecord {
+  owner: string | number
+  plan?: Plan | string
+  limits?: Readonly<Record<string, LimitOverride>>
+}
+
+/** Validates a key: the record when it is valid, `null`/`undefined` when unknown or revoked. */
+export type ApiKeyLookup = (
+  key: string,
+) => ApiKeyRecord | null | undefined | Promise<ApiKeyRecord | null | undefined>
+
+/** Options of API-key identification (`createIdentify({ apiKeys })`). */
+// biome-ignore lint/suspicious/noExplicitAny: contexts are the user's own types.
+export interface ApiKeyOptions<TContext = any> extends ApiKeySourceOptions<TContext> {
+  /** Your key check, e.g. a database query, or `createRedisApiKeys(…).lookup`. Required. */
+  lookup: ApiKeyLookup
+  /** Plans that records name by string (`plan: 'pro'`); validated when `identify` is built. */
+  plans?: Readonly<Record<string, Plan>>
+  /**
+   * Whose budget a key spends: `'owner'` (every key of one account shares one budget, so
+   * rotating or minting keys does not multiply quota) or `'key'` (each key its own).
+   * @default 'owner'
+   */
+  budget?: 'owner' | 'key'
+  /** How long a lookup answer (valid or not) is reused: revocation takes effect within it. @default 30_000 */
+  cacheTtlMs?: number
+  /** Most lookup answers cached (least recently used dropped first). @default 10_000 */
+  cacheSize?: number
+  /** The cache's clock, in milliseconds; inject one in tests. @default Date.now */
+  clock?: () => number
+}
+
+/** Turns a well-formed key into its caller: `null` for an unknown or revoked key. */
+export type ApiKeyResolver = (key: string) => Caller | null | Promise<Caller | null>
+
+type Cached = { readonly caller: Caller | null } | { readonly error: RateLimitConfigError }
+
+function invalid(message: string): never {
+  throw new RateLimitConfigError('INVALID_OPTION', message)
+}
+
+function validateResolverOptions(options: ApiKeyOptions): void {
+  const { lookup, budget, cacheTtlMs, cacheSize, clock } = options
+  if (typeof lookup !== 'function')
+    invalid('Expected `apiKeys.lookup` to be a function (key) => { owner, plan?, limits? } | null')
+  if (budget !== undefined && budget !== 'owner' && budget !== 'key') {
+    invalid(`Expected \`apiKeys.budget\` to be 'owner' or 'key', got ${describeValue(budget)}`)
+  }
+  if (
+    cacheTtlMs !== undefined &&
+    (!Number.isInteger(cacheTtlMs) || cacheTtlMs < 0 || cacheTtlMs > 3_600_000)
+  ) {
+    invalid(
+      `Expected \`apiKeys.cacheTtlMs\` to be an integer from 0 to 3600000 (0 disables the cache), got ${describeValue(cacheTtlMs)}`,
+    )
+  }
+  if (cacheSize !== undefined && (!Number.isInteger(cacheSize) || cacheSize < 1 || cacheSize > 10_000_000)) {
+    invalid(
+      `Expected \`apiKeys.cacheSize\` to be an integer from 1 to 10000000, got ${describeValue(cacheSize)}`,
+    )
+  }
+  if (clock !== undefined && typeof clock !== 'function')
+    invalid('Expected `apiKeys.clock` to be a function returning milliseconds')
+  if (options.plans !== undefined) definePlans(options.plans as Record<string, Plan>)
+}
+
+/** Record → caller. Throws a config error (never showing the key) when the record cannot work. */
+function toKeyCaller(record: ApiKeyRecord, keyDigest: string, options: ApiKeyOptions): Caller {
+  const where = `the \`apiKeys.lookup\` answer for key ${keyDigest.slice(0, 8)}…`
+  if (typeof record !== 'object')
+    invalid(`Expected ${where} to be null or { owner, plan?, limits? }, got ${describeValue(record)}`)
+  const { owner, plan, limits } = record
+  if (
+    (typeof owner !== 'string' && typeof owner !== 'number') ||
+    owner === '' ||
+    String(owner).length > 1000
+  ) {
+    invalid(`Expected \`owner\` in ${where} to be a non-empty string or number, got ${describeValue(owner)}`)
+  }
+  let resolvedPlan: Plan | undefined
+  if (typeof plan === 'string') {
+    resolvedPlan = options.plans?.[plan]
+    if (!resolvedPlan)
+      invalid(`Expected \`plan\` in ${where} to name one of \`apiKeys.plans\`, got ${describeValue(plan)}`)
+  } else if (plan !== undefined && plan !== null) {
+    resolvedPlan = validatePlan(plan, `\`plan\` in ${where}`)
+  }
+  const overrides =
+    limits === undefined || limits === null ? undefined : validateOverrides(limits, `\`limits\` in ${where}`)
+  const id = `key:${options.budget === 'key' ? keyDigest.slice(0, 22) : digest(String(owner))}`
+  return Object.freeze({
+    id,
+    kind: 'api-key' as const,
+    owner: String(owner),
+    ...(resolvedPlan ? { plan: resolvedPlan } : {}),
+    ...(overrides ? { overrides } : {}),
+  })
+}
+
+/**
+ * Builds the key → caller step: one lookup per key per `cacheTtlMs` (answers, valid or not,
+ * are cached under the key's SHA-256 digest, never the key), concurrent requests with one key
+ * share one lookup, and each record is validated once. A lookup that throws rejects with
+ * `IdentityError('API_KEY_LOOKUP_FAILED')` and is not cached.
+ * @throws RateLimitConfigError (`INVALID_OPTION`) naming the option that cannot work.
+ */
+export function createApiKeyResolver(options: ApiKeyOptions): ApiKeyResolver {
+  validateResolverOptions(options)
+  const ttl = options.cacheTtlMs ?? 30_000
+  const cache = new TtlCache<Cached>(ttl, options.cacheSize ?? 10_000, options.clock)
+  const inFlight = new Map<string, Promise<Caller | null>>()
+  const settle = (entry: Cached): Caller | null => {
+    if ('error' in entry) throw entry.error
+    return entry.caller
+  }
+  return (key) => {
+    const keyDigest = digest(key, 43)
+    const hit = ttl > 0 ? cache.get(keyDigest) : undefined
+    if (hit) return settle(hit)
+    const pending = inFlight.get(keyDigest)
+    if (pending) return pending
+    const lookup = (async (): Promise<Caller | null> => {
+      let record: ApiKeyRecord | null | undefined
+      try {
+        record = await options.lookup(key)
+      } catch (cause) {
+        throw new IdentityError(
+          'API_KEY_LOOKUP_FAILED',
+          `The API key lookup failed for key ${keyDigest.slice(0, 8)}…`,
+          { cause },
+        )
+      }
+      let entry: Cached
+      try {
+        entry = {
+          caller: record === null || record === undefined ? null : toKeyCaller(record, keyDigest, options),
+        }
+      } catch (error) {
+        entry = { error: error as RateLimitConfigError }
+      }
+      if (ttl > 0) cache.set(keyDigest, entry)
+      return settle(entry)
+    })()
+    inFlight.set(keyDigest, lookup)
+    const done = () => inFlight.delete(keyDigest)
+    lookup.then(done, done)
+    return lookup
+  }
+}

@@ -1,0 +1,96 @@
+import { tryParseDuration } from '../duration.js'
+import { describeValue, RateLimitConfigError } from '../errors.js'
+import { MAX_LIMIT } from '../options.js'
+import type { LimitOverride, Plan } from './types.js'
+
+/** Largest `scale` accepted: beyond it a plan is effectively unlimited, which must be said with `unlimited: true`. */
+export const MAX_PLAN_SCALE = 1_000_000
+
+const validPlans = new WeakSet<object>()
+const validOverrides = new WeakSet<object>()
+
+function invalid(where: string, message: string): never {
+  throw new RateLimitConfigError('INVALID_OPTION', `Expected ${where} ${message}`)
+}
+
+/**
+ * Validates per-rule limits (`{ 'Query.search': { limit: 100, window: '1m' } }`), once per object.
+ * @throws RateLimitConfigError (`INVALID_OPTION`) naming `where` and the rule.
+ */
+export function validateOverrides(
+  limits: unknown,
+  where = '`limits`',
+): Readonly<Record<string, LimitOverride>> {
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
+    invalid(where, `to be an object of rule name → { limit, window? }, got ${describeValue(limits)}`)
+  }
+  if (validOverrides.has(limits)) return limits as Record<string, LimitOverride>
+  for (const [name, override] of Object.entries(limits)) {
+    const { limit, window } = (override ?? {}) as Partial<LimitOverride>
+    if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_LIMIT) {
+      invalid(
+        `${where}["${name}"].limit`,
+        `to be an integer from 1 to ${MAX_LIMIT}, got ${describeValue(limit)}`,
+      )
+    }
+    if (window !== undefined && tryParseDuration(window) === undefined) {
+      invalid(
+        `${where}["${name}"].window`,
+        `to be a duration such as '30s', '1m', '1h30m' or milliseconds, got ${describeValue(window)}`,
+      )
+    }
+  }
+  validOverrides.add(limits)
+  return limits as Record<string, LimitOverride>
+}
+
+/**
+ * Validates a plan once per object: a name, and a `scale` > 0, per-rule `limits`, or an explicit
+ * `unlimited: true`.
+ * @throws RateLimitConfigError (`INVALID_OPTION`) naming the plan and the field.
+ */
+export function validatePlan(plan: unknown, where = '`plan`'): Plan {
+  if (typeof plan !== 'object' || plan === null)
+    invalid(where, `to be a plan object { name, scale?, limits?, unlimited? }, got ${describeValue(plan)}`)
+  if (validPlans.has(plan)) return plan as Plan
+  const { name, scale, limits, unlimited } = plan as Partial<Plan>
+  if (typeof name !== 'string' || name.length === 0 || name.length > 100) {
+    invalid(`${where}.name`, `to be a non-empty string of at most 100 characters, got ${describeValue(name)}`)
+  }
+  const label = `plan "${name}"`
+  if (scale !== undefined && (typeof scale !== 'number' || !(scale > 0) || scale > MAX_PLAN_SCALE)) {
+    invalid(
+      `\`scale\` of ${label}`,
+      `to be a number > 0 and ≤ ${MAX_PLAN_SCALE} (use unlimited: true for no limit), got ${describeValue(scale)}`,
+    )
+  }
+  if (limits !== undefined) validateOverrides(limits, `\`limits\` of ${label}`)
+  if (unlimited !== undefined && typeof unlimited !== 'boolean') {
+    invalid(`\`unlimited\` of ${label}`, `to be true or false, got ${describeValue(unlimited)}`)
+  }
+  validPlans.add(plan)
+  return plan as Plan
+}
+
+/**
+ * Validates a set of plans by name (each plan's `name` must equal its key) and returns it.
+ *
+ * @example
+ * const plans = definePlans({
+ *   free: { name: 'free' },
+ *   pro: { name: 'pro', scale: 10, limits: { 'Mutation.upload': { limit: 100, window: '1h' } } },
+ *   internal: { name: 'internal', unlimited: true },
+ * })
+ * @throws RateLimitConfigError (`INVALID_OPTION`) naming the plan and the field.
+ */
+export function definePlans<T extends Record<string, Plan>>(plans: T): T {
+  if (typeof plans !== 'object' || plans === null || Array.isArray(plans)) {
+    invalid('`plans`', `to be an object of plan name → plan, got ${describeValue(plans)}`)
+  }
+  for (const [key, plan] of Object.entries(plans)) {
+    validatePlan(plan, `\`plans.${key}\``)
+    if (plan.name !== key)
+      invalid(`\`plans.${key}.name\``, `to be "${key}" (its key), got ${describeValue(plan.name)}`)
+  }
+  return plans
+}

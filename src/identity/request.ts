@@ -1,0 +1,59 @@
+/**
+ * Reads headers and the peer address from a request context, whatever the server put there:
+ * - `ctx.req`: a Node `IncomingMessage` (graphql-yoga on `node:http`, tRPC standalone and
+ *   Express adapters) or a Fetch `Request` (tRPC fetch adapter);
+ * - `ctx.request`: a Fetch `Request` (graphql-yoga) or a Node-style request;
+ * - `ctx.extra.request`: the upgrade request of a graphql-ws WebSocket connection.
+ * Only the shapes are used (`headers`, `socket.remoteAddress`), so no server library is imported.
+ */
+
+/** Node's `IncomingHttpHeaders`, or anything shaped like it. */
+type HeaderRecord = Readonly<Record<string, string | readonly string[] | undefined>>
+
+/** The Fetch `Headers` methods used. */
+interface HeadersGetter {
+  get(name: string): string | null
+}
+
+/** A Node `IncomingMessage` or Fetch `Request`, as far as identity needs one. */
+export interface RequestLike {
+  readonly headers?: HeaderRecord | HeadersGetter
+  readonly socket?: { readonly remoteAddress?: string | undefined } | null
+}
+
+/** Header values longer than this are not read at all: no proxy or client writes one legitimately. */
+const MAX_HEADER_LENGTH = 16_384
+
+function isRequestLike(value: unknown): value is RequestLike {
+  return typeof value === 'object' && value !== null && typeof (value as RequestLike).headers === 'object'
+}
+
+/** The request inside a context, or the context itself when it is a request. */
+export function requestOf(ctx: unknown): RequestLike | undefined {
+  if (typeof ctx !== 'object' || ctx === null) return undefined
+  const c = ctx as { req?: unknown; request?: unknown; extra?: { request?: unknown } }
+  if (isRequestLike(c.req)) return c.req
+  if (isRequestLike(c.request)) return c.request
+  if (isRequestLike(c.extra?.request)) return c.extra.request
+  return isRequestLike(ctx) ? ctx : undefined
+}
+
+/**
+ * One header's value (`name` in lower case); repeated headers are joined with `, ` as Node and
+ * Fetch do. `undefined` when absent or absurdly long.
+ */
+export function headerOf(request: RequestLike | undefined, name: string): string | undefined {
+  const headers = request?.headers
+  if (!headers) return undefined
+  let value: unknown
+  if (typeof (headers as HeadersGetter).get === 'function') value = (headers as HeadersGetter).get(name)
+  else value = (headers as HeaderRecord)[name]
+  if (Array.isArray(value)) value = value.join(', ')
+  return typeof value === 'string' && value.length <= MAX_HEADER_LENGTH ? value : undefined
+}
+
+/** The peer address of the connection (`socket.remoteAddress`); `undefined` for Fetch requests or closed sockets. */
+export function socketAddressOf(request: RequestLike | undefined): string | undefined {
+  const address = request?.socket?.remoteAddress
+  return typeof address === 'string' ? address : undefined
+}

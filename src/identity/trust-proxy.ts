@@ -1,0 +1,106 @@
+import { describeValue, RateLimitConfigError } from '../errors.js'
+import { type Address, type AddressRange, inRanges, parseAddress, parseRange } from './address.js'
+
+/**
+ * Which proxies in front of the app are believed when they say who the client is:
+ * - `false`: none; the socket address is the client (the default, and right without a proxy).
+ * - a number `n`: the `n` nearest hops are your proxies (e.g. `1` behind one load balancer).
+ * - addresses, CIDR ranges or the names `'loopback'`, `'linklocal'`, `'uniquelocal'`: a hop is a
+ *   proxy when its address is in one of them.
+ */
+export type TrustProxy = false | number | string | readonly string[]
+
+/** A compiled {@link TrustProxy}: how many hops, or which ranges. `null` trusts nothing. */
+export type TrustPolicy = { readonly hops: number } | { readonly ranges: readonly AddressRange[] } | null
+
+/** Most hops ever walked: bounds the work a long header can cause. */
+export const MAX_TRUSTED_HOPS = 32
+
+const NAMED_RANGES: Readonly<Record<string, readonly string[]>> = {
+  loopback: ['127.0.0.0/8', '::1/128'],
+  linklocal: ['169.254.0.0/16', 'fe80::/10'],
+  uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+}
+
+function invalid(option: string, message: string): never {
+  throw new RateLimitConfigError('INVALID_OPTION', `Expected \`${option}\` to be ${message}`)
+}
+
+function compileRanges(list: readonly unknown[], option: string): AddressRange[] {
+  const ranges: AddressRange[] = []
+  for (const entry of list) {
+    const named = typeof entry === 'string' ? NAMED_RANGES[entry] : undefined
+    const texts = named ?? [entry]
+    for (const text of texts) {
+      const range = typeof text === 'string' ? parseRange(text.trim()) : undefined
+      if (!range) {
+        invalid(
+          option,
+          `a list of addresses, CIDR ranges ('10.0.0.0/8', '2001:db8::/32') or 'loopback' / 'linklocal' / 'uniquelocal'; ${describeValue(entry)} is none of these`,
+        )
+      }
+      ranges.push(range)
+    }
+  }
+  return ranges
+}
+
+/**
+ * Validates and compiles `trustProxy` once, when `identify` is built.
+ * @throws RateLimitConfigError (`INVALID_OPTION`) naming the option and what is allowed.
+ */
+export function compileTrustProxy(value: unknown, option = 'trustProxy'): TrustPolicy {
+  if (value === undefined || value === false || value === 0) return null
+  if (value === true) {
+    invalid(
+      option,
+      'false, a number of proxies or a list of their addresses; `true` would believe any X-Forwarded-For a client writes. Behind one load balancer use 1',
+    )
+  }
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0 || value > MAX_TRUSTED_HOPS) {
+      invalid(
+        option,
+        `an integer from 0 to ${MAX_TRUSTED_HOPS} (the number of proxies in front of the app), got ${describeValue(value)}`,
+      )
+    }
+    return { hops: value }
+  }
+  const list = typeof value === 'string' ? [value] : value
+  if (!Array.isArray(list) || list.length === 0) {
+    invalid(
+      option,
+      `false, a number of proxies or a non-empty list of their addresses/CIDR ranges, got ${describeValue(value)}`,
+    )
+  }
+  return { ranges: compileRanges(list, option) }
+}
+
+function trusts(policy: NonNullable<TrustPolicy>, hop: number, address: Address | undefined): boolean {
+  if ('hops' in policy) return hop < policy.hops
+  // No address means a Unix domain socket: only a local process (your proxy) can connect.
+  return address === undefined ? hop === 0 : inRanges(address, policy.ranges)
+}
+
+/**
+ * Walks from the socket outwards through the forwarded entries (nearest proxy last) while each
+ * hop is a trusted proxy, and returns the first address not vouched for by a trusted proxy: the
+ * client. An entry that is not an address stops the walk at the hop that wrote it, so a client
+ * can never choose its own bucket with garbage. `undefined` when nothing is known.
+ */
+export function pickClient(
+  socket: Address | undefined,
+  entries: readonly string[],
+  policy: TrustPolicy,
+): Address | undefined {
+  if (policy === null) return socket
+  let current = socket
+  const hops = Math.min(entries.length, MAX_TRUSTED_HOPS)
+  for (let hop = 0; hop < hops; hop++) {
+    if (!trusts(policy, hop, current)) return current
+    const next = parseAddress(entries[entries.length - 1 - hop])
+    if (!next) return current
+    current = next
+  }
+  return current
+}
