@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createRateLimiter,
+  MemoryStore,
+  type RateLimitDecision,
+  type RateLimiter,
+  RedisStore,
+} from '../../src/index.js'
+import { logShadowDecisions } from '../../src/shadow-log.js'
+import { manualClock, ready, redisClient, uniquePrefix } from '../helpers.js'
+
+const limiters: RateLimiter[] = []
+const memory = (shadow = false) => {
+  const limiter = createRateLimiter({
+    store: new MemoryStore({ clock: manualClock() }),
+    shadow,
+    logger: false,
+  })
+  limiters.push(limiter)
+  return limiter
+}
+afterEach(async () => {
+  await Promise.all(limiters.splice(0).map((l) => l.close()))
+})
+
+function recordDecisions(limiter: RateLimiter): RateLimitDecision[] {
+  const seen: RateLimitDecision[] = []
+  limiter.on('decision', ({ decision }) => seen.push(decision))
+  return seen
+}
+
+describe('shadow mode in the engine', () => {
+  it('admits everything a shadow rule would refuse and says so in the decision and the event', async () => {
+    const limiter = memory()
+    const events = recordDecisions(limiter)
+    const rule = { name: 'Query.search', limit: 2, window: '1m', shadow: true }
+    const decisions = []
+    for (let i = 0; i < 5; i++) decisions.push(await limiter.consume('user:1', rule))
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, true, true])
+    expect(decisions.map((d) => d.reason)).toEqual([undefined, undefined, 'shadow', 'shadow', 'shadow'])
+    expect(decisions[2]!.rules[0]!).toMatchObject({ allowed: false, remaining: 0 })
+    expect(decisions[2]!.rules[0]!.retryAfterMs).toBeGreaterThan(59_000)
+    expect(events.map((d) => d.reason)).toEqual(decisions.map((d) => d.reason))
+  })
+
+  it('keeps enforcing the other rules of the same check and records the cost under them', async () => {
+    const limiter = memory()
+    const shadow = { name: 'new-burst', limit: 1, window: '1m', shadow: true }
+    const enforced = { name: 'sustained', limit: 3, window: '1h' }
+    const rules = [shadow, enforced]
+    const decisions = []
+    for (let i = 0; i < 4; i++) decisions.push(await limiter.consume('user:1', rules))
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false])
+    expect(decisions.map((d) => d.reason)).toEqual([undefined, 'shadow', 'shadow', 'limited'])
+    expect((await limiter.peek('user:1', enforced)).remaining).toBe(0)
+  })
+
+  it('admits everything when the whole limiter runs in shadow, whatever the rules say', async () => {
+    const limiter = memory(true)
+    const rule = { name: 'login', limit: 1, window: '1m' }
+    const decisions = await Promise.all([1, 2, 3].map(() => limiter.consume('ip:203.0.113.7', rule)))
+    expect(decisions.every((d) => d.allowed)).toBe(true)
+    expect(decisions.filter((d) => d.reason === 'shadow')).toHaveLength(2)
+  })
+
+  it('runs in shadow on Redis too', async () => {
+    const client = await ready(redisClient())
+    const limiter = createRateLimiter({
+      store: new RedisStore({ client, logger: false }),
+      prefix: uniquePrefix('shadow'),
+    })
+    const rule = { name: 'r', limit: 1, window: '1m', shadow: true }
+    const decisions = [await limiter.consume('user:1', rule), await limiter.consume('user:1', rule)]
+    expect(decisions.map((d) => [d.allowed, d.reason])).toEqual([
+      [true, undefined],
+      [true, 'shadow'],
+    ])
+    await limiter.close()
+    client.disconnect()
+  })
+
+  // Known engine gap (reported): a cost above a shadow rule's limit is refused early with
+  // 'cost-exceeds-limit' instead of being admitted in shadow. The cost budget plugin admits it itself.
+  it.todo('admits a cost above a shadow rule’s limit with reason shadow')
+})
+
+describe('logShadowDecisions', () => {
+  it('logs one "would have refused" line per shadow admission and nothing else', async () => {
+    const limiter = memory()
+    const lines: string[] = []
+    const stop = logShadowDecisions(limiter, { warn: (line: string) => lines.push(line) })
+    const rule = { name: 'Query.search', limit: 1, window: '1m', shadow: true }
+    await limiter.consume('user:42', rule)
+    await limiter.consume('user:42', rule, { cost: 1 })
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(
+      /shadow: would have refused user:42 on "Query.search" \(1 per 1m\), cost 1, retry in 6[01] s$/,
+    )
+    stop()
+    await limiter.consume('user:42', rule)
+    expect(lines).toHaveLength(1)
+  })
+})
