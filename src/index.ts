@@ -14,7 +14,6 @@ export { type ConsumeOptions, createRateLimiter, type RateLimiter, type Rules } 
 export type { RateLimiterOptions } from './limiter-options.js'
 export { DEFAULT_RULE_NAME, resolveRule, resolveRules, SLIDING_LOG_MAX_DEFAULT_LIMIT, validateCost } from './options.js'
 export { describeShadowDecision, logShadowDecisions } from './shadow-log.js'
-export { describeShadowDecision, logShadowDecisions } from './shadow-log.js'
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory-store.js'
 export { type RedisClientLike, RedisStore, type RedisStoreOptions } from './stores/redis-store.js'
 export type * from './types.js'
