@@ -1,0 +1,80 @@
+import { type ASTNode, GraphQLError } from 'graphql'
+import { retryAfterSeconds } from '../headers.js'
+import type { RateLimitDecision } from '../types.js'
+
+/**
+ * What a refused field reports in `errors[].extensions` (contract: `code` and `retryAfter`).
+ *
+ * @example
+ * { "code": "RATE_LIMITED", "retryAfter": 42, "limit": 10, "remaining": 0, "reset": 60, "policy": "Query.search" }
+ */
+export interface RateLimitedExtensions {
+  readonly code: 'RATE_LIMITED'
+  /**
+   * Whole seconds until the same request would be admitted, rounded up (at least 1); `null` when
+   * waiting cannot help (the cost is larger than the limit).
+   */
+  readonly retryAfter: number | null
+  /** The binding rule's limit. */
+  readonly limit: number
+  /** Units left under the binding rule. */
+  readonly remaining: number
+  /** Whole seconds until the binding rule's budget is fully back, rounded up. */
+  readonly reset: number
+  /** The binding rule's name: the field coordinate (`Query.search`) or the bucket. */
+  readonly policy: string
+  /** Set when the refusal is not a plain spent budget: `'cost-exceeds-limit'`, `'store-unavailable'`, `'circuit-open'`. */
+  readonly reason?: string
+}
+
+/** Where the refused field sits in the response. */
+export interface RateLimitedErrorOptions {
+  readonly nodes?: ReadonlyArray<ASTNode>
+  readonly path?: ReadonlyArray<string | number>
+}
+
+/** Builds the extensions of a refusal. */
+export function rateLimitedExtensions(decision: RateLimitDecision): RateLimitedExtensions {
+  const retryAfter = retryAfterSeconds(decision)
+  return {
+    code: 'RATE_LIMITED',
+    retryAfter: retryAfter < 0 ? null : retryAfter,
+    limit: decision.limit,
+    remaining: decision.remaining,
+    reset: Math.max(0, Math.ceil(decision.resetMs / 1000)),
+    policy: decision.rule.name,
+    ...(decision.reason && decision.reason !== 'limited' ? { reason: decision.reason } : {}),
+  }
+}
+
+/**
+ * The error of a field refused by `@rateLimit`: the field resolves to `null` (or nulls its parent
+ * when it is non-null) and this error lands in `errors`. It is a plain `GraphQLError` without an
+ * `originalError`, so graphql-yoga's error masking keeps its message and extensions.
+ *
+ * @example
+ * if (error instanceof RateLimitedError) console.log(error.extensions.retryAfter, error.decision.rule.name)
+ */
+export class RateLimitedError extends GraphQLError {
+  /** Same as `extensions.code`, for `error.code` checks. */
+  readonly code = 'RATE_LIMITED' as const
+  /** The engine's decision (not serialised: it holds the caller's identity). */
+  declare readonly decision: RateLimitDecision
+  declare readonly extensions: RateLimitedExtensions & Record<string, unknown>
+
+  constructor(message: string, decision: RateLimitDecision, options: RateLimitedErrorOptions = {}) {
+    super(message, {
+      nodes: options.nodes,
+      path: options.path,
+      extensions: { ...rateLimitedExtensions(decision) },
+    })
+    this.name = 'RateLimitedError'
+    Object.defineProperty(this, 'decision', { value: decision, enumerable: false })
+  }
+}
+
+/** True for a refusal by `@rateLimit`, also after serialisation or a copy by another module version. */
+export function isRateLimitedError(error: unknown): boolean {
+  const extensions = (error as { extensions?: { code?: unknown } } | null)?.extensions
+  return error instanceof RateLimitedError || extensions?.code === 'RATE_LIMITED'
+}

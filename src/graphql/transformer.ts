@@ -1,0 +1,75 @@
+import { MapperKind, mapSchema } from '@graphql-tools/utils'
+import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql'
+import { RateLimitConfigError } from '../errors.js'
+import type { FieldLimiter } from './field-limiter.js'
+import { type FieldPlan, planSchema } from './field-plan.js'
+
+/**
+ * The schema transformer: validates every `@rateLimit` once, then wraps exactly the limited fields
+ * (other resolvers stay untouched and cost nothing) and marks them in their `extensions`, which
+ * is how `assertRateLimitsApplied` and `useRateLimitHeaders()` tell a transformed schema from one
+ * whose directives were declared but never enforced.
+ */
+
+/** The key in a field's `extensions` under which the transformer records what it wrapped. */
+export const RATE_LIMIT_EXTENSION = 'resolverRateLimit'
+
+/** `field.extensions.resolverRateLimit`: the plan of each directive (by name) that wrapped the field. */
+export type RateLimitFieldExtension = Readonly<Record<string, FieldPlan>>
+
+/** True when the field's resolvers were wrapped for the directive `name`. */
+export function isWrappedFor(extensions: unknown, name: string): boolean {
+  const mark = (extensions as Record<string, unknown> | null | undefined)?.[RATE_LIMIT_EXTENSION]
+  return typeof mark === 'object' && mark !== null && name in mark
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: field configs of any object type.
+type FieldConfig = GraphQLFieldConfig<any, any>
+
+function wrap(
+  config: FieldConfig,
+  plan: FieldPlan,
+  limiter: FieldLimiter,
+  name: string,
+  subscription: boolean,
+): FieldConfig {
+  const previous = config.extensions?.[RATE_LIMIT_EXTENSION] as RateLimitFieldExtension | undefined
+  const extensions = { ...config.extensions, [RATE_LIMIT_EXTENSION]: { ...previous, [name]: plan } }
+  if (subscription) {
+    // graphql-js calls `subscribe` once when the subscription starts and `resolve` per event.
+    return {
+      ...config,
+      subscribe: limiter.wrapSubscribe(plan, config.subscribe ?? defaultFieldResolver),
+      extensions,
+    }
+  }
+  return { ...config, resolve: limiter.wrapResolve(plan, config.resolve ?? defaultFieldResolver), extensions }
+}
+
+/**
+ * Builds the transformer of one directive.
+ * @throws RateLimitConfigError `INVALID_DIRECTIVE` naming `Type.field` and the argument.
+ */
+export function createTransformer(
+  name: string,
+  limiter: FieldLimiter,
+): (schema: GraphQLSchema) => GraphQLSchema {
+  return (schema) => {
+    if (!schema.getDirective(name)) {
+      throw new RateLimitConfigError(
+        'INVALID_DIRECTIVE',
+        `The schema does not declare the directive @${name}: add the \`typeDefs\` returned by rateLimitDirective() to your type definitions`,
+      )
+    }
+    const plans = planSchema(schema, name)
+    if (plans.size === 0) return schema
+    const subscriptionType = schema.getSubscriptionType()?.name
+    return mapSchema(schema, {
+      [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
+        const plan = plans.get(`${typeName}.${fieldName}`)
+        if (!plan || isWrappedFor(config.extensions, name)) return config
+        return wrap(config, plan, limiter, name, typeName === subscriptionType)
+      },
+    })
+  }
+}
