@@ -325,9 +325,14 @@ class Limiter implements RateLimiter {
     return makeDecision(identity, cost, perRule, true, 'shadow')
   }
 
+  /**
+   * The breaker's background probe: a `peek` on the limiter's own probe key, i.e. the very path
+   * requests take (script included), not a PING — a Redis Cluster answers PING while it refuses
+   * commands with CLUSTERDOWN during a failover, and a restarted Redis answers PING before the
+   * script is loaded again (the probe loads it).
+   */
   async #probe(): Promise<void> {
     const store = this.#o.store
-    if (store.ping) return withDeadline(store.ping(), this.#o.timeoutMs, store.kind)
     const pending = store.peek([{ ...PROBE_RULE, key: `${this.#o.prefix}{probe}:probe` }], 1)
     if (isPromise(pending)) await withDeadline(pending, this.#o.timeoutMs, store.kind)
   }

@@ -106,6 +106,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     )
     const nodes = started.map((server) => ({ host: '127.0.0.1', port: server.port }))
     await waitForClusterOk(nodes)
+    await waitForReplicas(nodes)
     return { nodes, servers: new Map(started.map((s) => [s.port, s])), owned: true, stop }
   } catch (error) {
     await stop()
@@ -149,6 +150,54 @@ export async function masters(
       .filter((parts) => parts[2]!.includes('master') && !parts[2]!.includes('fail'))
       .map((parts) => ({ id: parts[0]!, port: Number(parts[1]!.split(/[:@]/)[1]), slots: parts.slice(8) }))
       .filter((m) => m.slots.length > 0)
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** Replication of one node, from `INFO replication`. */
+export async function replication(node: ClusterNode): Promise<Record<string, string>> {
+  const client = nodeClient(node)
+  try {
+    const text = String(await client.info('replication'))
+    return Object.fromEntries(
+      text.split(/\r?\n/).flatMap((line) => (line.includes(':') ? [line.split(':', 2)] : [])),
+    )
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** Waits until every replica's link to its master is up and it has caught up with the master's offset. */
+export async function waitForReplicas(nodes: ClusterNode[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const infos = await Promise.all(nodes.map(replication))
+    const offsets = new Map(nodes.map((node, i) => [node.port, Number(infos[i]!.master_repl_offset)]))
+    const synced = infos.every(
+      (info) =>
+        info.role === 'master' ||
+        (info.master_link_status === 'up' &&
+          Number(info.slave_repl_offset) >= (offsets.get(Number(info.master_port)) ?? 0)),
+    )
+    if (synced) return
+    if (Date.now() > deadline) throw new Error('Redis Cluster replicas did not catch up with their masters')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** The replica (port) of the master on `masterPort`, from `CLUSTER NODES`. */
+export async function replicaOf(node: ClusterNode, masterPort: number): Promise<number> {
+  const client = nodeClient(node)
+  try {
+    const lines = String(await client.call('CLUSTER', 'NODES'))
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '))
+    const master = lines.find((parts) => Number(parts[1]!.split(/[:@]/)[1]) === masterPort)
+    const replica = lines.find((parts) => parts[3] === master?.[0] && parts[2]!.includes('slave'))
+    if (!replica) throw new Error(`no replica of ${masterPort}`)
+    return Number(replica[1]!.split(/[:@]/)[1])
   } finally {
     client.disconnect()
   }

@@ -1,0 +1,68 @@
+/**
+ * One "app server" for the many-processes test: its own ioredis client and limiter on the shared
+ * Redis. Started with `fork(..., { execArgv: ['--import', 'tsx'] })`; talks over the IPC channel:
+ * it sends `{ ready }`, waits for `{ go: scenario }`, hammers the hot key and sends `{ result }`.
+ */
+import { Redis } from 'ioredis'
+import { createRateLimiter, RedisStore } from '../../src/index.js'
+import type { Algorithm } from '../../src/types.js'
+
+export interface Scenario {
+  prefix: string
+  identity: string
+  algorithm: Algorithm
+  limit: number
+  window: string
+  requests: number
+  concurrency: number
+  /** Cost of each request. @default 1 */
+  cost?: number
+}
+
+export interface WorkerResult {
+  admitted: number
+  refused: number
+  /** Decisions not made by Redis (timeouts, errors): must be 0 for the totals to mean anything. */
+  degraded: number
+}
+
+export type ParentMessage = { go: Scenario } | { exit: true }
+export type WorkerMessage = { ready: true } | { result: WorkerResult }
+
+const client = new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+client.on('error', () => {})
+const store = new RedisStore({ client, logger: false })
+
+async function hammer(s: Scenario): Promise<WorkerResult> {
+  // A generous deadline: this test is about counting; a timeout would answer by policy and blur it.
+  const limiter = createRateLimiter({ store, prefix: s.prefix, timeoutMs: 5_000, logger: false })
+  const rule = { name: 'hot', limit: s.limit, window: s.window, algorithm: s.algorithm }
+  const result: WorkerResult = { admitted: 0, refused: 0, degraded: 0 }
+  let next = 0
+  const lane = async () => {
+    while (next++ < s.requests) {
+      const decision = await limiter.consume(s.identity, rule, { cost: s.cost ?? 1 })
+      if (decision.policy !== undefined) result.degraded++
+      else if (decision.allowed) result.admitted++
+      else result.refused++
+    }
+  }
+  await Promise.all(Array.from({ length: s.concurrency }, lane))
+  await limiter.close()
+  return result
+}
+
+function send(message: WorkerMessage): void {
+  process.send!(message)
+}
+
+process.on('message', (message: ParentMessage) => {
+  if ('exit' in message) {
+    client.disconnect()
+    process.disconnect()
+    return
+  }
+  void hammer(message.go).then((result) => send({ result }))
+})
+
+client.once('ready', () => send({ ready: true }))
