@@ -1,0 +1,185 @@
+import { describeValue, RateLimitConfigError } from '../errors.js'
+import type { RateLimiter } from '../limiter.js'
+import type { DecisionEvent, RateLimitDecision, StoreErrorEvent, StoreStateEvent } from '../types.js'
+
+/**
+ * How a decision is counted: `allowed`, `limited` (a budget is spent, or the cost exceeds the
+ * limit), `degraded` (the store failed or the breaker was open: the `onStoreError` policy
+ * answered) or `shadow` (a shadow rule would have refused; the request was admitted).
+ */
+export type DecisionOutcome = 'allowed' | 'limited' | 'degraded' | 'shadow'
+
+/** Every outcome, in the order of {@link RuleCounts}. */
+export const OUTCOMES: readonly DecisionOutcome[] = ['allowed', 'limited', 'degraded', 'shadow']
+
+/** Store error codes kept as label values; anything else is counted as `'other'`. */
+export const STORE_ERROR_CODES = ['STORE_TIMEOUT', 'STORE_UNAVAILABLE', 'other'] as const
+
+/** Upper bounds (seconds) of the store latency histogram: the default deadline is 200 ms. */
+export const DEFAULT_LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1]
+
+/** Rule label value that collects every rule name past `maxRuleLabels`. */
+export const OTHER_RULES_LABEL = 'other'
+
+/** Decisions per outcome for one rule label, indexed like {@link OUTCOMES}. */
+export type RuleCounts = Float64Array
+
+/** Store latency, bucketed locally: non-cumulative counts per bucket, then the overflow past the last bound. */
+export interface LatencyCounts {
+  readonly buckets: Float64Array
+  sumSeconds: number
+  count: number
+}
+
+/** Options shared by the Prometheus and OpenTelemetry adapters. */
+export interface RecorderOptions {
+  /**
+   * Most distinct rule names used as label values; later names are counted under `'other'`.
+   * Bounds the number of series when rule names are generated (e.g. GraphQL `bucket` names).
+   * @default 200
+   */
+  maxRuleLabels?: number
+  /** Upper bounds of the store latency histogram, in seconds, ascending. @default DEFAULT_LATENCY_BUCKETS */
+  buckets?: readonly number[]
+}
+
+/**
+ * True when the decision's store call was made (so its latency means something): not when the
+ * circuit breaker skipped the store, nor when the cost alone exceeded a limit.
+ */
+export function storeWasAsked(decision: RateLimitDecision): boolean {
+  return decision.reason !== 'circuit-open' && decision.reason !== 'cost-exceeds-limit'
+}
+
+function outcomeIndex(decision: RateLimitDecision): number {
+  if (decision.policy !== undefined) return 2
+  if (decision.reason === 'shadow') return 3
+  return decision.allowed ? 0 : 1
+}
+
+function validateBuckets(buckets: readonly number[]): readonly number[] {
+  const ok =
+    Array.isArray(buckets) &&
+    buckets.length > 0 &&
+    buckets.every((b, i) => Number.isFinite(b) && b > 0 && (i === 0 || b > buckets[i - 1]!))
+  if (!ok) {
+    throw new RateLimitConfigError(
+      'INVALID_OPTION',
+      'Expected `buckets` to be a non-empty ascending list of positive numbers of seconds, e.g. [0.001, 0.01, 0.1]',
+    )
+  }
+  return buckets
+}
+
+/**
+ * Aggregates the limiter's events in plain numbers, so that a decision costs a map look-up and
+ * two increments; the Prometheus and OpenTelemetry adapters read these totals when scraped.
+ * Calling prom-client or an OTel SDK on every decision (label hashing, allocations) would cost a
+ * large share of an in-memory `consume`.
+ *
+ * Identities are never recorded: only rule names (bounded by `maxRuleLabels`), outcomes and codes.
+ */
+export class MetricsRecorder {
+  /** Rule label → decisions per outcome (consume only: a peek records nothing). */
+  readonly decisions = new Map<string, RuleCounts>()
+  /** Store latency of every call that reached the store (consume and peek). */
+  readonly latency: LatencyCounts
+  /** Store errors per code (see {@link STORE_ERROR_CODES}). */
+  readonly storeErrors = new Map<string, number>()
+  /** Times the circuit breaker opened. */
+  outages = 0
+  readonly bucketsSeconds: readonly number[]
+  readonly limiter: RateLimiter
+  readonly #boundsMs: Float64Array
+  readonly #byName = new Map<string, RuleCounts>()
+  readonly #maxRuleLabels: number
+  readonly #unsubscribe: Array<() => void>
+
+  constructor(limiter: RateLimiter, options: RecorderOptions = {}) {
+    if (!limiter || typeof limiter.on !== 'function') {
+      throw new RateLimitConfigError(
+        'INVALID_OPTION',
+        'Expected `limiter` to be a limiter from createRateLimiter()',
+      )
+    }
+    const { maxRuleLabels = 200, buckets = DEFAULT_LATENCY_BUCKETS } = options
+    if (!Number.isInteger(maxRuleLabels) || maxRuleLabels < 1 || maxRuleLabels > 10_000) {
+      throw new RateLimitConfigError(
+        'INVALID_OPTION',
+        `Expected \`maxRuleLabels\` to be an integer from 1 to 10000, got ${describeValue(maxRuleLabels)}`,
+      )
+    }
+    this.limiter = limiter
+    this.#maxRuleLabels = maxRuleLabels
+    this.bucketsSeconds = validateBuckets(buckets)
+    this.#boundsMs = Float64Array.from(this.bucketsSeconds, (s) => s * 1000)
+    this.latency = { buckets: new Float64Array(this.bucketsSeconds.length + 1), sumSeconds: 0, count: 0 }
+    this.#unsubscribe = [
+      limiter.on('decision', this.#onDecision),
+      limiter.on('store-error', this.#onStoreError),
+      limiter.on('store-state', this.#onStoreState),
+    ]
+  }
+
+  /** Keys held by the limiter's store when it reports a `size` (the memory store), else undefined. */
+  get storeSize(): number | undefined {
+    const size = (this.limiter.store as { size?: unknown }).size
+    return typeof size === 'number' ? size : undefined
+  }
+
+  /** 1 while the circuit breaker is open (the store is considered down), else 0. */
+  get circuitOpen(): number {
+    return this.limiter.storeState === 'down' ? 1 : 0
+  }
+
+  /** Stops listening; the totals stay readable. */
+  stop(): void {
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe()
+  }
+
+  readonly #onDecision = (event: DecisionEvent): void => {
+    const decision = event.decision
+    if (storeWasAsked(decision)) this.#observe(event.storeMs)
+    if (event.operation !== 'consume') return
+    const name = decision.rule.name
+    const counts = this.#byName.get(name) ?? this.#slot(name)
+    counts[outcomeIndex(decision)]! += 1
+  }
+
+  readonly #onStoreError = (event: StoreErrorEvent): void => {
+    const code = (event.error as { code?: unknown }).code
+    const label = code === 'STORE_TIMEOUT' || code === 'STORE_UNAVAILABLE' ? code : 'other'
+    this.storeErrors.set(label, (this.storeErrors.get(label) ?? 0) + 1)
+  }
+
+  readonly #onStoreState = (event: StoreStateEvent): void => {
+    if (event.state === 'down') this.outages += 1
+  }
+
+  #observe(storeMs: number): void {
+    const target = this.latency
+    const bounds = this.#boundsMs
+    let i = 0
+    while (i < bounds.length && storeMs > bounds[i]!) i++
+    target.buckets[i]! += 1
+    target.sumSeconds += storeMs / 1000
+    target.count += 1
+  }
+
+  /**
+   * First decision for this rule name: pick its label (the name, or 'other' past the cap). Names
+   * folded into 'other' are not cached, so generated names cannot grow this recorder's memory.
+   */
+  #slot(name: string): RuleCounts {
+    let label = name.length > 200 ? `${name.slice(0, 200)}…` : name
+    const folded = !this.decisions.has(label) && this.decisions.size >= this.#maxRuleLabels
+    if (folded) label = OTHER_RULES_LABEL
+    let counts = this.decisions.get(label)
+    if (!counts) {
+      counts = new Float64Array(OUTCOMES.length)
+      this.decisions.set(label, counts)
+    }
+    if (!folded) this.#byName.set(name, counts)
+    return counts
+  }
+}
