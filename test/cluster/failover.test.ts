@@ -4,7 +4,7 @@
  * promoted: each policy answers while the shard is gone, no call waits past the deadline, and the
  * limiter returns to Redis by itself once the new master serves the slots.
  */
-import type { Cluster, Redis } from 'ioredis'
+import type { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRateLimiter, RedisStore } from '../../src/index.js'
 import type { RateLimiter } from '../../src/limiter.js'
@@ -33,7 +33,6 @@ const external = Boolean(process.env.REDIS_CLUSTER_NODES)
 
 let cluster: RedisCluster
 let client: Cluster
-let admin: Redis
 let watcher: ReturnType<typeof watchUnhandledRejections>
 
 beforeAll(async () => {
@@ -45,7 +44,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.disconnect()
-  admin?.disconnect()
   await cluster?.stop()
   watcher?.stop()
   if (watcher) expect(watcher.seen).toEqual([])
