@@ -164,7 +164,10 @@ export interface RateLimitStore {
   consumeMany?(calls: readonly StoreCall[]): Promise<StoreResult[]> | StoreResult[]
   /** Forgets the usage recorded under these keys. */
   reset(keys: readonly string[]): Promise<void> | void
-  /** Cheap health check used by the circuit breaker's background probe. */
+  /**
+   * Optional cheap health check, for your readiness probes. The limiter's circuit breaker does not
+   * use it: it probes with a `peek` on its own key, the same path requests take.
+   */
   ping?(): Promise<void>
   /** Releases timers. Never disconnects a client the user passed in. */
   close?(): Promise<void> | void
