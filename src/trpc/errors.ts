@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server'
 import { RateLimitError } from '../errors.js'
 import { retryAfterSeconds } from '../headers.js'
+import type { IdentityError } from '../identity/identity-error.js'
 import type { RateLimitDecision } from '../types.js'
 
 /**
@@ -63,6 +64,17 @@ export function checkFailed(error: Error): TRPCError {
     message: `Rate limit check failed: retry in ${CHECK_FAILED_RETRY_SECONDS} s`,
     cause: error,
   })
+}
+
+/**
+ * The answer to a caller the default identify refuses to name: `UNAUTHORIZED` (no valid API key
+ * with `requireApiKey`) or `BAD_REQUEST` (no user, key or address), with the `IdentityError` as
+ * `cause`. The client sees a short message; the detail stays in `cause` for the server's logs.
+ */
+export function identityRefused(error: IdentityError): TRPCError {
+  if (error.code === 'API_KEY_REQUIRED')
+    return new TRPCError({ code: 'UNAUTHORIZED', message: error.message, cause: error })
+  return new TRPCError({ code: 'BAD_REQUEST', message: 'Cannot identify the caller', cause: error })
 }
 
 /**

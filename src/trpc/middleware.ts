@@ -1,8 +1,9 @@
 import { TRPCError, type TRPCMiddlewareFunction } from '@trpc/server'
 import { resolveCaller, rulesForCaller } from '../identity/caller.js'
+import { IdentityError } from '../identity/identity-error.js'
 import { validateCost } from '../options.js'
 import type { RateLimitDecision } from '../types.js'
-import { CHECK_FAILED_RETRY_SECONDS, checkFailed, tooManyRequests } from './errors.js'
+import { CHECK_FAILED_RETRY_SECONDS, checkFailed, identityRefused, tooManyRequests } from './errors.js'
 import { responseHeadersOf } from './headers.js'
 import { type CallInfo, type RateLimitOptions, type ResolvedOptions, resolveOptions } from './options.js'
 
@@ -57,8 +58,10 @@ function policyFor<TContext>(
 
 /**
  * Identify → rules for this caller → one `consume`. Returns `null` when no check applies. Never
- * lets an unexpected error escape as INTERNAL_SERVER_ERROR (which tRPC clients retry): a
- * `TRPCError` from identify or cost passes through, anything else follows `onError`.
+ * lets an unexpected error escape as INTERNAL_SERVER_ERROR or SERVICE_UNAVAILABLE (which tRPC
+ * clients and subscription links retry): a `TRPCError` from identify or cost passes through, an
+ * `IdentityError` becomes UNAUTHORIZED / BAD_REQUEST (or a refusal when the key lookup failed),
+ * anything else follows `onError`.
  */
 async function decide<TContext>(
   o: ResolvedOptions<TContext>,
@@ -71,8 +74,12 @@ async function decide<TContext>(
     return await o.limiter.consume(caller.id, rules, { cost: await costOf(o, call) })
   } catch (cause) {
     if (cause instanceof TRPCError) throw cause
+    // The identify chain refused on purpose; only a failed key lookup is a failed check.
+    const lookupFailed = cause instanceof IdentityError && cause.code === 'API_KEY_LOOKUP_FAILED'
+    if (cause instanceof IdentityError && !lookupFailed) throw identityRefused(cause)
     const error = cause instanceof Error ? cause : new Error(String(cause))
-    if (policyFor(o, error, call) === 'open') return null
+    // A failed key lookup under `requireApiKey` never admits: the key is required.
+    if (!lookupFailed && policyFor(o, error, call) === 'open') return null
     responseHeadersOf(call.ctx)?.retryAfter(CHECK_FAILED_RETRY_SECONDS)
     throw checkFailed(error)
   }

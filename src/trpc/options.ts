@@ -60,9 +60,10 @@ export interface RateLimitOptions<TContext = object> {
   /** Overrides the limiter's `onStoreError` for these rules. @default the limiter's policy */
   onStoreError?: StoreErrorPolicy
   /**
-   * When `identify` or the cost function throws (anything but a `TRPCError`, which passes
-   * through): `'closed'` refuses with `TOO_MANY_REQUESTS` (retry in 1 s), `'open'` admits
-   * unchecked. A function may log the error and choose.
+   * When `identify` or the cost function throws something unexpected: `'closed'` refuses with
+   * `TOO_MANY_REQUESTS` (retry in 1 s), `'open'` admits unchecked (`ctx.rateLimit` is `null`).
+   * A function may log the error and choose. Not consulted for a `TRPCError` (passes through) or
+   * an `IdentityError` (UNAUTHORIZED / BAD_REQUEST; a failed key lookup always refuses).
    * @default 'closed'
    */
   onError?: CheckFailurePolicy | ((error: Error, info: CallInfo<TContext>) => CheckFailurePolicy)

@@ -384,6 +384,6 @@ describe('store trouble', () => {
         .use(rateLimit({ limiter, limit: 5, window: '1m', onStoreError: 'closed' }))
         .mutation(() => 'ok'),
     })
-    expect((await errorOf(callers(router)({}).login())).code).toBe('TOO_MANY_REQUESTS')
+    expect((await errorOf(callers(router)({ user: { id: '1' } }).login())).code).toBe('TOO_MANY_REQUESTS')
   })
 })
