@@ -14,6 +14,14 @@ export type { ProxyHeader } from './forwarded.js'
 export { createIdentify, type IdentifyOptions } from './identify.js'
 export { IdentityError, type IdentityErrorCode } from './identity-error.js'
 export { definePlans, MAX_PLAN_SCALE, validatePlan } from './plans.js'
+export {
+  createRedisApiKeys,
+  type IssuedKey,
+  type IssueKeyOptions,
+  type RedisApiKeys,
+  type RedisApiKeysClientLike,
+  type RedisApiKeysOptions,
+} from './redis-api-keys.js'
 export type { RequestLike } from './request.js'
 export { MAX_TRUSTED_HOPS, type TrustProxy } from './trust-proxy.js'
 export type { Caller, CallerKind, Identify, LimitOverride, Plan } from './types.js'
