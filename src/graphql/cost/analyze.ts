@@ -1,15 +1,8 @@
-import {
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type GraphQLSchema,
-  Kind,
-  type OperationDefinitionNode,
-  type OperationTypeNode,
-  valueFromASTUntyped,
-} from 'graphql'
+import type { DocumentNode, GraphQLSchema, OperationTypeNode } from 'graphql'
 import { type CostModelOptions, chargedCost, type ResolvedCostModel, resolveCostModel } from './cost-model.js'
 import { compileCostSchema } from './cost-schema.js'
 import { Estimator } from './estimator.js'
+import { type PreparedOperation, prepareOperation } from './operation.js'
 
 /** The cost of one operation, before it runs. */
 export interface CostAnalysis {
@@ -39,14 +32,8 @@ export interface AnalyzeCostOptions extends CostModelOptions {
   operationName?: string | null
 }
 
-interface Prepared {
-  readonly operation: OperationDefinitionNode
-  readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>
-  readonly defaults: ReadonlyMap<string, unknown>
-}
-
 interface CacheEntry {
-  readonly prepared: Prepared
+  readonly prepared: PreparedOperation
   /** Variables the estimate read, in first-read order; results are keyed by their values. */
   used: readonly string[]
   readonly results: Map<string, CostAnalysis>
@@ -55,26 +42,6 @@ interface CacheEntry {
 /** Distinct variable values remembered per operation before the oldest are forgotten. */
 const RESULTS_PER_OPERATION = 64
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({})
-
-function prepare(document: DocumentNode, operationName: string | null | undefined): Prepared | undefined {
-  const fragments = new Map<string, FragmentDefinitionNode>()
-  const operations: OperationDefinitionNode[] = []
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition)
-    else if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition)
-  }
-  const operation = operationName
-    ? operations.find((op) => op.name?.value === operationName)
-    : operations.length === 1
-      ? operations[0]
-      : undefined
-  if (!operation) return undefined
-  const defaults = new Map<string, unknown>()
-  for (const v of operation.variableDefinitions ?? []) {
-    if (v.defaultValue) defaults.set(v.variable.name.value, valueFromASTUntyped(v.defaultValue))
-  }
-  return { operation, fragments, defaults }
-}
 
 function keyOf(used: readonly string[], variables: Readonly<Record<string, unknown>>): string {
   // A given value is wrapped in an array, an absent one is 0: `null` and "not given" (default) differ.
@@ -128,7 +95,7 @@ export function createCostAnalyzer(options?: CostModelOptions): CostAnalyzer {
     const name = operationName ?? ''
     let entry = byName.get(name)
     if (entry === undefined) {
-      const prepared = prepare(document, operationName)
+      const prepared = prepareOperation(document, operationName)
       entry = prepared ? { prepared, used: [], results: new Map() } : null
       byName.set(name, entry)
     }

@@ -1,4 +1,8 @@
 import { GraphQLError } from 'graphql'
+import { rateLimitHeaders, retryAfterSeconds } from '../../headers.js'
+import type { IdentityError } from '../../identity/identity-error.js'
+import type { RateLimitDecision } from '../../types.js'
+import { RateLimitedError } from '../errors.js'
 
 /**
  * Errors of the cost budget. Each is a `GraphQLError` with `extensions.code` (so graphql-yoga's
@@ -44,4 +48,32 @@ export class CostAnalysisError extends GraphQLError {
     super(message, { extensions: { code: 'INVALID_SLICING_ARGUMENTS', http: { status: 400 } } })
     this.name = 'CostAnalysisError'
   }
+}
+
+/**
+ * The caller's cost budget cannot pay for this operation now: nothing ran, nothing was consumed.
+ * A {@link RateLimitedError} (`extensions.code: 'RATE_LIMITED'`, `retryAfter`, `limit`,
+ * `remaining`, `reset`, `policy`) plus the operation's `cost`; HTTP 429 with `Retry-After` and
+ * the `RateLimit` headers.
+ */
+export class CostBudgetExceededError extends RateLimitedError {
+  /** The operation's cost. */
+  readonly cost: number
+
+  constructor(decision: RateLimitDecision, cost: number) {
+    const wait = retryAfterSeconds(decision)
+    super(
+      `This operation costs ${cost} points and ${decision.remaining} of ${decision.limit} are left in the "${decision.rule.name}" budget; enough returns in ${wait} s.`,
+      decision,
+    )
+    this.name = 'CostBudgetExceededError'
+    this.cost = cost
+    // Extend the extensions RateLimitedError built (the same object GraphQLError keeps).
+    Object.assign(this.extensions, { cost, http: { status: 429, headers: rateLimitHeaders(decision) } })
+  }
+}
+
+/** An `identify` refusal (API key required, …) as a GraphQL error with its code and HTTP status. */
+export function identityGraphQLError(error: IdentityError): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } })
 }

@@ -44,7 +44,7 @@ export class Estimator {
     const root = this.costs.schema.getRootType(op.operation)
     if (!root) return 0
     const base =
-      op.operation === 'mutation' ? this.model.mutationCost * this.#rootFields(op.selectionSet, root) : 0
+      op.operation === 'mutation' ? this.model.mutationCost * this.rootFields(op.selectionSet, root) : 0
     return base + this.selectionSet(op.selectionSet, root)
   }
 
@@ -67,9 +67,9 @@ export class Estimator {
       if (selection.kind === Kind.FIELD) {
         total += this.field(selection, type, sized?.fields.has(selection.name.value) ? sized.size : undefined)
       } else {
-        const fragment = this.#fragment(selection, type)
+        const fragment = this.fragmentOf(selection, type)
         if (fragment)
-          total += this.#enter(fragment, () => this.#objectSelections(fragment.selectionSet, type, sized))
+          total += this.enter(fragment, () => this.#objectSelections(fragment.selectionSet, type, sized))
       }
     }
     if (!sized) {
@@ -102,7 +102,7 @@ export class Estimator {
         sized,
       )
     }
-    return count * (facts.weight + selections) + this.#arguments(node.arguments, definition)
+    return count * (facts.weight + selections) + this.arguments(node.arguments, definition)
   }
 
   /** The size a slicing argument (the largest given), its schema default or `assumedSize` sets. */
@@ -177,7 +177,10 @@ export class Estimator {
     return value
   }
 
-  #arguments(args: readonly ArgumentNode[] | undefined, definition: GraphQLField<unknown, unknown>): number {
+  protected arguments(
+    args: readonly ArgumentNode[] | undefined,
+    definition: GraphQLField<unknown, unknown>,
+  ): number {
     if (!args?.length) return 0
     let total = 0
     for (const arg of args) {
@@ -192,21 +195,21 @@ export class Estimator {
     return costOfJson(this.costs, this.value(node), cost)
   }
 
-  #fragment(selection: SelectionSetNode['selections'][number], type: GraphQLObjectType) {
+  protected fragmentOf(selection: SelectionSetNode['selections'][number], type: GraphQLObjectType) {
     if (selection.kind === Kind.INLINE_FRAGMENT) {
       const condition = selection.typeCondition?.name.value
-      return condition === undefined || this.#applies(condition, type)
+      return condition === undefined || this.applies(condition, type)
         ? { name: '', selectionSet: selection.selectionSet }
         : undefined
     }
     if (selection.kind !== Kind.FRAGMENT_SPREAD) return undefined
     const fragment = this.fragments.get(selection.name.value)
-    return fragment && this.#applies(fragment.typeCondition.name.value, type)
+    return fragment && this.applies(fragment.typeCondition.name.value, type)
       ? { name: fragment.name.value, selectionSet: fragment.selectionSet }
       : undefined
   }
 
-  #applies(condition: string, type: GraphQLObjectType): boolean {
+  protected applies(condition: string, type: GraphQLObjectType): boolean {
     if (condition === type.name) return true
     const conditionType = this.costs.schema.getType(condition)
     return (
@@ -217,7 +220,7 @@ export class Estimator {
   }
 
   /** Guards against fragment cycles in a document that skipped validation. */
-  #enter(fragment: { name: string }, run: () => number): number {
+  protected enter(fragment: { name: string }, run: () => number): number {
     if (!fragment.name) return run()
     if (this.#active.has(fragment.name))
       throw new CostAnalysisError(`Fragment "${fragment.name}" spreads itself.`)
@@ -230,14 +233,14 @@ export class Estimator {
   }
 
   /** Root fields of a mutation (through fragments), each paying `mutationCost`. */
-  #rootFields(set: SelectionSetNode, root: GraphQLObjectType): number {
+  rootFields(set: SelectionSetNode, root: GraphQLObjectType): number {
     let count = 0
     for (const selection of set.selections) {
       if (!this.included(selection.directives)) continue
       if (selection.kind === Kind.FIELD) count += selection.name.value === '__typename' ? 0 : 1
       else {
-        const fragment = this.#fragment(selection, root)
-        if (fragment) count += this.#enter(fragment, () => this.#rootFields(fragment.selectionSet, root))
+        const fragment = this.fragmentOf(selection, root)
+        if (fragment) count += this.enter(fragment, () => this.rootFields(fragment.selectionSet, root))
       }
     }
     return count

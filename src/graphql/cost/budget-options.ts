@@ -1,0 +1,120 @@
+import { describeValue, RateLimitConfigError } from '../../errors.js'
+import type { Identify } from '../../identity/types.js'
+import type { RateLimiter, Rules } from '../../limiter.js'
+import { resolveRule } from '../../options.js'
+import type { Algorithm, Duration, RateLimitRule, StoreErrorPolicy } from '../../types.js'
+import { type CostModelOptions, type ResolvedCostModel, resolveCostModel } from './cost-model.js'
+
+/** A limiter that can give units back (not yet part of the engine: see `refund`). */
+export interface RefundingLimiter extends RateLimiter {
+  /** Gives back `cost` units recorded for this identity under these rules. */
+  refund(identity: string, rules: Rules, options: { cost: number }): Promise<unknown>
+}
+
+/** Options of {@link useCostBudget}. Validated once, when the plugin is built. */
+export interface CostBudgetOptions extends CostModelOptions {
+  /** The engine: same store, same identities as the `@rateLimit` directive and the tRPC middleware. */
+  limiter: RateLimiter
+  /** Points per window for one caller, e.g. 5000. API-key plans scale or replace it like any rule. */
+  limit: number
+  /** The window, e.g. `'1h'`. */
+  window: Duration
+  /** The budget's policy name (rule name, header and `extensions.rateLimit` label). @default 'GraphQL.cost' */
+  name?: string
+  /** @default 'sliding-log' up to a limit of 1000, else 'sliding-window' */
+  algorithm?: Algorithm
+  /** Overrides the limiter's `onStoreError` for the budget. */
+  onStoreError?: StoreErrorPolicy
+  /**
+   * Refuse an operation whose cost alone is above this, with `QUERY_TOO_EXPENSIVE` (HTTP 400), without
+   * consuming budget. An operation costing more than the caller's whole budget is always refused so.
+   * @default no limit beyond the budget
+   */
+  maxCost?: number
+  /**
+   * Measure only: costs are computed and consumed, refusals become decisions with reason `'shadow'`
+   * (and `extensions.rateLimit`, headers, events), but no operation is refused — not even over `maxCost`.
+   * @default false
+   */
+  shadow?: boolean
+  /** Who is calling. @default limiter.identify */
+  identify?: Identify
+  /**
+   * After execution, compute the actual cost from the list sizes returned:
+   * - `'report'`: report it as `extensions.rateLimit.actualCost`;
+   * - `true`: also give back the difference (`limiter.refund`) — NOT YET AVAILABLE: the engine has
+   *   no refund operation yet, so `true` needs a limiter that implements {@link RefundingLimiter}.
+   * @default false
+   */
+  refund?: boolean | 'report'
+}
+
+export interface ResolvedBudgetOptions {
+  readonly limiter: RateLimiter
+  readonly rules: readonly RateLimitRule[]
+  readonly maxCost: number | undefined
+  readonly shadow: boolean
+  readonly identify: Identify
+  readonly refund: false | 'report' | 'refund'
+  readonly model: ResolvedCostModel
+}
+
+function invalid(message: string): never {
+  throw new RateLimitConfigError('INVALID_OPTION', message)
+}
+
+function isRefunding(limiter: RateLimiter): limiter is RefundingLimiter {
+  return typeof (limiter as Partial<RefundingLimiter>).refund === 'function'
+}
+
+function refundMode(refund: unknown, limiter: RateLimiter): ResolvedBudgetOptions['refund'] {
+  if (refund === undefined || refund === false) return false
+  if (refund === 'report') return 'report'
+  if (refund !== true)
+    invalid(`Expected \`refund\` to be true, false or 'report', got ${describeValue(refund)}`)
+  if (!isRefunding(limiter)) {
+    invalid(
+      "`refund: true` needs a limiter with refund(identity, rules, { cost }), which the engine does not offer yet; use refund: 'report' to see the actual cost",
+    )
+  }
+  return 'refund'
+}
+
+/** Applies the defaults and validates every option of `useCostBudget`. */
+export function resolveBudgetOptions(options: CostBudgetOptions): ResolvedBudgetOptions {
+  if (typeof options !== 'object' || options === null)
+    invalid('Expected the options of useCostBudget to be an object')
+  const {
+    limiter,
+    limit,
+    window,
+    name = 'GraphQL.cost',
+    algorithm,
+    onStoreError,
+    maxCost,
+    shadow = false,
+  } = options
+  if (typeof limiter?.consume !== 'function')
+    invalid('Expected `limiter` to be a limiter from createRateLimiter()')
+  const rule: RateLimitRule = { name, limit, window, shadow }
+  if (algorithm !== undefined) rule.algorithm = algorithm
+  if (onStoreError !== undefined) rule.onStoreError = onStoreError
+  resolveRule(rule)
+  if (maxCost !== undefined && (!Number.isInteger(maxCost) || maxCost < 1)) {
+    invalid(`Expected \`maxCost\` to be an integer ≥ 1, got ${describeValue(maxCost)}`)
+  }
+  if (typeof shadow !== 'boolean')
+    invalid(`Expected \`shadow\` to be a boolean, got ${describeValue(shadow)}`)
+  if (options.identify !== undefined && typeof options.identify !== 'function') {
+    invalid('Expected `identify` to be a function (ctx) => caller')
+  }
+  return {
+    limiter,
+    rules: [rule],
+    maxCost,
+    shadow,
+    identify: options.identify ?? limiter.identify,
+    refund: refundMode(options.refund, limiter),
+    model: resolveCostModel(options),
+  }
+}

@@ -1,0 +1,98 @@
+import type { GraphQLSchema } from 'graphql'
+import { measureActualCost } from './actual-cost.js'
+import { createCostAnalyzer } from './analyze.js'
+import { type Charge, chargeOperation, type OperationArgs } from './budget-charge.js'
+import {
+  type CostBudgetOptions,
+  type RefundingLimiter,
+  type ResolvedBudgetOptions,
+  resolveBudgetOptions,
+} from './budget-options.js'
+import { compileCostSchema } from './cost-schema.js'
+import { withRateLimitExtension } from './extensions-plugin.js'
+import { limitStateOf } from './limit-state.js'
+import { prepareOperation } from './operation.js'
+
+interface HookPayload {
+  args: OperationArgs
+  setResultAndStopExecution(result: never): void
+}
+
+interface DonePayload {
+  result: unknown
+  setResult(result: never): void
+}
+
+/** The hooks the plugin uses, typed structurally so that this package does not need graphql-yoga's types. */
+export interface CostBudgetPlugin {
+  onSchemaChange(payload: { schema: GraphQLSchema }): void
+  onExecute(payload: HookPayload): Promise<void | { onExecuteDone(payload: DonePayload): Promise<void> }>
+  onSubscribe(payload: HookPayload): Promise<void>
+}
+
+/** After execution: the actual cost from the data returned; give back the difference when asked. */
+async function settle(
+  o: ResolvedBudgetOptions,
+  args: OperationArgs,
+  charge: Charge,
+  done: DonePayload,
+): Promise<void> {
+  const data = (done.result as { data?: Record<string, unknown> | null } | null)?.data
+  const prepared = prepareOperation(args.document, args.operationName)
+  const actual = prepared && measureActualCost(args.schema, prepared, data, args.variableValues, o.model)
+  if (actual === undefined) return
+  const state = limitStateOf(args.contextValue)
+  if (state?.cost) state.cost.actualCost = actual
+  const unused = charge.analysis.cost - actual
+  if (o.refund === 'refund' && unused > 0) {
+    await (o.limiter as RefundingLimiter).refund(charge.identity, charge.rules, { cost: unused })
+  }
+  done.setResult(withRateLimitExtension(done.result, args.contextValue) as never)
+}
+
+/**
+ * graphql-yoga plugin: a cost budget per caller ("5 000 points per hour"). Before any resolver
+ * runs it prices the operation from the document and its variables (`@cost` / `@listSize`, IBM
+ * GraphQL Cost Directives specification) and consumes that cost from the caller's budget on the
+ * shared limiter (same store, same identities as `@rateLimit`).
+ *
+ * - over budget: the whole operation is refused, HTTP 429 with `Retry-After`, `RATE_LIMITED`
+ *   error with `cost`, `remaining` and `retryAfter`; nothing is consumed;
+ * - cost above `maxCost` (or above the whole budget): `QUERY_TOO_EXPENSIVE`, HTTP 400, nothing consumed;
+ * - `@listSize(requireOneSlicingArgument)` not met: `INVALID_SLICING_ARGUMENTS`, HTTP 400.
+ *
+ * Subscriptions are charged once, when they start. Add `useRateLimitHeaders()` for `RateLimit`
+ * headers on every response, `useRateLimitExtensions()` for `extensions.rateLimit`.
+ *
+ * @example
+ * const yoga = createYoga({
+ *   schema, // built with costTypeDefs in its typeDefs
+ *   plugins: [useRateLimitHeaders(), useCostBudget({ limiter, limit: 5000, window: '1h', maxCost: 1000 })],
+ * })
+ */
+export function useCostBudget(options: CostBudgetOptions): CostBudgetPlugin {
+  const o = resolveBudgetOptions(options)
+  const analyze = createCostAnalyzer(o.model)
+  return {
+    // Read and validate @cost / @listSize as soon as the schema is known: a bad weight fails at startup.
+    onSchemaChange({ schema }) {
+      compileCostSchema(schema)
+    },
+    async onExecute({ args, setResultAndStopExecution }) {
+      const outcome = await chargeOperation(o, analyze, args)
+      if ('error' in outcome) {
+        setResultAndStopExecution(
+          withRateLimitExtension({ errors: [outcome.error] }, args.contextValue) as never,
+        )
+        return
+      }
+      const { charge } = outcome
+      if (!charge || !o.refund) return
+      return { onExecuteDone: (done) => settle(o, args, charge, done) }
+    },
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const outcome = await chargeOperation(o, analyze, args)
+      if ('error' in outcome) setResultAndStopExecution({ errors: [outcome.error] } as never)
+    },
+  }
+}
