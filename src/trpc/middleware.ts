@@ -71,7 +71,8 @@ async function decide<TContext>(
     const caller = await resolveCaller(o.identify, call.ctx)
     const rules = rulesForCaller(o.rulesFor(call.path), caller)
     if (rules === null) return null
-    return await o.limiter.consume(caller.id, rules, { cost: await costOf(o, call) })
+    const cost = typeof o.cost === 'number' ? o.cost : await costOf(o, call)
+    return await o.limiter.consume(caller.id, rules, { cost })
   } catch (cause) {
     if (cause instanceof TRPCError) throw cause
     // The identify chain refused on purpose; only a failed key lookup is a failed check.
