@@ -179,35 +179,48 @@ class Limiter implements RateLimiter {
 
   async consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]> {
     const prepared = requests.map((r) => this.#prepare(r.identity, r.rules, r.cost))
-    const pending = prepared.filter((p) => !p.early)
+    // One store batch per identity: a sharded store (Redis Cluster) keeps every key of one identity
+    // on one shard, and a batch spanning shards would fail as a whole. A GraphQL operation's batch
+    // is usually one caller's, so this is still one round trip.
+    const groups = new Map<string, Prepared[]>()
+    for (const p of prepared) if (!p.early) groups.set(p.identity, [...(groups.get(p.identity) ?? []), p])
+    const batched = this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen
+    const answers = new Map<Prepared, Promise<RateLimitDecision>>()
+    for (const group of groups.values()) {
+      const decided = batched && group.length > 1 ? this.#batch(group) : group.map((p) => this.#run(true, p))
+      group.forEach((p, i) => {
+        answers.set(p, decided[i]!)
+      })
+    }
+    return Promise.all(prepared.map((p) => answers.get(p) ?? this.#emitDecision(true, p.early!, 0)))
+  }
+
+  /** Several requests of one identity in one store round trip; each settles with the batch. */
+  #batch(group: readonly Prepared[]): Array<Promise<RateLimitDecision>> {
+    const outcome = this.#storeBatch(group)
+    return group.map(async (p, i) => {
+      const answer = await outcome
+      if (answer instanceof Error) {
+        return this.#emitDecision(true, await this.#policy.answer(true, p, 'store-unavailable'), 0, answer)
+      }
+      return this.#settle(true, p, answer.results[i]!, answer.storeMs)
+    })
+  }
+
+  /** The store's batch call with its deadline; a failure is returned (already counted), never thrown. */
+  async #storeBatch(
+    group: readonly Prepared[],
+  ): Promise<{ results: StoreResult[]; storeMs: number } | Error> {
     const store = this.#o.store
-    if (pending.length <= 1 || !store.consumeMany || this.#breaker?.isOpen) {
-      return Promise.all(prepared.map((p) => this.#run(true, p)))
-    }
-    const timed = this.#listeners.decision.length > 0
-    const started = timed ? performance.now() : 0
-    let results: StoreResult[]
+    const started = performance.now()
     try {
-      const batch = store.consumeMany(pending.map((p) => ({ rules: p.storeRules, cost: p.cost })))
-      results = await (isPromise(batch) ? withDeadline(batch, this.#o.timeoutMs, store.kind) : batch)
+      const batch = store.consumeMany!(group.map((p) => ({ rules: p.storeRules, cost: p.cost })))
+      const results = await (isPromise(batch) ? withDeadline(batch, this.#o.timeoutMs, store.kind) : batch)
       this.#breaker?.success()
+      return { results, storeMs: performance.now() - started }
     } catch (error) {
-      const failure = this.#failed(error)
-      return Promise.all(
-        prepared.map(async (p) =>
-          p.early
-            ? p.early
-            : this.#emitDecision(true, await this.#policy.answer(true, p, 'store-unavailable'), 0, failure),
-        ),
-      )
+      return this.#failed(error)
     }
-    const storeMs = timed ? performance.now() - started : 0
-    let next = 0
-    return Promise.all(
-      prepared.map((p) =>
-        p.early ? this.#emitDecision(true, p.early, 0) : this.#settle(true, p, results[next++]!, storeMs),
-      ),
-    )
   }
 
   #decide(record: boolean, identity: string, rules: Rules, cost?: number): Promise<RateLimitDecision> {
