@@ -3,6 +3,8 @@
  * setup, so only cluster tests pay for it) through an ioredis `Cluster` client.
  */
 
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import fc from 'fast-check'
 import { Cluster, type Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,6 +22,7 @@ import {
   startRedisCluster,
 } from '../setup/redis-cluster.js'
 
+const run = promisify(execFile)
 let cluster: RedisCluster
 let client: Cluster
 let admin: Redis
@@ -161,6 +164,16 @@ describe('Redis Cluster', () => {
     await Promise.all(client.nodes('master').map((node) => node.script('FLUSH')))
     expect(await rl.consume('user:9', burst)).toMatchObject({ allowed: true, remaining: 1 })
     await rl.close()
+  })
+
+  it('runs examples/redis-cluster.ts against this cluster', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/redis-cluster.ts'], {
+      env: { ...process.env, REDIS_CLUSTER_NODES: cluster.nodes.map((n) => `${n.host}:${n.port}`).join(',') },
+      timeout: 20_000,
+    })
+    expect(stdout).toMatch(/search #5: allowed/)
+    expect(stdout).toMatch(/search #6: refused, retry in \d+ ms limited/)
+    expect(stdout).toMatch(/consumeMany: \[ false, true \]/)
   })
 
   it('warns at construction when the Cluster client keeps its offline queue', () => {
