@@ -1,4 +1,10 @@
-import { createTRPCClient, httpBatchLink, httpLink, type TRPCClientError } from '@trpc/client'
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpBatchStreamLink,
+  httpLink,
+  type TRPCClientError,
+} from '@trpc/client'
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRateLimiter, type RateLimitStore } from '../../src/index.js'
@@ -76,6 +82,23 @@ describe('tRPC fetch adapter (resHeaders), real client, Redis store', () => {
     const again = await settle(client('single').s2.query())
     expect(again.ok).toBe(false)
     expect(seen[1]!.status).toBe(429)
+  })
+
+  it('sends a streamed batch (httpBatchStreamLink) with status 200 and no rate-limit headers, the refusal in its call', async () => {
+    const { router } = await setup()
+    const rec = recording(fetchAdapter(router))
+    const trpc = createTRPCClient<AppRouter>({
+      links: [httpBatchStreamLink({ url: URL_BASE, fetch: rec.fetch, headers: { 'x-user': '1' } })],
+    })
+    const results = await Promise.all([settle(trpc.tight.query()), settle(trpc.tight.query())])
+    expect(results.filter((r) => r.ok)).toHaveLength(1)
+    expect((results.find((r) => !r.ok) as { error: TRPCClientError<AppRouter> }).error.data?.code).toBe(
+      'TOO_MANY_REQUESTS',
+    )
+    // The fetch adapter builds the response head before any procedure runs.
+    expect(rec.seen[0]!.status).toBe(200)
+    expect(rec.seen[0]!.headers.get('ratelimit')).toBeNull()
+    expect(rec.seen[0]!.headers.get('retry-after')).toBeNull()
   })
 
   it('answers a raw GET Request with 429 and the headers once the budget is spent', async () => {

@@ -2,7 +2,12 @@ import { initTRPC, TRPCError } from '@trpc/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createRateLimiter, MemoryStore, type RateLimiter, type RateLimitStore } from '../../src/index.js'
-import { getRateLimitDecision, RateLimitExceededError, rateLimit } from '../../src/trpc/index.js'
+import {
+  getRateLimitDecision,
+  RateLimitExceededError,
+  rateLimit,
+  rateLimitErrorData,
+} from '../../src/trpc/index.js'
 import { manualClock } from '../helpers.js'
 
 interface Ctx {
@@ -155,6 +160,39 @@ describe('rateLimit on queries and mutations (createCaller, no HTTP)', () => {
     const caller = callers(router)({ user: { id: '1' } })
     await caller.q()
     expect((await errorOf(caller.q())).message).toBe('Slow down on q (true)')
+  })
+})
+
+describe('stacked middlewares and error data', () => {
+  it('checks a global and a per-procedure limit; ctx.rateLimit holds the last decision', async () => {
+    const { limiter } = memoryLimiter()
+    const base = t.procedure.use(rateLimit({ limiter, limit: 3, window: '1m', name: 'global' }))
+    const router = t.router({
+      a: base
+        .use(rateLimit({ limiter, limit: 2, window: '1m' }))
+        .query(({ ctx }) => ctx.rateLimit?.rule.name),
+      b: base.query(({ ctx }) => ctx.rateLimit?.rule.name),
+    })
+    const caller = callers(router)({ user: { id: '1' } })
+    expect(await caller.a()).toBe('a')
+    expect(await caller.a()).toBe('a')
+    expect(getRateLimitDecision(await errorOf(caller.a()))?.rule.name).toBe('a')
+    // The refused call of `a` was admitted (and counted) by the global middleware before it.
+    expect(getRateLimitDecision(await errorOf(caller.b()))?.rule.name).toBe('global')
+  })
+
+  it('gives rateLimitErrorData for a refusal and null for any other error', async () => {
+    const { limiter } = memoryLimiter()
+    const router = t.router({
+      q: t.procedure.use(rateLimit({ limiter, limit: 1, window: '1m' })).query(() => 1),
+    })
+    const caller = callers(router)({ user: { id: '1' } })
+    await caller.q()
+    const data = rateLimitErrorData(await errorOf(caller.q()))
+    expect(data).toEqual({ retryAfter: expect.any(Number), limit: 1, remaining: 0, rule: 'q' })
+    expect(data!.retryAfter).toBeGreaterThanOrEqual(60)
+    expect(rateLimitErrorData(new TRPCError({ code: 'NOT_FOUND' }))).toBeNull()
+    expect(rateLimitErrorData(new Error('x'))).toBeNull()
   })
 })
 
