@@ -22,7 +22,7 @@ const isNodeResponse = (target: Target): target is NodeResponseLike =>
  * and the merged headers are written at once, so a batch gets the most restrictive state of each
  * rule, never the last call's. Create it with {@link rateLimitContext}.
  */
-export class RateLimitHeaders {
+export class RateLimitResponseHeaders {
   readonly #acc: HeaderAccumulator
   readonly #target: Target | undefined
 
@@ -72,7 +72,7 @@ export interface RateLimitHttpContext<TRequest> {
   /** The request, for the default identify (client IP). */
   req: TRequest
   /** Collects the rate-limit headers of this request. */
-  rateLimitHeaders: RateLimitHeaders
+  rateLimitHeaders: RateLimitResponseHeaders
 }
 
 function targetOf(opts: { res?: unknown; resHeaders?: unknown }): Target | undefined {
@@ -95,25 +95,28 @@ export function rateLimitContext<TRequest>(
   opts: AdapterContextOptions<TRequest>,
   options?: HeaderOptions,
 ): RateLimitHttpContext<TRequest> {
-  return { req: opts.req as TRequest, rateLimitHeaders: new RateLimitHeaders(targetOf(opts), options) }
+  return {
+    req: opts.req as TRequest,
+    rateLimitHeaders: new RateLimitResponseHeaders(targetOf(opts), options),
+  }
 }
 
 /** Headers for contexts that carry `res`/`resHeaders` but were not built with `rateLimitContext`. */
-const implicit = new WeakMap<object, RateLimitHeaders>()
+const implicit = new WeakMap<object, RateLimitResponseHeaders>()
 
 /**
  * The headers of the call's response: the context's `rateLimitHeaders`, else one per `res` or
  * `resHeaders` object (shared by the calls of a batch); `undefined` without HTTP (`createCaller`).
  */
-export function responseHeadersOf(ctx: unknown): RateLimitHeaders | undefined {
+export function responseHeadersOf(ctx: unknown): RateLimitResponseHeaders | undefined {
   if (typeof ctx !== 'object' || ctx === null) return undefined
   const own = (ctx as { rateLimitHeaders?: unknown }).rateLimitHeaders
-  if (own instanceof RateLimitHeaders) return own
+  if (own instanceof RateLimitResponseHeaders) return own
   const target = targetOf(ctx)
   if (!target) return undefined
   let headers = implicit.get(target)
   if (!headers) {
-    headers = new RateLimitHeaders(target)
+    headers = new RateLimitResponseHeaders(target)
     implicit.set(target, headers)
   }
   return headers

@@ -12,8 +12,8 @@ export {
   type AdapterContextOptions,
   type HeadersLike,
   type NodeResponseLike,
-  RateLimitHeaders,
   type RateLimitHttpContext,
+  RateLimitResponseHeaders,
   rateLimitContext,
 } from './headers.js'
 export { type RateLimitContext, type RateLimitMiddleware, rateLimit } from './middleware.js'

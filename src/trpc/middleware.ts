@@ -107,6 +107,7 @@ export function rateLimit<TContext extends object = object>(
 ): RateLimitMiddleware<TContext> {
   const o = resolveOptions(options)
   return async (opts) => {
+    // tRPC types ctx as Overwrite<TContext, object>: the same object, which TS cannot prove for a generic TContext.
     const call = opts as unknown as CallOptions<TContext>
     const decision = await decide(o, call)
     if (decision) {

@@ -5,7 +5,7 @@ import { type CreateHTTPContextOptions, createHTTPServer } from '@trpc/server/ad
 import { z } from 'zod'
 import { createRateLimiter, type RateLimiter, type RateLimiterOptions, RedisStore } from '../../src/index.js'
 import {
-  type RateLimitHeaders,
+  type RateLimitResponseHeaders,
   rateLimit,
   rateLimitContext,
   rateLimitErrorData,
@@ -15,7 +15,7 @@ import { ready, redisClient, uniquePrefix } from '../helpers.js'
 /** The test app's context: a user from the `x-user` header (or SSE connection params) and the headers helper. */
 export interface Ctx {
   user?: { id: string }
-  rateLimitHeaders?: RateLimitHeaders
+  rateLimitHeaders?: RateLimitResponseHeaders
 }
 
 const userOf = (id: unknown): Ctx['user'] => (typeof id === 'string' && id !== '' ? { id } : undefined)

@@ -6,8 +6,8 @@ import { z } from 'zod'
 import { createRateLimiter, type RateLimitDecision } from '../../src/index.js'
 import {
   getRateLimitDecision,
-  type RateLimitHeaders,
   type RateLimitOptions,
+  type RateLimitResponseHeaders,
   rateLimit,
   rateLimitContext,
 } from '../../src/trpc/index.js'
@@ -73,7 +73,7 @@ describe('types of the tRPC middleware', () => {
   it('gives createContext the request and the headers collector', () => {
     const ctx = rateLimitContext({} as CreateHTTPContextOptions)
     expectTypeOf(ctx.req).toEqualTypeOf<IncomingMessage>()
-    expectTypeOf(ctx.rateLimitHeaders).toEqualTypeOf<RateLimitHeaders>()
+    expectTypeOf(ctx.rateLimitHeaders).toEqualTypeOf<RateLimitResponseHeaders>()
   })
 
   it('reads the decision back from an error', () => {
