@@ -14,7 +14,8 @@ export const DEFAULT_IPV6_SUBNET = 56
 
 /** Longest string treated as an address: an IPv6 address with a zone id and a port fits easily. */
 const MAX_ADDRESS_LENGTH = 100
-const IPV4_WITH_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/
+/** Four decimal parts without leading zeros (which some parsers read as octal), optional port. */
+const IPV4 = /^((?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3})(?::\d{1,5})?$/
 const BRACKETED = /^\[([^\]]+)\](?::\d{1,5})?$/
 
 /**
@@ -25,18 +26,15 @@ const BRACKETED = /^\[([^\]]+)\](?::\d{1,5})?$/
  */
 export function parseAddress(value: unknown): Address | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ADDRESS_LENGTH) return undefined
-  let text = value.trim()
-  const bracketed = BRACKETED.exec(text)
-  if (bracketed) text = bracketed[1]!
-  else {
-    const withPort = IPV4_WITH_PORT.exec(text)
-    if (withPort) text = withPort[1]!
-  }
+  const text = value.trim()
+  // The shape is checked first: ipaddr.js validates by throwing, which costs ~30 µs per miss.
+  const v4 = IPV4.exec(text)
+  const v6 = v4 ? undefined : (BRACKETED.exec(text)?.[1] ?? (text.includes(':') ? text : undefined))
   try {
-    if (!bracketed && ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text)
-    if (ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text)
+    if (v4) return ipaddr.IPv4.parse(v4[1]!)
+    if (v6) return ipaddr.IPv6.parse(v6)
   } catch {
-    // ipaddr.js validated it; a throw here would be a parser bug, and an unparsable address is simply unknown.
+    // An octet above 255 or a malformed IPv6 address: not an address.
   }
   return undefined
 }

@@ -109,6 +109,16 @@ function toKeyCaller(record: ApiKeyRecord, keyDigest: string, options: ApiKeyOpt
   })
 }
 
+/** The lookup's error with the key replaced by `[key]`: its message or stack may quote the key. */
+function redacted(cause: unknown, key: string): unknown {
+  if (!(cause instanceof Error)) return typeof cause === 'string' ? cause.split(key).join('[key]') : cause
+  if (!cause.message.includes(key) && !cause.stack?.includes(key)) return cause
+  const copy = new Error(cause.message.split(key).join('[key]'))
+  copy.name = cause.name
+  copy.stack = cause.stack?.split(key).join('[key]')
+  return copy
+}
+
 /**
  * Builds the key → caller step: one lookup per key per `cacheTtlMs` (answers, valid or not,
  * are cached under the key's SHA-256 digest, never the key), concurrent requests with one key
@@ -136,11 +146,8 @@ export function createApiKeyResolver(options: ApiKeyOptions): ApiKeyResolver {
       try {
         record = await options.lookup(key)
       } catch (cause) {
-        throw new IdentityError(
-          'API_KEY_LOOKUP_FAILED',
-          `The API key lookup failed for key ${keyDigest.slice(0, 8)}…`,
-          { cause },
-        )
+        const message = `The API key lookup failed for key ${keyDigest.slice(0, 8)}…`
+        throw new IdentityError('API_KEY_LOOKUP_FAILED', message, { cause: redacted(cause, key) })
       }
       let entry: Cached
       try {

@@ -77,6 +77,47 @@ function validate(options: IdentifyOptions): void {
   }
 }
 
+/** Step 3: the client IP, or a refusal (`requireApiKey`, or no address with `onUnknownClient: 'refuse'`). */
+function addressStep<TContext>(options: IdentifyOptions<TContext>): (ctx: TContext) => Caller {
+  const clientIp = createClientIp(options)
+  const { requireApiKey = false, onUnknownClient = 'refuse' } = options
+  return (ctx) => {
+    if (requireApiKey) throw new IdentityError('API_KEY_REQUIRED', 'A valid API key is required')
+    const bucket = clientIp(ctx)
+    if (bucket !== undefined) return { id: `ip:${bucket}`, kind: 'ip' }
+    if (onUnknownClient === 'shared') return { id: 'ip:unknown', kind: 'ip' }
+    throw new IdentityError(
+      'CLIENT_UNIDENTIFIED',
+      'Cannot identify the caller: no user, no API key and no client address. On a Fetch server pass ' +
+        "createIdentify({ getIp }), put the Node request in the context as `req`, or set onUnknownClient: 'shared'",
+    )
+  }
+}
+
+/**
+ * A failed lookup: refuse with `requireApiKey`, else log (at most once a minute, the key redacted
+ * from the lookup's own message) and count the caller by IP. Config errors are rethrown.
+ */
+function lookupFailureStep<TContext>(
+  options: IdentifyOptions<TContext>,
+  byAddress: (ctx: TContext) => Caller,
+): (error: unknown, key: string, ctx: TContext) => Caller {
+  const logger = options.logger === undefined ? console : options.logger
+  let loggedAt = Number.NEGATIVE_INFINITY
+  return (error, key, ctx) => {
+    if (options.requireApiKey || !(error instanceof IdentityError)) throw error
+    const now = Date.now()
+    if (logger && now - loggedAt >= LOG_EVERY_MS) {
+      loggedAt = now
+      const cause = error.cause instanceof Error ? error.cause.message : String(error.cause)
+      logger.warn(
+        `[resolver-rate-limit] ${error.message} (${cause.split(key).join('[key]')}); counting such callers by IP until it recovers`,
+      )
+    }
+    return byAddress(ctx)
+  }
+}
+
 /**
  * Builds the default identity chain: the authenticated user (`user:<id>`), else an API key the
  * lookup accepts (`key:<digest>` of its owner, or of the key with `budget: 'key'`), else the
@@ -92,38 +133,11 @@ function validate(options: IdentifyOptions): void {
 // biome-ignore lint/suspicious/noExplicitAny: contexts are the user's own types.
 export function createIdentify<TContext = any>(options: IdentifyOptions<TContext> = {}): Identify<TContext> {
   validate(options)
-  const clientIp = createClientIp(options)
   const getUserId = options.getUserId ?? defaultUserId
-  const { apiKeys, requireApiKey = false, onUnknownClient = 'refuse' } = options
-  const readKey = apiKeys ? createApiKeyReader(apiKeys) : undefined
-  const resolveKey = apiKeys ? createApiKeyResolver(apiKeys) : undefined
-  const logger = options.logger === undefined ? console : options.logger
-  let loggedAt = Number.NEGATIVE_INFINITY
-
-  const byAddress = (ctx: TContext): Caller => {
-    if (requireApiKey) throw new IdentityError('API_KEY_REQUIRED', 'A valid API key is required')
-    const bucket = clientIp(ctx)
-    if (bucket !== undefined) return { id: `ip:${bucket}`, kind: 'ip' }
-    if (onUnknownClient === 'shared') return { id: 'ip:unknown', kind: 'ip' }
-    throw new IdentityError(
-      'CLIENT_UNIDENTIFIED',
-      'Cannot identify the caller: no user, no API key and no client address. On a Fetch server pass ' +
-        "createIdentify({ getIp }), put the Node request in the context as `req`, or set onUnknownClient: 'shared'",
-    )
-  }
-  const lookupFailed = (error: unknown, ctx: TContext): Caller => {
-    if (requireApiKey || !(error instanceof IdentityError)) throw error
-    const now = Date.now()
-    if (logger && now - loggedAt >= LOG_EVERY_MS) {
-      loggedAt = now
-      logger.warn(
-        `[resolver-rate-limit] ${error.message}; counting such callers by IP until it recovers`,
-        error.cause,
-      )
-    }
-    return byAddress(ctx)
-  }
-
+  const readKey = options.apiKeys ? createApiKeyReader(options.apiKeys) : undefined
+  const resolveKey = options.apiKeys ? createApiKeyResolver(options.apiKeys) : undefined
+  const byAddress = addressStep(options)
+  const lookupFailed = lookupFailureStep(options, byAddress)
   return (ctx) => {
     const user = userCaller(getUserId(ctx))
     if (user) return user
@@ -134,10 +148,10 @@ export function createIdentify<TContext = any>(options: IdentifyOptions<TContext
       if (!(found instanceof Promise)) return found ?? byAddress(ctx)
       return found.then(
         (caller) => caller ?? byAddress(ctx),
-        (error: unknown) => lookupFailed(error, ctx),
+        (error: unknown) => lookupFailed(error, key, ctx),
       )
     } catch (error) {
-      return lookupFailed(error, ctx)
+      return lookupFailed(error, key, ctx)
     }
   }
 }
