@@ -4,7 +4,13 @@ import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { costTypeDefs, useCostBudget, useRateLimitExtensions } from '../../src/graphql/cost/index.js'
 import { useRateLimitHeaders } from '../../src/graphql/yoga-plugin.js'
-import { createRateLimiter, type RateLimitDecision, type RateLimiter, RedisStore } from '../../src/index.js'
+import {
+  createRateLimiter,
+  IdentityError,
+  type RateLimitDecision,
+  type RateLimiter,
+  RedisStore,
+} from '../../src/index.js'
 import { ready, redisClient, uniquePrefix } from '../helpers.js'
 import { resolvers, typeDefs } from './fixture.js'
 
@@ -186,6 +192,33 @@ describe('useCostBudget over HTTP with Redis', () => {
     expect(() => useCostBudget({ limiter, limit: 10, window: '1h', defaultListSize: -1 })).toThrow(
       /`defaultListSize`/,
     )
+  })
+})
+
+describe('useCostBudget and identity', () => {
+  it('answers an identify refusal with its code and HTTP status, running nothing', async () => {
+    const limiter = createRateLimiter({ logger: false })
+    const identify = () => {
+      throw new IdentityError('API_KEY_REQUIRED', 'An API key is required')
+    }
+    const { post, calls } = server({ limit: 100, window: '1h', identify }, limiter)
+    const response = await post(EXPENSIVE)
+    expect(response.status).toBe(401)
+    expect(response.body.errors[0].extensions.code).toBe('API_KEY_REQUIRED')
+    expect(calls.viewer).toBe(0)
+  })
+
+  it('scales the budget with the caller’s plan, by the budget’s name', async () => {
+    const limiter = createRateLimiter({ logger: false })
+    const pro = { name: 'pro', limits: { 'GraphQL.cost': { limit: 1000, window: '1h' } } }
+    const identify = (ctx: { userId?: string }) => ({
+      id: `user:${ctx.userId}`,
+      kind: 'user' as const,
+      plan: pro,
+    })
+    const { post } = server({ limit: 100, window: '1h', identify }, limiter)
+    const response = await post(EXPENSIVE)
+    expect(response.body.extensions.rateLimit.policies[0]).toMatchObject({ limit: 1000, remaining: 938 })
   })
 })
 
