@@ -46,8 +46,8 @@ async function limiterOnRedis(options: RateLimiterOptions = {}) {
     logger,
     ...options,
   })
-  // Load the script while Redis is healthy.
-  await limiter.peek('user:warm', rule)
+  // Load the script while Redis is healthy (on a busy machine the first call may miss the deadline).
+  while ((await limiter.peek('user:warm', rule)).reason !== undefined) await sleep(10)
   return { client, limiter, logger }
 }
 

@@ -5,7 +5,7 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { type RedisProcess, startRedisServer } from '../setup/redis-server.js'
 
-const ARGS = ['--enable-debug-command', 'yes']
+const ARGS = ['--enable-debug-command', 'yes', '--repl-diskless-sync-delay', '0']
 
 export class PrivateRedis {
   #server: RedisProcess

@@ -81,6 +81,9 @@ export async function startClusterNode(port?: number, busPort?: number): Promise
       String(bus),
       '--cluster-replica-validity-factor',
       '0',
+      // Replicas sync at once (the default waits 5 s for more replicas to share one transfer).
+      '--repl-diskless-sync-delay',
+      '0',
     ],
     port,
   )
