@@ -28,6 +28,7 @@ export class CircuitBreaker {
   #openedAt = 0
   #timer: NodeJS.Timeout | undefined
   #probing = false
+  #disposed = false
 
   constructor(
     options: Required<CircuitBreakerOptions>,
@@ -51,7 +52,8 @@ export class CircuitBreaker {
 
   failure(error: Error): void {
     this.#failures++
-    if (this.#failures >= this.#threshold && !this.isOpen) {
+    // A call still in flight when the limiter was closed must not start probing again.
+    if (this.#failures >= this.#threshold && !this.isOpen && !this.#disposed) {
       this.#openedAt = Date.now()
       this.#timer = setInterval(() => this.#runProbe(), this.#probeIntervalMs)
       this.#timer.unref()
@@ -59,7 +61,13 @@ export class CircuitBreaker {
     }
   }
 
+  /** Stops probing for good (the limiter was closed). */
   close(): void {
+    this.#disposed = true
+    this.#stopProbing()
+  }
+
+  #stopProbing(): void {
     if (this.#timer) clearInterval(this.#timer)
     this.#timer = undefined
   }
@@ -72,7 +80,7 @@ export class CircuitBreaker {
         this.#probing = false
         if (!this.isOpen) return
         const failures = this.#failures
-        this.close()
+        this.#stopProbing()
         this.#failures = 0
         this.#onChange({ state: 'up', failures, downForMs: Date.now() - this.#openedAt })
       },

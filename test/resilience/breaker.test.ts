@@ -128,6 +128,19 @@ describe('the circuit breaker', () => {
     expect(store.calls).toBe(probes)
   })
 
+  it('does not start probing again when calls in flight fail after the limiter was closed', async () => {
+    const { store, limiter, states } = build()
+    store.health = 'hang'
+    const inFlight = Promise.all([1, 2, 3, 4].map(() => limiter.consume('user:1', rule)))
+    await limiter.close()
+    await inFlight
+    const calls = store.calls
+    await sleep(80)
+    expect(store.calls).toBe(calls)
+    expect(states).toEqual([])
+    await sleep(300)
+  })
+
   it('never runs more than one probe at a time when the store hangs', async () => {
     const { store, limiter } = build({ circuitBreaker: { failureThreshold: 1, probeIntervalMs: 5 } })
     store.health = 'hang'
