@@ -190,3 +190,32 @@ describe('identify with API keys', () => {
     ).toThrow(/`unlimited` of plan "free"/)
   })
 })
+
+describe('identify on the contexts servers give', () => {
+  const identify = createIdentify({
+    apiKeys: { lookup: (key) => (key === KEY ? { owner: 'acct_1' } : null) },
+  })
+
+  it('reads a Fetch Request as ctx.req (tRPC fetch adapter) and ctx.request (graphql-yoga), with getIp for the address', async () => {
+    const withIp = createIdentify<{ req: Request; peer: string }>({ getIp: (c) => c.peer })
+    const req = new Request('http://x/trpc', { headers: { 'x-forwarded-for': '6.6.6.6' } })
+    expect(await withIp({ req, peer: '198.51.100.4' })).toEqual({ id: 'ip:198.51.100.4', kind: 'ip' })
+    const keyed = new Request('http://x/graphql', { headers: { authorization: `Bearer ${KEY}` } })
+    expect(await identify({ req: keyed })).toMatchObject({ kind: 'api-key', owner: 'acct_1' })
+    expect(await identify({ request: keyed })).toMatchObject({ kind: 'api-key', owner: 'acct_1' })
+  })
+
+  it('reads the upgrade request of a graphql-ws connection (ctx.extra.request)', async () => {
+    const extra = {
+      request: { headers: { 'x-api-key': 'nope-nope-nope' }, socket: { remoteAddress: '2001:db8:1:2::3' } },
+    }
+    expect(await identify({ extra })).toEqual({ id: 'ip:2001:db8:1::/56', kind: 'ip' })
+  })
+
+  it('takes the user id from getUserId, typed by the context', async () => {
+    type Ctx = { session?: { sub: string } }
+    const bySession = createIdentify<Ctx>({ getUserId: (c) => c.session?.sub, onUnknownClient: 'shared' })
+    expect(await bySession({ session: { sub: 'u-9' } })).toEqual({ id: 'user:u-9', kind: 'user' })
+    expect(await bySession({})).toEqual({ id: 'ip:unknown', kind: 'ip' })
+  })
+})
