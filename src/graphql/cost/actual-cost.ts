@@ -14,6 +14,7 @@ import { type CostModelOptions, chargedCost, type ResolvedCostModel, resolveCost
 import { compileCostSchema } from './cost-schema.js'
 import { Estimator } from './estimator.js'
 import { type PreparedOperation, prepareOperation } from './operation.js'
+import { VariableReader } from './variables.js'
 
 type Data = Record<string, unknown>
 
@@ -36,7 +37,7 @@ class ActualCounter extends Estimator {
   #object(set: SelectionSetNode, type: GraphQLObjectType, value: Data): number {
     let total = 0
     for (const selection of set.selections) {
-      if (!this.included(selection.directives)) continue
+      if (!this.values.included(selection.directives)) continue
       if (selection.kind === Kind.FIELD) {
         const key = selection.alias?.value ?? selection.name.value
         if (Object.hasOwn(value, key)) total += this.#field(selection, type, value[key])
@@ -105,8 +106,7 @@ export function measureActualCost(
     compileCostSchema(schema),
     model,
     prepared.fragments,
-    variables ?? {},
-    prepared.defaults,
+    new VariableReader(variables ?? {}, prepared.defaults),
   )
   const { operation } = prepared
   const base =

@@ -3,6 +3,7 @@ import { type CostModelOptions, chargedCost, type ResolvedCostModel, resolveCost
 import { compileCostSchema } from './cost-schema.js'
 import { Estimator } from './estimator.js'
 import { type PreparedOperation, prepareOperation } from './operation.js'
+import { VariableReader } from './variables.js'
 
 /** The cost of one operation, before it runs. */
 export interface CostAnalysis {
@@ -57,7 +58,12 @@ function estimate(
   variables: Readonly<Record<string, unknown>>,
 ) {
   const { operation, fragments, defaults } = entry.prepared
-  const estimator = new Estimator(compileCostSchema(schema), model, fragments, variables, defaults)
+  const estimator = new Estimator(
+    compileCostSchema(schema),
+    model,
+    fragments,
+    new VariableReader(variables, defaults),
+  )
   const value = estimator.operation(operation)
   const analysis: CostAnalysis = {
     cost: chargedCost(value, model),
@@ -65,7 +71,7 @@ function estimate(
     operationType: operation.operation,
     operationName: operation.name?.value,
   }
-  return { analysis, used: [...estimator.used] }
+  return { analysis, used: [...estimator.values.used] }
 }
 
 /**

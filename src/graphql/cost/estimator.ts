@@ -1,6 +1,5 @@
 import {
   type ArgumentNode,
-  type DirectiveNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
@@ -17,6 +16,7 @@ import { CostAnalysisError } from './cost-errors.js'
 import type { ResolvedCostModel } from './cost-model.js'
 import type { CostSchema, InputCost, ListSize } from './cost-schema.js'
 import { costOfJson } from './input-cost.js'
+import type { VariableReader } from './variables.js'
 
 /** List size set by a parent's `@listSize(sizedFields:)` for some of its child fields. */
 interface Sized {
@@ -26,8 +26,6 @@ interface Sized {
 
 /** Cost of one field: `count × (weight + selections) + arguments` (IBM cost spec, as Apollo computes it). */
 export class Estimator {
-  /** Variables whose values the estimate depended on (the analysis cache key). */
-  readonly used = new Set<string>()
   readonly #memo = new Map<SelectionSetNode, Map<string, number>>()
   readonly #active = new Set<string>()
 
@@ -35,8 +33,7 @@ export class Estimator {
     readonly costs: CostSchema,
     readonly model: ResolvedCostModel,
     readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-    readonly variables: Readonly<Record<string, unknown>>,
-    readonly variableDefaults: ReadonlyMap<string, unknown>,
+    readonly values: VariableReader,
   ) {}
 
   /** The operation's estimate: the base cost of a mutation's root fields plus every selection. */
@@ -63,7 +60,7 @@ export class Estimator {
     if (cached !== undefined) return cached
     let total = 0
     for (const selection of set.selections) {
-      if (!this.included(selection.directives)) continue
+      if (!this.values.included(selection.directives)) continue
       if (selection.kind === Kind.FIELD) {
         total += this.field(selection, type, sized?.fields.has(selection.name.value) ? sized.size : undefined)
       } else {
@@ -131,47 +128,9 @@ export class Estimator {
     return values.length > 0 ? Math.max(0, ...values) : listSize.assumedSize
   }
 
-  /** `@skip(if:)` / `@include(if:)` with literals or variables. */
-  included(directives: readonly DirectiveNode[] | undefined): boolean {
-    if (!directives?.length) return true
-    for (const directive of directives) {
-      const name = directive.name.value
-      if (name !== 'skip' && name !== 'include') continue
-      const arg = directive.arguments?.find((a) => a.name.value === 'if')
-      const value = arg ? this.value(arg.value) === true : false
-      if (name === 'skip' ? value : !value) return false
-    }
-    return true
-  }
-
-  /** A value node as plain data, reading variables (and their defaults). */
-  value(node: ValueNode): unknown {
-    switch (node.kind) {
-      case Kind.VARIABLE:
-        return this.variable(node.name.value)
-      case Kind.INT:
-        return Number.parseInt(node.value, 10)
-      case Kind.FLOAT:
-        return Number.parseFloat(node.value)
-      case Kind.NULL:
-        return null
-      case Kind.LIST:
-        return node.values.map((v) => this.value(v))
-      case Kind.OBJECT:
-        return Object.fromEntries(node.fields.map((f) => [f.name.value, this.value(f.value)]))
-      default:
-        return node.value
-    }
-  }
-
-  variable(name: string): unknown {
-    this.used.add(name)
-    return Object.hasOwn(this.variables, name) ? this.variables[name] : this.variableDefaults.get(name)
-  }
-
   #slicingValue(args: readonly ArgumentNode[] | undefined, path: readonly string[]): unknown {
     const arg = args?.find((a) => a.name.value === path[0])
-    let value = arg ? this.value(arg.value) : undefined
+    let value = arg ? this.values.value(arg.value) : undefined
     for (let i = 1; i < path.length && value != null; i++)
       value = (value as Record<string, unknown>)[path[i]!]
     return value
@@ -192,7 +151,7 @@ export class Estimator {
 
   #argument(node: ValueNode, cost: InputCost): number {
     if (cost.weight === 0 && !cost.inputObject) return 0
-    return costOfJson(this.costs, this.value(node), cost)
+    return costOfJson(this.costs, this.values.value(node), cost)
   }
 
   protected fragmentOf(selection: SelectionSetNode['selections'][number], type: GraphQLObjectType) {
@@ -236,7 +195,7 @@ export class Estimator {
   rootFields(set: SelectionSetNode, root: GraphQLObjectType): number {
     let count = 0
     for (const selection of set.selections) {
-      if (!this.included(selection.directives)) continue
+      if (!this.values.included(selection.directives)) continue
       if (selection.kind === Kind.FIELD) count += selection.name.value === '__typename' ? 0 : 1
       else {
         const fragment = this.fragmentOf(selection, root)
