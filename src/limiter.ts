@@ -6,6 +6,7 @@ import { FailurePolicy } from './failure-policy.js'
 import { createIdentify } from './identity/identify.js'
 import type { Identify } from './identity/types.js'
 import { keyBase } from './keys.js'
+import { LimiterEvents } from './limiter-events.js'
 import {
   type RateLimiterOptions,
   type ResolvedLimiterOptions,
@@ -81,8 +82,6 @@ export interface RateLimiter {
 
 const PROBE_RULE: StoreRule = { key: 'probe', algorithm: 'sliding-window', limit: 1, windowMs: 1_000 }
 
-type Listeners = { [E in keyof RateLimiterEvents]: Array<(payload: RateLimiterEvents[E]) => void> }
-
 function checkIdentity(identity: unknown): asserts identity is string {
   if (typeof identity !== 'string' || identity.length === 0) {
     throw new RateLimitConfigError(
@@ -95,13 +94,14 @@ function checkIdentity(identity: unknown): asserts identity is string {
 class Limiter implements RateLimiter {
   readonly #o: ResolvedLimiterOptions
   readonly #breaker: CircuitBreaker | undefined
-  readonly #listeners: Listeners = { decision: [], 'store-error': [], 'store-state': [] }
+  readonly #events: LimiterEvents
   readonly #policy: FailurePolicy
   readonly identify: Identify
 
   constructor(options: RateLimiterOptions | undefined) {
     this.#o = resolveLimiterOptions(options)
     this.identify = this.#o.identify ?? createIdentify()
+    this.#events = new LimiterEvents(this.#o.logger)
     this.#policy = new FailurePolicy(this.#o.onStoreError, this.#o.timeoutMs, this.#o.fallbackStore)
     if (this.#o.circuitBreaker) {
       this.#breaker = new CircuitBreaker(
@@ -162,13 +162,7 @@ class Limiter implements RateLimiter {
     event: E,
     listener: (payload: RateLimiterEvents[E]) => void,
   ): () => void {
-    const list = this.#listeners[event] as Array<(payload: RateLimiterEvents[E]) => void>
-    if (!list) throw new RateLimitConfigError('INVALID_OPTION', `Unknown event ${describeValue(event)}`)
-    list.push(listener)
-    return () => {
-      const at = list.indexOf(listener)
-      if (at >= 0) list.splice(at, 1)
-    }
+    return this.#events.on(event, listener)
   }
 
   async close(): Promise<void> {
@@ -249,7 +243,7 @@ class Limiter implements RateLimiter {
     if (p.early) return this.#emitDecision(record, p.early, 0)
     if (this.#breaker?.isOpen)
       return this.#emitDecision(record, await this.#policy.answer(record, p, 'circuit-open'), 0)
-    const timed = this.#listeners.decision.length > 0
+    const timed = this.#events.has('decision')
     const started = timed ? performance.now() : 0
     let result: StoreResult
     try {
@@ -356,7 +350,7 @@ class Limiter implements RateLimiter {
     storeMs: number,
     error?: Error,
   ): RateLimitDecision {
-    if (this.#listeners.decision.length > 0) {
+    if (this.#events.has('decision')) {
       this.#emit('decision', {
         decision,
         storeMs,
@@ -368,13 +362,7 @@ class Limiter implements RateLimiter {
   }
 
   #emit<E extends keyof RateLimiterEvents>(event: E, payload: RateLimiterEvents[E]): void {
-    for (const listener of this.#listeners[event] as Array<(payload: RateLimiterEvents[E]) => void>) {
-      try {
-        listener(payload)
-      } catch (error) {
-        if (this.#o.logger) this.#o.logger.error(`[resolver-rate-limit] a '${event}' listener threw`, error)
-      }
-    }
+    this.#events.emit(event, payload)
   }
 }
 

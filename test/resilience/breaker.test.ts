@@ -303,6 +303,22 @@ describe('failure policies on a failing store', () => {
     await limiter.close()
   })
 
+  it('lets a listener unsubscribe while the event is being delivered, without skipping the others', async () => {
+    const { limiter } = build()
+    const seen: string[] = []
+    const off = limiter.on('decision', () => {
+      seen.push('first')
+      off()
+    })
+    limiter.on('decision', () => seen.push('second'))
+    await limiter.consume('user:1', rule)
+    await limiter.consume('user:1', rule)
+    expect(seen).toEqual(['first', 'second', 'second'])
+    expect(() => limiter.on('decisions' as 'decision', () => {})).toThrow(/Unknown event "decisions"/)
+    expect(() => limiter.on('toString' as 'decision', () => {})).toThrow(RateLimitConfigError)
+    await limiter.close()
+  })
+
   it('reports each failure as a store-error event with the policy, and the error on the decision event', async () => {
     const { store, limiter, errors } = build({ onStoreError: 'open' })
     const seen: Array<{ reason?: string; error?: Error; storeMs: number }> = []
