@@ -1,13 +1,28 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'graphql/index': 'src/graphql/index.ts', 'trpc/index': 'src/trpc/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'graphql/index': 'src/graphql/index.ts',
+    'trpc/index': 'src/trpc/index.ts',
+    'metrics/index': 'src/metrics/index.ts',
+    // The CLI keeps its `#!/usr/bin/env node` line (esbuild preserves an entry's hashbang).
+    'cli/index': 'src/cli/index.ts',
+  },
   format: ['esm'],
   target: 'node20',
   dts: true,
   clean: true,
   sourcemap: true,
   splitting: true,
-  // Peers stay external: a tRPC user never loads graphql, and the core never loads ioredis.
-  external: ['graphql', '@graphql-tools/utils', '@trpc/server', 'ioredis'],
+  // Peers stay external: a tRPC user never loads graphql, the core never loads ioredis, and only
+  // `resolver-rate-limit/metrics` refers to prom-client / @opentelemetry/api.
+  external: [
+    'graphql',
+    '@graphql-tools/utils',
+    '@trpc/server',
+    'ioredis',
+    'prom-client',
+    '@opentelemetry/api',
+  ],
 })

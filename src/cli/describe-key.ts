@@ -1,0 +1,38 @@
+import type { Cluster, Redis } from 'ioredis'
+import type { ParsedKey } from './scan.js'
+
+/**
+ * What one limiter key holds, read without knowing the rule's limit or window. Only the Redis
+ * type, size and TTL are read, never the stored bytes: their layout belongs to the store's Lua
+ * script. Exact numbers come from the engine (`inspect` with `--limit` and `--window`).
+ */
+export interface KeyReport {
+  readonly key: string
+  readonly rule: string
+  readonly ruleId: string
+  /** Inferred from the Redis type: the log keeps one entry per request, the counter one value. */
+  readonly algorithm: 'sliding-log' | 'sliding-window' | 'unknown'
+  /** Sliding log: entries kept (requests recorded; some may already be older than the window). */
+  readonly entries?: number
+  /** Milliseconds until Redis drops the key: all of its usage is forgotten by then. */
+  readonly expiresInMs: number | null
+}
+
+/** Reads one key's type, size and TTL. */
+export async function describeKey(client: Redis | Cluster, parsed: ParsedKey): Promise<KeyReport> {
+  const { key, rule, ruleId } = parsed
+  const [type, pttl] = await Promise.all([client.type(key), client.pttl(key)])
+  const expiresInMs = pttl >= 0 ? pttl : null
+  if (type === 'list' || type === 'zset') {
+    const entries = type === 'list' ? await client.llen(key) : await client.zcard(key)
+    return { key, rule, ruleId, algorithm: 'sliding-log', entries, expiresInMs }
+  }
+  return { key, rule, ruleId, algorithm: type === 'string' ? 'sliding-window' : 'unknown', expiresInMs }
+}
+
+/** One cell of text for what a key holds. */
+export function summarize(report: KeyReport): string {
+  if (report.algorithm === 'sliding-log') return `${report.entries} request(s) logged`
+  if (report.algorithm === 'sliding-window') return 'counter'
+  return 'not a limiter key'
+}
