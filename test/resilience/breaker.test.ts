@@ -196,7 +196,7 @@ describe('deadlines', () => {
     expect(limiter.storeState).toBe('down')
     const started = performance.now()
     await expect(limiter.reset('user:1', rule)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
-    expect(performance.now() - started).toBeLessThan(10)
+    expect(performance.now() - started).toBeLessThan(25) // well under the 50 ms deadline
     await sleep(300)
     await limiter.close()
   })

@@ -8,8 +8,9 @@ import { createRateLimiter, RedisStore } from '../../src/index.js'
 import type { RateLimiterOptions } from '../../src/limiter-options.js'
 import { uniquePrefix } from '../helpers.js'
 import { PrivateRedis, whenReady } from './private-redis.js'
-import { recordingLogger, sleep, waitUntil, watchUnhandledRejections } from './switchable-store.js'
+import { median, recordingLogger, sleep, waitUntil, watchUnhandledRejections } from './switchable-store.js'
 
+const DEADLINE_MS = 100
 const rule = { name: 'Query.search', limit: 3, window: '1m' }
 const login = { name: 'Mutation.login', limit: 5, window: '15m', onStoreError: 'closed' as const }
 
@@ -35,7 +36,7 @@ function limiterOn(client: Redis, options: RateLimiterOptions = {}, prefix = uni
   return createRateLimiter({
     store: new RedisStore({ client, logger: false }),
     prefix,
-    timeoutMs: 100,
+    timeoutMs: DEADLINE_MS,
     circuitBreaker: { failureThreshold: 3, probeIntervalMs: 25 },
     logger: false,
     ...options,
@@ -62,11 +63,15 @@ describe('a dead Redis (SIGKILL) and its restart on the same port', () => {
   it('answers at once by the local policy, keeping an abuser limited in this process', async () => {
     const limiter = limiterOn(client)
     const decisions = []
+    const waits: number[] = []
     for (let i = 0; i < 5; i++) {
       const started = performance.now()
       decisions.push(await limiter.consume('ip:203.0.113.7', rule))
-      expect(performance.now() - started).toBeLessThan(20)
+      waits.push(performance.now() - started)
     }
+    // Nobody waited for the 100 ms deadline (the bound is loose: the machine may be busy).
+    expect(Math.max(...waits)).toBeLessThan(DEADLINE_MS / 2)
+    expect(median(waits)).toBeLessThan(5)
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false, false])
     expect(decisions.every((d) => d.policy === 'local')).toBe(true)
     expect(decisions.map((d) => d.reason)).toEqual([
@@ -82,12 +87,15 @@ describe('a dead Redis (SIGKILL) and its restart on the same port', () => {
 
   it('fails fast even on a client that would queue commands offline (enableOfflineQueue left on)', async () => {
     const limiter = limiterOn(queueing, { circuitBreaker: false })
+    const waits: number[] = []
     for (let i = 0; i < 5; i++) {
       const started = performance.now()
       const decision = await limiter.consume('user:1', rule)
       expect(decision.reason).toBe('store-unavailable')
-      expect(performance.now() - started).toBeLessThan(20)
+      waits.push(performance.now() - started)
     }
+    expect(Math.max(...waits)).toBeLessThan(DEADLINE_MS / 2)
+    expect(median(waits)).toBeLessThan(5)
     await limiter.close()
   })
 

@@ -50,7 +50,7 @@ describe('a client that is not connected', () => {
     ]
     const started = performance.now()
     const error = await store.consume(rules, 1).catch((e: unknown) => e)
-    expect(performance.now() - started).toBeLessThan(5)
+    expect(performance.now() - started).toBeLessThan(50) // no deadline set here: it must not wait at all
     expect(error).toBeInstanceOf(StoreError)
     expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' })
     expect((error as Error).message).toMatch(/client status: end/)
@@ -70,7 +70,7 @@ describe('a client that is not connected', () => {
     redis.disconnect()
     const started = performance.now()
     const decision = await limiter.consume('user:1', rule)
-    expect(performance.now() - started).toBeLessThan(5)
+    expect(performance.now() - started).toBeLessThan(50) // no deadline set here: it must not wait at all
     expect(decision).toMatchObject({ allowed: true, reason: 'store-unavailable', policy: 'local' })
     expect(redis.listenerCount('error')).toBe(listeners)
     await limiter.close()
