@@ -6,6 +6,10 @@ const PART = /(\d+)(ms|s|m|h|d)/y
 /** Longest accepted window: one year. Longer windows are almost always a unit mistake. */
 export const MAX_WINDOW_MS = 366 * 86_400_000
 
+/** Valid duration strings seen so far (rules written inline are resolved on every call). */
+const parsed = new Map<string, number>()
+const MAX_PARSED = 1000
+
 /**
  * Parses a duration into whole milliseconds, or returns `undefined` when it is not a valid one.
  * Parts must be whole numbers, in any order, each unit at most once: `'1h30m'`, `'500ms'`.
@@ -15,6 +19,17 @@ export function tryParseDuration(value: Duration): number | undefined {
     return Number.isSafeInteger(value) && value > 0 && value <= MAX_WINDOW_MS ? value : undefined
   }
   if (typeof value !== 'string' || value.length === 0 || value.length > 40) return undefined
+  let total = parsed.get(value)
+  if (total !== undefined) return total
+  total = parseParts(value)
+  if (total !== undefined) {
+    if (parsed.size >= MAX_PARSED) parsed.clear()
+    parsed.set(value, total)
+  }
+  return total
+}
+
+function parseParts(value: string): number | undefined {
   let total = 0
   const seen = new Set<string>()
   PART.lastIndex = 0

@@ -9,13 +9,29 @@ import { RateLimitConfigError } from './errors.js'
  * CROSSSLOT. Identities that could break the tag or bloat keys are replaced by a digest.
  */
 
-/** Identities made only of these characters (and at most this long) are kept readable. */
-const SAFE_IDENTITY = /^[\x21-\x7a\x7c\x7e]{1,128}$/
+/** Longest identity kept readable in keys; longer ones are hashed. */
+const MAX_READABLE_IDENTITY = 128
 const SAFE_NAME = /^[\w.:/@-]{1,100}$/
+/** Hashed identities and names start with this, and readable ones never do, so the two never collide. */
+const HASHED = 'h:'
 
 /** A short, stable digest (base64url of SHA-256, 128 bits). */
 export function digest(value: string, length = 22): string {
   return createHash('sha256').update(value).digest('base64url').slice(0, length)
+}
+
+/**
+ * Printable ASCII without space and braces, at most 128 characters, not starting with `h:`. A
+ * loop, not a regex: this runs on every request.
+ */
+function isReadableIdentity(identity: string): boolean {
+  const length = identity.length
+  if (length === 0 || length > MAX_READABLE_IDENTITY || identity.startsWith(HASHED)) return false
+  for (let i = 0; i < length; i++) {
+    const code = identity.charCodeAt(i)
+    if (code < 0x21 || code > 0x7e || code === 0x7b || code === 0x7d) return false
+  }
+  return true
 }
 
 /**
@@ -24,13 +40,29 @@ export function digest(value: string, length = 22): string {
  * unbounded length would let a caller bloat Redis keys.
  */
 export function identityTag(identity: string): string {
-  return SAFE_IDENTITY.test(identity) ? identity : `h:${digest(identity)}`
+  return isReadableIdentity(identity) ? identity : HASHED + digest(identity)
 }
 
-/** The rule id: its readable name (or a digest of it) and a digest of its parameters. */
+const ruleIds = new Map<string, string>()
+/** Distinct rule parameters remembered by {@link ruleId}; past it the memo starts over. */
+const MAX_RULE_IDS = 10_000
+
+/**
+ * The rule id: its readable name (or a digest of it) and a digest of its parameters, so a changed
+ * limit, window or algorithm never inherits a stale counter. Memoized: rules written inline in a
+ * call are resolved again on every call, and a digest is the costly part.
+ */
 export function ruleId(name: string, algorithm: string, limit: number, windowMs: number): string {
-  const readable = SAFE_NAME.test(name) ? name : `h:${digest(name, 16)}`
-  return `${readable}:${digest(`${algorithm}|${limit}|${windowMs}`, 8)}`
+  // Only the name can contain '|', and it comes last: the memo key is unambiguous.
+  const memo = `${algorithm}|${limit}|${windowMs}|${name}`
+  let id = ruleIds.get(memo)
+  if (id === undefined) {
+    const readable = SAFE_NAME.test(name) && !name.startsWith(HASHED) ? name : HASHED + digest(name, 16)
+    id = `${readable}:${digest(`${algorithm}|${limit}|${windowMs}`, 8)}`
+    if (ruleIds.size >= MAX_RULE_IDS) ruleIds.clear()
+    ruleIds.set(memo, id)
+  }
+  return id
 }
 
 /** The part of every key of one identity: prefix and hash tag. Append a rule id to get a key. */

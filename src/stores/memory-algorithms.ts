@@ -1,20 +1,28 @@
 /**
  * The two algorithms on in-process state. The Lua script in `redis-scripts.ts` implements the same
- * arithmetic on Redis; the shared store-contract suite holds both to the same answers.
+ * arithmetic on Redis; the shared store-contract suite holds both to the same answers, and a
+ * property test holds the sliding log to a brute-force model.
  *
- * Times are milliseconds from the store's clock (fractions allowed).
+ * Times are milliseconds from the store's clock (fractions allowed). Check functions write into a
+ * caller-owned {@link RuleCheck} instead of allocating: they run on every request.
  */
-import type { StoreRuleResult } from '../types.js'
 
-/** An exact log of admitted requests: parallel arrays of time and cost, oldest first from `head`. */
+/**
+ * An exact log of admitted requests: a ring buffer of (time, cost), oldest first. It never holds
+ * more than `limit` entries (each costs ≥ 1), so the capacity stops growing at `limit`.
+ */
 export interface LogState {
   readonly kind: 'log'
-  times: number[]
-  costs: number[]
+  times: Float64Array
+  costs: Float64Array
+  /** Index of the oldest entry; capacity is a power of two. */
   head: number
-  /** Sum of costs from `head` on (entries not yet pruned may include expired ones). */
+  size: number
+  /** Sum of the costs held. */
   total: number
   expiresAt: number
+  /** The memory store's bookkeeping: when it last moved this key to the recent end. */
+  seen: number
 }
 
 /** The two-window counter: counts for window index `w` and the one before it. */
@@ -24,118 +32,218 @@ export interface CounterState {
   current: number
   previous: number
   expiresAt: number
+  /** The memory store's bookkeeping: when it last moved this key to the recent end. */
+  seen: number
 }
 
 export type EntryState = LogState | CounterState
 
-/** Milliseconds of slack added before rounding a computed wait up, so float error never makes it short. */
-const SLACK_MS = 0.001
-
-function waitMs(ms: number): number {
-  return Math.max(1, Math.ceil(ms + SLACK_MS))
+/** One rule's answer: usage without the request (`used`, `resetMs`) and, when it admits, with it. */
+export interface RuleCheck {
+  used: number
+  resetMs: number
+  /** 0 when this rule admits, `Infinity` when the cost exceeds the limit. */
+  retryAfterMs: number
+  usedAfter: number
+  resetAfterMs: number
 }
 
-/** Drops log entries that have left the window `(now - windowMs, now]`. */
+/** Drops entries that have left the window `(now − windowMs, now]`. */
 function prune(log: LogState, now: number, windowMs: number): void {
   const cutoff = now - windowMs
-  while (log.head < log.times.length && log.times[log.head]! <= cutoff) {
+  const mask = log.times.length - 1
+  while (log.size > 0 && log.times[log.head]! <= cutoff) {
     log.total -= log.costs[log.head]!
-    log.head++
-  }
-  if (log.head > 64 && log.head * 2 > log.times.length) {
-    log.times = log.times.slice(log.head)
-    log.costs = log.costs.slice(log.head)
-    log.head = 0
+    log.head = (log.head + 1) & mask
+    log.size--
   }
 }
 
-/** Evaluates (and when `record`, records) `cost` against a sliding log. */
-export function slidingLog(
-  state: LogState | undefined,
+/** Evaluates `cost` against a sliding log (pruning expired entries, recording nothing). */
+export function checkLog(
+  log: LogState | undefined,
   now: number,
   limit: number,
   windowMs: number,
   cost: number,
-): { result: StoreRuleResult; admit: boolean; apply: () => LogState } {
-  const log = state ?? { kind: 'log', times: [], costs: [], head: 0, total: 0, expiresAt: 0 }
-  prune(log, now, windowMs)
-  const used = log.total
-  const newest = log.head < log.times.length ? log.times[log.times.length - 1]! : undefined
-  if (used + cost <= limit) {
-    // Scores never go backwards, even if an injected clock does.
-    const at = newest === undefined ? now : Math.max(now, newest)
-    return {
-      admit: true,
-      result: { used: used + cost, retryAfterMs: 0, resetMs: Math.ceil(at + windowMs - now) },
-      apply: () => {
-        log.times.push(at)
-        log.costs.push(cost)
-        log.total += cost
-        log.expiresAt = at + windowMs
-        return log
-      },
-    }
+  out: RuleCheck,
+): void {
+  let used = 0
+  let newest = Number.NEGATIVE_INFINITY
+  if (log !== undefined) {
+    prune(log, now, windowMs)
+    used = log.total
+    if (log.size > 0) newest = log.times[(log.head + log.size - 1) & (log.times.length - 1)]!
   }
-  // Refused: wait until enough of the oldest entries leave to make room for `cost`.
-  let toFree = used + cost - limit
-  let index = log.head
-  while (toFree > 0 && index < log.times.length) toFree -= log.costs[index++]!
-  const freedAt = log.times[index - 1]!
-  return {
-    admit: false,
-    result: {
-      used,
-      retryAfterMs: waitMs(freedAt + windowMs - now),
-      resetMs: Math.ceil(newest! + windowMs - now),
-    },
-    apply: () => log,
+  out.used = used
+  out.resetMs = used > 0 ? Math.ceil(newest + windowMs - now) : 0
+  if (used + cost <= limit) {
+    out.retryAfterMs = 0
+    out.usedAfter = used + cost
+    // Times never go backwards in the log, even if an injected clock does.
+    out.resetAfterMs = Math.ceil(Math.max(now, newest) + windowMs - now)
+  } else {
+    out.retryAfterMs =
+      cost > limit ? Number.POSITIVE_INFINITY : logWait(log!, now, windowMs, used + cost - limit)
   }
 }
 
-/** Evaluates (and when `record`, records) `cost` against the two-window weighted counter. */
-export function slidingWindow(
+/**
+ * Exact wait until the oldest entries holding `excess` units have left the window: an entry at t
+ * leaves when `t ≤ now' − windowMs`, so the wait is the smallest whole ms with that property.
+ */
+function logWait(log: LogState, now: number, windowMs: number, excess: number): number {
+  const mask = log.times.length - 1
+  let index = log.head
+  let freed = log.costs[index]!
+  while (freed < excess) {
+    index = (index + 1) & mask
+    freed += log.costs[index]!
+  }
+  const leaves = log.times[index]!
+  let wait = Math.ceil(leaves + windowMs - now)
+  if (leaves > now + wait - windowMs) wait++ // floating point: the same comparison prune makes
+  return Math.max(1, wait)
+}
+
+/** Records `cost` in a log that {@link checkLog} just admitted it to; returns the state to keep. */
+export function recordLog(
+  log: LogState | undefined,
+  now: number,
+  limit: number,
+  windowMs: number,
+  cost: number,
+): LogState {
+  const state = log ?? newLog(Math.min(8, nextPowerOfTwo(limit)))
+  let capacity = state.times.length
+  if (state.size === capacity) {
+    grow(state, capacity * 2)
+    capacity *= 2
+  }
+  const at =
+    state.size > 0 ? Math.max(now, state.times[(state.head + state.size - 1) & (capacity - 1)]!) : now
+  const slot = (state.head + state.size) & (capacity - 1)
+  state.times[slot] = at
+  state.costs[slot] = cost
+  state.size++
+  state.total += cost
+  state.expiresAt = at + windowMs
+  return state
+}
+
+function newLog(capacity: number): LogState {
+  return {
+    kind: 'log',
+    times: new Float64Array(capacity),
+    costs: new Float64Array(capacity),
+    head: 0,
+    size: 0,
+    total: 0,
+    expiresAt: 0,
+    seen: -1,
+  }
+}
+
+function grow(log: LogState, capacity: number): void {
+  const times = new Float64Array(capacity)
+  const costs = new Float64Array(capacity)
+  const mask = log.times.length - 1
+  for (let i = 0; i < log.size; i++) {
+    times[i] = log.times[(log.head + i) & mask]!
+    costs[i] = log.costs[(log.head + i) & mask]!
+  }
+  log.times = times
+  log.costs = costs
+  log.head = 0
+}
+
+function nextPowerOfTwo(n: number): number {
+  return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n))
+}
+
+/** The window index the counter counts in: the clock's, or the stored one if the clock went back. */
+function counterIndex(state: CounterState | undefined, now: number, windowMs: number): number {
+  const index = Math.floor(now / windowMs)
+  return state !== undefined && state.w > index ? state.w : index
+}
+
+/** Evaluates `cost` against the two-window weighted counter, recording nothing. */
+export function checkCounter(
   state: CounterState | undefined,
   now: number,
   limit: number,
   windowMs: number,
   cost: number,
-): { result: StoreRuleResult; admit: boolean; apply: () => CounterState } {
-  const w = Math.floor(now / windowMs)
+  out: RuleCheck,
+): void {
+  const w = counterIndex(state, now, windowMs)
   let current = 0
   let previous = 0
-  if (state && state.w === w) {
+  if (state !== undefined && state.w === w) {
     current = state.current
     previous = state.previous
-  } else if (state && state.w === w - 1) {
+  } else if (state !== undefined && state.w === w - 1) {
     previous = state.current
   }
-  const elapsed = now - w * windowMs
+  const elapsed = Math.max(0, now - w * windowMs)
   const left = windowMs - elapsed
-  const estimate = previous * (1 - elapsed / windowMs) + current
-  if (estimate + cost <= limit) {
-    const after = current + cost
-    return {
-      admit: true,
-      result: { used: estimate + cost, retryAfterMs: 0, resetMs: Math.ceil(left + windowMs) },
-      apply: () => {
-        const next = state ?? { kind: 'counter', w, current: 0, previous: 0, expiresAt: 0 }
-        next.w = w
-        next.current = after
-        next.previous = previous
-        next.expiresAt = (w + 2) * windowMs
-        return next
-      },
-    }
+  const used = previous * (1 - elapsed / windowMs) + current
+  out.used = used
+  out.resetMs = Math.ceil(current > 0 ? left + windowMs : previous > 0 ? left : 0)
+  if (used + cost <= limit) {
+    out.retryAfterMs = 0
+    out.usedAfter = used + cost
+    out.resetAfterMs = Math.ceil(left + windowMs)
+    return
   }
-  return {
-    admit: false,
-    result: {
-      used: estimate,
-      retryAfterMs: waitMs(counterWait(previous, current, elapsed, left, limit, windowMs, cost)),
-      resetMs: Math.ceil(current > 0 ? left + windowMs : previous > 0 ? left : 0),
-    },
-    apply: () => state ?? { kind: 'counter', w, current: 0, previous: 0, expiresAt: 0 },
+  if (cost > limit) {
+    out.retryAfterMs = Number.POSITIVE_INFINITY
+    return
   }
+  let wait = Math.max(1, Math.ceil(counterWait(previous, current, elapsed, left, limit, windowMs, cost)))
+  // Floating point must never make the wait short: re-check the estimate at the promised time.
+  for (let i = 0; i < 3 && counterEstimate(w, current, previous, now + wait, windowMs) + cost > limit; i++)
+    wait++
+  out.retryAfterMs = wait
+}
+
+/** Records `cost` in a counter that {@link checkCounter} just admitted it to. */
+export function recordCounter(
+  state: CounterState | undefined,
+  now: number,
+  windowMs: number,
+  cost: number,
+): CounterState {
+  const w = counterIndex(state, now, windowMs)
+  const next: CounterState = state ?? { kind: 'counter', w, current: 0, previous: 0, expiresAt: 0, seen: -1 }
+  if (next.w === w - 1) {
+    next.previous = next.current
+    next.current = 0
+  } else if (next.w !== w) {
+    next.previous = 0
+    next.current = 0
+  }
+  next.w = w
+  next.current += cost
+  next.expiresAt = (w + 2) * windowMs
+  return next
+}
+
+/**
+ * The counter's estimate at time `t` if nothing else is recorded: `previous·(1 − elapsed/W) +
+ * current` in window `w`, `current·(1 − elapsed/W)` in the next, 0 after.
+ */
+export function counterEstimate(
+  w: number,
+  current: number,
+  previous: number,
+  t: number,
+  windowMs: number,
+): number {
+  const index = Math.floor(t / windowMs)
+  const share = 1 - (t - index * windowMs) / windowMs
+  if (index <= w) return previous * (index === w ? share : 1) + current
+  return index === w + 1 ? current * share : 0
 }
 
 /**

@@ -1,6 +1,15 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import type { RateLimitStore, StoreCall, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
-import { type CounterState, type EntryState, type LogState, slidingLog, slidingWindow } from './memory-algorithms.js'
+import {
+  type CounterState,
+  checkCounter,
+  checkLog,
+  type EntryState,
+  type LogState,
+  type RuleCheck,
+  recordCounter,
+  recordLog,
+} from './memory-algorithms.js'
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -35,18 +44,29 @@ export class MemoryStore implements RateLimitStore {
   readonly #entries = new Map<string, EntryState>()
   readonly #maxKeys: number
   readonly #clock: () => number
+  /** New keys added so far: the clock of the approximate LRU. */
+  #arrivals = 0
   #sweeper: NodeJS.Timeout | undefined
 
   constructor(options: MemoryStoreOptions = {}) {
     const { maxKeys = 100_000, clock = Date.now, sweepIntervalMs = 60_000 } = options
     if (!Number.isInteger(maxKeys) || maxKeys < 1) {
-      throw new RateLimitConfigError('INVALID_OPTION', `Expected \`maxKeys\` to be a positive integer, got ${describeValue(maxKeys)}`)
+      throw new RateLimitConfigError(
+        'INVALID_OPTION',
+        `Expected \`maxKeys\` to be a positive integer, got ${describeValue(maxKeys)}`,
+      )
     }
     if (typeof clock !== 'function') {
-      throw new RateLimitConfigError('INVALID_OPTION', 'Expected `clock` to be a function returning milliseconds')
+      throw new RateLimitConfigError(
+        'INVALID_OPTION',
+        'Expected `clock` to be a function returning milliseconds',
+      )
     }
     if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 0) {
-      throw new RateLimitConfigError('INVALID_OPTION', `Expected \`sweepIntervalMs\` to be an integer ≥ 0, got ${describeValue(sweepIntervalMs)}`)
+      throw new RateLimitConfigError(
+        'INVALID_OPTION',
+        `Expected \`sweepIntervalMs\` to be an integer ≥ 0, got ${describeValue(sweepIntervalMs)}`,
+      )
     }
     this.#maxKeys = maxKeys
     this.#clock = clock
@@ -90,33 +110,72 @@ export class MemoryStore implements RateLimitStore {
 
   #evaluate(rules: readonly StoreRule[], cost: number, record: boolean): StoreResult {
     const now = this.#clock()
-    const results: StoreRuleResult[] = []
-    const pending: Array<() => EntryState> = []
+    const count = rules.length
+    while (checks.length < count)
+      checks.push({ used: 0, resetMs: 0, retryAfterMs: 0, usedAfter: 0, resetAfterMs: 0 })
     let allowed = true
-    for (const rule of rules) {
+    for (let i = 0; i < count; i++) {
+      const rule = rules[i]!
       let state = this.#entries.get(rule.key)
-      if (state && state.expiresAt <= now) state = undefined
-      const outcome =
-        rule.algorithm === 'sliding-log'
-          ? slidingLog(state?.kind === 'log' ? (state as LogState) : undefined, now, rule.limit, rule.windowMs, cost)
-          : slidingWindow(state?.kind === 'counter' ? (state as CounterState) : undefined, now, rule.limit, rule.windowMs, cost)
-      results.push(outcome.result)
-      allowed &&= outcome.admit
-      pending.push(outcome.apply)
+      if (state !== undefined && state.expiresAt <= now) state = undefined
+      if (rule.algorithm === 'sliding-log') {
+        const log = state?.kind === 'log' ? state : undefined
+        checkLog(log, now, rule.limit, rule.windowMs, cost, checks[i]!)
+        states[i] = log
+      } else {
+        const counter = state?.kind === 'counter' ? state : undefined
+        checkCounter(counter, now, rule.limit, rule.windowMs, cost, checks[i]!)
+        states[i] = counter
+      }
+      if (checks[i]!.retryAfterMs !== 0) allowed = false
     }
-    if (allowed && record) {
-      for (let i = 0; i < rules.length; i++) this.#store(rules[i]!.key, pending[i]!())
+    const results: StoreRuleResult[] = new Array(count)
+    for (let i = 0; i < count; i++) {
+      const c = checks[i]!
+      // A refused call records nothing: every rule reports its usage without this request.
+      results[i] = allowed
+        ? { used: c.usedAfter, retryAfterMs: 0, resetMs: c.resetAfterMs }
+        : { used: c.used, retryAfterMs: c.retryAfterMs, resetMs: c.resetMs }
+      if (record) {
+        const rule = rules[i]!
+        const state = states[i]
+        let next = state
+        if (allowed) {
+          next =
+            rule.algorithm === 'sliding-log'
+              ? recordLog(state as LogState | undefined, now, rule.limit, rule.windowMs, cost)
+              : recordCounter(state as CounterState | undefined, now, rule.windowMs, cost)
+        }
+        // A refused key is touched too: a caller hammering it must not be evicted as least recently used.
+        if (next !== undefined) this.#touch(rule.key, next)
+      }
+      states[i] = undefined
     }
     return { allowed, rules: results }
   }
 
-  #store(key: string, state: EntryState): void {
-    // Re-inserting moves the key to the end of the Map's order: the front is least recently used.
-    this.#entries.delete(key)
-    this.#entries.set(key, state)
-    if (this.#entries.size > this.#maxKeys) {
-      const oldest = this.#entries.keys().next().value
-      if (oldest !== undefined) this.#entries.delete(oldest)
+  /**
+   * Keeps `key` → `state` and marks the key recently used. The Map's insertion order is the LRU
+   * order (the front is evicted). Moving a key costs a delete and a set, so a key is moved only
+   * once half the capacity of new keys has arrived since its last move: a key used since then is
+   * still in the newer half and cannot be evicted, and a hot key costs no Map writes.
+   */
+  #touch(key: string, state: EntryState): void {
+    const entries = this.#entries
+    if (state.seen >= 0 && this.#arrivals - state.seen < this.#maxKeys >> 1) return
+    const isNew = !entries.delete(key)
+    entries.set(key, state)
+    if (isNew) {
+      this.#arrivals++
+      if (entries.size > this.#maxKeys) {
+        const oldest = entries.keys().next().value
+        if (oldest !== undefined) entries.delete(oldest)
+      }
     }
+    state.seen = this.#arrivals
   }
 }
+
+/** Scratch for one synchronous evaluation (never held across calls), so checks allocate nothing. */
+const checks: RuleCheck[] = []
+const states: Array<EntryState | undefined> = []

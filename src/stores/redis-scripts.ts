@@ -1,135 +1,200 @@
 import { createHash } from 'node:crypto'
 
 /**
- * One Lua script checks (and when asked, records) every rule of one call atomically, reading the
- * one clock that every app server shares: Redis `TIME`.
+ * One Lua script answers a batch of independent checks, each atomic, reading the one clock every
+ * app server shares: Redis `TIME`. The store sends every check made in one tick in one script
+ * call (on Redis Cluster, the checks of one hash tag), so `TIME`, the script overhead and the
+ * round trip are paid once per batch. Needs Redis ≥ 5 (effect replication: `TIME` before writes)
+ * and the `struct` library every Redis and Valkey gives scripts.
  *
- * KEYS[i]  the key of rule i (all keys of one call share a hash tag, so they share a slot)
- * ARGV[1]  '1' to record on admission, '0' to only look (peek)
- * ARGV[2]  cost, a positive integer
- * ARGV[3i], ARGV[3i+1], ARGV[3i+2]  for rule i: algorithm ('L' sliding log, 'W' counter),
- *          limit, window in milliseconds
+ * KEYS     every rule's key, check after check (the keys of one check share a hash tag)
+ * ARGV[1]  number of checks; then per check: record ('1' consume, '0' peek), cost, number of
+ *          rules; then per rule: algorithm ('L' sliding log, 'W' counter), limit, window in ms
  *
- * Returns { allowed (1|0), then for each rule: used (string), retry-after ms, reset ms }.
+ * Reply: per check, integers: allowed (1|0), then per rule: used, retry-after ms, reset ms.
+ * `used` counts this request only when the whole check was admitted (a refused check records
+ * nothing, so every rule then reports its usage before it); the counter's fractional usage is
+ * rounded up (limit − used rounded down, the remaining units, stays exact). Retry-after is 0 when
+ * this rule alone admits, -1 when the cost exceeds its limit.
  *
- * Sliding log: a sorted set, one member per admitted request. The score is the time in
- * microseconds; the member is "<cumulative cost, 15 digits>:<cost>". The running total makes the
- * units used in the window two O(log n) look-ups (newest total − total before the oldest live
- * entry), keeps members unique without touching the time, and a request of cost c is one member.
+ * Sliding log: a sorted set, one member per admitted request: score = time in µs, member =
+ * "<running total of cost after it>:<cost>". Units used in the window = newest total − total
+ * before the first live entry: two O(log n) reads, whatever the costs. Expired entries are removed
+ * when the key is written; the key expires with its newest entry.
  *
- * Counter: a hash { w = window index, c = current window's count, p = previous window's count }.
+ * Counter: a 24-byte string, three doubles {window index, this window's count, the previous one's}.
  */
 export const CONSUME_SCRIPT = `
-local record = ARGV[1] == '1'
-local cost = tonumber(ARGV[2])
 local clock = redis.call('TIME')
 local now_us = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local floor, ceil, sub, find, format = math.floor, math.ceil, string.sub, string.find, string.format
+local pack, unpack = struct.pack, struct.unpack
 
-local function ceil_ms(us) return math.ceil(us / 1000) end
-local function wait_ms(us) return math.max(1, math.ceil((us + 1) / 1000)) end
-local function total_of(member) return tonumber(string.sub(member, 1, 15)) end
-local function cost_of(member) return tonumber(string.sub(member, 17)) end
+-- A log entry is packed, so no number is formatted or parsed on the way: { time µs, running total
+-- of cost after this entry, cost } as '<ddI4' (20 bytes).
+local ENTRY = '<ddI4'
+-- Entries read from the head of the log in one call: the first live one is almost always among them.
+local HEAD = 8
+-- Expired entries are trimmed once this many have gathered at the head (or when none is live).
+local TRIM_AT = 4
 
-local out = { 1 }
-local writes = {}
-local allowed = true
-
-for i = 1, #KEYS do
-  local key = KEYS[i]
-  local arg = 3 * i
-  local limit = tonumber(ARGV[arg + 1])
-  local window_us = tonumber(ARGV[arg + 2]) * 1000
-  local used, retry_ms, reset_ms = 0, 0, 0
-
-  if ARGV[arg] == 'L' then
-    local cutoff = now_us - window_us
-    local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-    local newest_us, newest_total = nil, 0
-    local live_from = '(' .. string.format('%d', cutoff)
-    if newest[1] then
-      newest_us = tonumber(newest[2])
-      newest_total = total_of(newest[1])
-      if newest_us > cutoff then
-        local oldest = redis.call('ZRANGEBYSCORE', key, live_from, '+inf', 'LIMIT', 0, 1)
-        used = newest_total - (total_of(oldest[1]) - cost_of(oldest[1]))
-      end
-    end
-    if used + cost <= limit then
-      local at = now_us
-      if newest_us and newest_us > at then at = newest_us end
-      used = used + cost
-      reset_ms = ceil_ms(at + window_us - now_us)
-      writes[i] = { 'L', string.format('%d', cutoff), string.format('%d', at),
-        string.format('%015d:%d', newest_total + cost, cost), reset_ms }
-    else
-      allowed = false
-      -- Wait until the oldest entries holding (used + cost - limit) units have left the window:
-      -- binary search, by rank, for the first live entry whose running total reaches that much.
-      local base = newest_total - used
-      local target = base + used + cost - limit
-      local low = redis.call('ZCOUNT', key, '-inf', string.format('%d', cutoff))
-      local high = redis.call('ZCARD', key) - 1
-      while low < high do
-        local mid = math.floor((low + high) / 2)
-        if total_of(redis.call('ZRANGE', key, mid, mid)[1]) >= target then high = mid else low = mid + 1 end
-      end
-      local freed = redis.call('ZRANGE', key, low, low, 'WITHSCORES')
-      retry_ms = wait_ms(tonumber(freed[2]) + window_us - now_us)
-      reset_ms = ceil_ms(newest_us + window_us - now_us)
-    end
-  else
-    local window_index = math.floor(now_us / window_us)
-    local stored = redis.call('HMGET', key, 'w', 'c', 'p')
-    local stored_index = tonumber(stored[1])
-    local current, previous = 0, 0
-    if stored_index == window_index then
-      current, previous = tonumber(stored[2]), tonumber(stored[3])
-    elseif stored_index == window_index - 1 then
-      previous = tonumber(stored[2])
-    end
-    local elapsed = now_us - window_index * window_us
-    local left = window_us - elapsed
-    local estimate = previous * (1 - elapsed / window_us) + current
-    if estimate + cost <= limit then
-      used = estimate + cost
-      reset_ms = ceil_ms(left + window_us)
-      writes[i] = { 'W', string.format('%d', window_index), current + cost, previous, reset_ms }
-    else
-      allowed = false
-      used = estimate
-      local room = limit - cost - current
-      local wait_us = nil
-      if previous > 0 and room >= 0 then
-        wait_us = window_us * (1 - room / previous) - elapsed
-        if wait_us > left then wait_us = nil end
-      end
-      if not wait_us then
-        local room_next = limit - cost
-        wait_us = left
-        if current > room_next then wait_us = left + window_us * (1 - room_next / current) end
-      end
-      retry_ms = wait_ms(wait_us)
-      if current > 0 then reset_ms = ceil_ms(left + window_us) elseif previous > 0 then reset_ms = ceil_ms(left) end
-    end
-  end
-  out[#out + 1] = string.format('%.17g', used)
-  out[#out + 1] = retry_ms
-  out[#out + 1] = reset_ms
+local function entry_at(key, head, index)
+  return head[index + 1] or redis.call('LINDEX', key, format('%d', index))
 end
 
-if not allowed then
-  out[1] = 0
-elseif record then
-  for i = 1, #KEYS do
-    local key, w = KEYS[i], writes[i]
-    if w[1] == 'L' then
-      redis.call('ZREMRANGEBYSCORE', key, '-inf', w[2])
-      redis.call('ZADD', key, w[3], w[4])
+-- Returns used, reset (µs), retry (ms), and when this rule admits: used and reset after it, then
+-- what to write: the entry, and how to trim (0 nothing, -1 everything, n the first n entries).
+local function check_log(key, limit, window_us, cost)
+  local cutoff = now_us - window_us
+  local head = redis.call('LRANGE', key, '0', format('%d', HEAD - 1))
+  local used, reset_us, live_base, newest_us, newest_total, first, first_index = 0, 0, 0, now_us, 0, nil, 0
+  if head[1] then
+    local newest = head[#head]
+    if #head == HEAD then newest = redis.call('LINDEX', key, '-1') end
+    local n_us, n_total = unpack(ENTRY, newest)
+    if n_us <= cutoff then
+      first_index = -1
     else
-      redis.call('HSET', key, 'w', w[2], 'c', w[3], 'p', w[4])
+      newest_us, newest_total = n_us, n_total
+      first_index = nil
+      for i = 1, #head do
+        if unpack(ENTRY, head[i]) > cutoff then
+          first_index = i - 1
+          break
+        end
+      end
+      if not first_index then
+        local low, high = HEAD, redis.call('LLEN', key) - 1
+        while low < high do
+          local mid = floor((low + high) / 2)
+          if unpack(ENTRY, redis.call('LINDEX', key, format('%d', mid))) > cutoff then high = mid else low = mid + 1 end
+        end
+        first_index = low
+      end
+      first = entry_at(key, head, first_index)
+      local _, first_total, first_cost = unpack(ENTRY, first)
+      live_base = first_total - first_cost
+      used = newest_total - live_base
+      reset_us = newest_us + window_us - now_us
     end
-    redis.call('PEXPIRE', key, w[5])
   end
+  if used + cost <= limit then
+    local at = now_us
+    if newest_us > at then at = newest_us end
+    local trim = 0
+    if first_index < 0 or first_index >= TRIM_AT then trim = first_index end
+    return used, reset_us, 0, used + cost, at + window_us - now_us, pack(ENTRY, at, newest_total + cost, cost), trim
+  end
+  if cost > limit then return used, reset_us, -1 end
+  -- Room appears when the oldest entries holding (used + cost - limit) units have left: at the
+  -- first live entry whose running total reaches target. Each entry holds >= 1 unit, so it is at
+  -- most (used + cost - limit - 1) entries after the first live one: exactly there when every
+  -- cost is 1, else a binary search below it.
+  local target = newest_total + cost - limit
+  local low, high = first_index, first_index + used + cost - limit - 1
+  while low < high do
+    local mid = floor((low + high) / 2)
+    local _, total = unpack(ENTRY, entry_at(key, head, mid))
+    if total >= target then high = mid else low = mid + 1 end
+  end
+  local retry_ms = ceil((unpack(ENTRY, entry_at(key, head, low)) + window_us - now_us) / 1000)
+  if retry_ms < 1 then retry_ms = 1 end
+  return used, reset_us, retry_ms
+end
+
+-- Same returns as check_log; what to write is the packed counter.
+local function check_counter(key, limit, window_us, cost)
+  local index = floor(now_us / window_us)
+  local current, previous = 0, 0
+  local value = redis.call('GET', key)
+  if value then
+    local stored, c, p = unpack('<ddd', value)
+    if stored == index then
+      current, previous = c, p
+    elseif stored == index - 1 then
+      previous = c
+    elseif stored > index then
+      -- TIME went back (a failover to a server whose clock is behind): count in the stored window.
+      index, current, previous = stored, c, p
+    end
+  end
+  local elapsed = now_us - index * window_us
+  if elapsed < 0 then elapsed = 0 end
+  local left = window_us - elapsed
+  local used = previous * (1 - elapsed / window_us) + current
+  local reset_us = 0
+  if current > 0 then reset_us = left + window_us elseif previous > 0 then reset_us = left end
+  if used + cost <= limit then
+    return used, reset_us, 0, used + cost, left + window_us, pack('<ddd', index, current + cost, previous)
+  end
+  if cost > limit then return used, reset_us, -1 end
+  -- Earliest moment the estimate leaves room, assuming no other traffic: later in this window if
+  -- the previous window's share can decay enough, else in the next one.
+  local room = limit - cost - current
+  local wait_us = nil
+  if previous > 0 and room >= 0 then
+    wait_us = window_us * (1 - room / previous) - elapsed
+    if wait_us > left then wait_us = nil end
+  end
+  if not wait_us then
+    wait_us = left
+    if current > limit - cost then wait_us = left + window_us * (1 - (limit - cost) / current) end
+  end
+  local retry_ms = ceil(wait_us / 1000)
+  if retry_ms < 1 then retry_ms = 1 end
+  -- Floating point must never make the wait short: re-check the estimate at the promised time.
+  for _ = 1, 3 do
+    local t = now_us + retry_ms * 1000
+    local at_index = floor(t / window_us)
+    local share = 1 - (t - at_index * window_us) / window_us
+    local later = 0
+    if at_index == index then later = previous * share + current
+    elseif at_index == index + 1 then later = current * share end
+    if later + cost <= limit then break end
+    retry_ms = retry_ms + 1
+  end
+  return used, reset_us, retry_ms
+end
+
+local out, o = {}, 0
+local a, k = 2, 0
+-- Per rule of the current check, reused across checks.
+local is_log, window, used_before, reset_before, retry, used_after, reset_after, write1, write2 = {}, {}, {}, {}, {}, {}, {}, {}, {}
+for _ = 1, tonumber(ARGV[1]) do
+  local record, cost, count = ARGV[a] == '1', tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  a = a + 3
+  local allowed = true
+  for r = 1, count do
+    local log = ARGV[a] == 'L'
+    local check = log and check_log or check_counter
+    is_log[r], window[r] = log, tonumber(ARGV[a + 2]) * 1000
+    used_before[r], reset_before[r], retry[r], used_after[r], reset_after[r], write1[r], write2[r] =
+      check(KEYS[k + r], tonumber(ARGV[a + 1]), window[r], cost)
+    if retry[r] ~= 0 then allowed = false end
+    a = a + 3
+  end
+  out[o + 1] = allowed and 1 or 0
+  for r = 1, count do
+    local at = o + 3 * r - 1
+    if allowed then
+      out[at], out[at + 1], out[at + 2] = ceil(used_after[r]), 0, ceil(reset_after[r] / 1000)
+      if record then
+        local key, ttl = KEYS[k + r], format('%d', out[at + 2])
+        if is_log[r] then
+          local trim = write2[r]
+          if trim < 0 then redis.call('DEL', key) elseif trim > 0 then redis.call('LTRIM', key, format('%d', trim), '-1') end
+          redis.call('RPUSH', key, write1[r])
+          redis.call('PEXPIRE', key, ttl)
+        else
+          redis.call('SET', key, write1[r], 'PX', ttl)
+        end
+      end
+    else
+      out[at], out[at + 1], out[at + 2] = ceil(used_before[r]), retry[r], ceil(reset_before[r] / 1000)
+    end
+  end
+  o = o + 1 + 3 * count
+  k = k + count
 end
 return out
 `
