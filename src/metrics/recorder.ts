@@ -84,8 +84,8 @@ export class MetricsRecorder {
   readonly decisions = new Map<string, RuleCounts>()
   /** Store latency of every call that reached the store (consume and peek). */
   readonly latency: LatencyCounts
-  /** Store errors per code (see {@link STORE_ERROR_CODES}). */
-  readonly storeErrors = new Map<string, number>()
+  /** Store errors per code (see {@link STORE_ERROR_CODES}); every code starts at 0 so alerts see a series. */
+  readonly storeErrors = new Map<string, number>(STORE_ERROR_CODES.map((code) => [code, 0]))
   /** Times the circuit breaker opened. */
   outages = 0
   readonly bucketsSeconds: readonly number[]

@@ -58,6 +58,7 @@ describe('prometheusMetrics', () => {
     expect(sample(text, `${P}memory_store_keys`)).toBe(3) // user:1 × search, login, feed
     expect(sample(text, `${P}circuit_open`)).toBe(0)
     expect(sample(text, `${P}store_outages_total`)).toBe(0)
+    expect(sample(text, `${P}store_errors_total{code="STORE_TIMEOUT"}`)).toBe(0) // present before any error
     expect(text).not.toMatch(/user:[12]/)
   })
 
