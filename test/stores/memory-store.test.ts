@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createRateLimiter, MemoryStore, RateLimitConfigError } from '../../src/index.js'
+import type { RateLimitRule, StoreRule } from '../../src/types.js'
+import { manualClock } from '../helpers.js'
+import { storeContract } from './store-contract.js'
+
+storeContract('memory store (manual clock)', async ({ prefix }) => {
+  const clock = manualClock()
+  const store = new MemoryStore({ clock })
+  const limiter = createRateLimiter({ store, prefix })
+  return {
+    limiter,
+    exactClock: true,
+    advance: async (ms) => clock.advance(ms),
+    cleanup: () => limiter.close(),
+  }
+})
+
+const log = (key: string, limit = 2, windowMs = 1000): StoreRule => ({
+  key,
+  algorithm: 'sliding-log',
+  limit,
+  windowMs,
+})
+
+describe('MemoryStore', () => {
+  const stores: MemoryStore[] = []
+  const make = (options: ConstructorParameters<typeof MemoryStore>[0]) => {
+    const store = new MemoryStore(options)
+    stores.push(store)
+    return store
+  }
+  afterEach(() => {
+    for (const store of stores.splice(0)) store.close()
+  })
+
+  it('evicts the least recently used key once maxKeys keys are held', () => {
+    const store = make({ maxKeys: 3, clock: manualClock() })
+    for (const key of ['a', 'b', 'c']) store.consume([log(key)], 1)
+    store.consume([log('a')], 1) // a is used again: b is now the least recently used
+    store.consume([log('d')], 1)
+    expect(store.size).toBe(3)
+    expect(store.peek([log('b')], 1).rules[0]!.used).toBe(1) // forgotten: only this peek
+    expect(store.peek([log('a')], 2).rules[0]!.used).toBe(2) // kept: 2 recorded, refused peek
+    expect(store.peek([log('c')], 1).rules[0]!.used).toBe(2)
+  })
+
+  it('keeps a key that is hammered with refused requests while new keys keep arriving', () => {
+    const store = make({ maxKeys: 10, clock: manualClock() })
+    store.consume([log('hot', 1)], 1)
+    for (let i = 0; i < 100; i++) {
+      expect(store.consume([log('hot', 1)], 1).allowed).toBe(false)
+      store.consume([log(`spray-${i}`)], 1)
+    }
+    expect(store.consume([log('hot', 1)], 1).allowed).toBe(false)
+    expect(store.size).toBe(10)
+  })
+
+  it('drops expired keys on sweep and treats an expired key as empty when touched', () => {
+    const clock = manualClock()
+    const store = make({ clock, sweepIntervalMs: 0 })
+    store.consume([log('old', 1, 1000)], 1)
+    store.consume([{ key: 'counter', algorithm: 'sliding-window', limit: 1, windowMs: 1000 }], 1)
+    clock.advance(999)
+    store.sweep()
+    expect(store.size).toBe(2)
+    expect(store.consume([log('old', 1, 1000)], 1).allowed).toBe(false)
+    clock.advance(1)
+    expect(store.consume([log('old', 1, 1000)], 1).allowed).toBe(true)
+    clock.advance(2000)
+    store.sweep()
+    expect(store.size).toBe(0)
+  })
+
+  it('sweeps on an unref’d timer that never keeps the process alive', () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    const ref = setInterval(() => {}, 60_000)
+    expect(timers()).toBe(before + 1) // the probe sees a timer that would keep the process alive
+    clearInterval(ref)
+    make({ sweepIntervalMs: 10 })
+    expect(timers()).toBe(before)
+  })
+
+  it('stops sweeping on close', async () => {
+    const clock = manualClock()
+    const store = make({ clock, sweepIntervalMs: 5 })
+    store.consume([log('k', 1, 10)], 1)
+    store.close()
+    clock.advance(100)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(store.size).toBe(1)
+  })
+
+  it('rejects invalid options, naming the option', () => {
+    expect(() => new MemoryStore({ maxKeys: 0 })).toThrow(/`maxKeys`.*positive integer.*got 0/)
+    expect(() => new MemoryStore({ maxKeys: 1.5 })).toThrow(RateLimitConfigError)
+    expect(() => new MemoryStore({ sweepIntervalMs: -1 })).toThrow(/`sweepIntervalMs`/)
+    expect(() => new MemoryStore({ clock: 5 as unknown as () => number })).toThrow(/`clock`/)
+  })
+
+  it('keeps times increasing in the log when the injected clock goes back', () => {
+    const clock = manualClock()
+    const store = make({ clock })
+    const rule = log('back', 2, 1000)
+    store.consume([rule], 1)
+    clock.advance(-500)
+    expect(store.consume([rule], 1).rules[0]!.resetMs).toBe(1500)
+    expect(store.consume([rule], 1).allowed).toBe(false)
+  })
+
+  it('answers a store-level cost above the limit with an infinite wait instead of failing', () => {
+    const store = make({ clock: manualClock() })
+    const result = store.consume([log('big', 2)], 3)
+    expect(result.allowed).toBe(false)
+    expect(result.rules[0]!.retryAfterMs).toBe(Number.POSITIVE_INFINITY)
+  })
+
+  it('is the default store of createRateLimiter', async () => {
+    const limiter = createRateLimiter()
+    expect(limiter.store).toBeInstanceOf(MemoryStore)
+    const rule: RateLimitRule = { limit: 1, window: '1m' }
+    expect((await limiter.consume('user:1', rule)).allowed).toBe(true)
+    expect((await limiter.consume('user:1', rule)).allowed).toBe(false)
+    await limiter.close()
+  })
+})
