@@ -1,0 +1,131 @@
+/**
+ * Brute-force reference models of the two algorithms, written from their definitions and nothing
+ * else (no pruning, no running totals, no ring buffers), for the property tests to hold the real
+ * stores to.
+ *
+ * - {@link ReferenceLog}: keeps every admitted request with its time and cost. A request of cost c
+ *   is admitted iff, for every rule, the costs admitted in (now − window, now] plus c ≤ limit.
+ * - {@link ReferenceCounter}: keeps the admitted cost per fixed window index. A request is admitted
+ *   iff, for every rule, `previous × (1 − elapsed/window) + current + c ≤ limit`.
+ *
+ * Both admit all rules or none, and record only what they admit.
+ */
+
+export interface ModelRule {
+  readonly key: string
+  readonly limit: number
+  readonly windowMs: number
+}
+
+export interface ModelRuleAnswer {
+  /** Whether this rule alone admits. */
+  readonly allowed: boolean
+  /** Usage before the request. */
+  readonly used: number
+  /** 0 when this rule admits; else the exact (log) wait until it would. */
+  readonly retryAfterMs: number
+}
+
+export interface ModelAnswer {
+  readonly allowed: boolean
+  readonly rules: readonly ModelRuleAnswer[]
+}
+
+interface Entry {
+  readonly at: number
+  readonly cost: number
+}
+
+/** Every admitted request, per key. */
+export class ReferenceLog {
+  readonly history = new Map<string, Entry[]>()
+
+  /** Units admitted under `key` in the window (t − windowMs, t]. */
+  usedAt(key: string, windowMs: number, t: number): number {
+    let sum = 0
+    for (const entry of this.history.get(key) ?? [])
+      if (entry.at > t - windowMs && entry.at <= t) sum += entry.cost
+    return sum
+  }
+
+  /** Decides (and, when `record` and admitted, records) a request at `now`. */
+  decide(now: number, rules: readonly ModelRule[], cost: number, record: boolean): ModelAnswer {
+    const answers = rules.map((rule): ModelRuleAnswer => {
+      const used = this.usedAt(rule.key, rule.windowMs, now)
+      const allowed = used + cost <= rule.limit
+      return { allowed, used, retryAfterMs: allowed ? 0 : this.#wait(rule, now, cost) }
+    })
+    const allowed = answers.every((a) => a.allowed)
+    if (allowed && record) {
+      for (const rule of rules) {
+        const list = this.history.get(rule.key) ?? []
+        list.push({ at: now, cost })
+        this.history.set(rule.key, list)
+      }
+    }
+    return { allowed, rules: answers }
+  }
+
+  /** The smallest wait after which this rule admits `cost`, with no other traffic: tried at every moment an entry leaves. */
+  #wait(rule: ModelRule, now: number, cost: number): number {
+    if (cost > rule.limit) return Number.POSITIVE_INFINITY
+    const leaving = (this.history.get(rule.key) ?? [])
+      .map((entry) => entry.at + rule.windowMs)
+      .filter((t) => t > now)
+      .sort((a, b) => a - b)
+    for (const t of leaving) if (this.usedAt(rule.key, rule.windowMs, t) + cost <= rule.limit) return t - now
+    throw new Error('unreachable: once every entry has left, any cost ≤ limit fits')
+  }
+}
+
+/** The admitted cost per fixed window, per key. */
+export class ReferenceCounter {
+  readonly counts = new Map<string, Map<number, number>>()
+  /** Every admission, for the bound checks: key → (time, cost). */
+  readonly admitted = new Map<string, Entry[]>()
+
+  /** The weighted estimate at time t, the same formula the stores compute. */
+  estimate(key: string, windowMs: number, t: number): number {
+    const index = Math.floor(t / windowMs)
+    const elapsed = t - index * windowMs
+    const counts = this.counts.get(key)
+    const current = counts?.get(index) ?? 0
+    const previous = counts?.get(index - 1) ?? 0
+    return previous * (1 - elapsed / windowMs) + current
+  }
+
+  decide(now: number, rules: readonly ModelRule[], cost: number, record: boolean): ModelAnswer {
+    const answers = rules.map((rule): ModelRuleAnswer => {
+      const used = this.estimate(rule.key, rule.windowMs, now)
+      const allowed = used + cost <= rule.limit
+      // The counter's wait is only bounded, not exact: the property test checks it separately.
+      return { allowed, used, retryAfterMs: allowed ? 0 : Number.NaN }
+    })
+    const allowed = answers.every((a) => a.allowed)
+    if (allowed && record) {
+      for (const rule of rules) {
+        const index = Math.floor(now / rule.windowMs)
+        const counts = this.counts.get(rule.key) ?? new Map<number, number>()
+        counts.set(index, (counts.get(index) ?? 0) + cost)
+        this.counts.set(rule.key, counts)
+        const list = this.admitted.get(rule.key) ?? []
+        list.push({ at: now, cost })
+        this.admitted.set(rule.key, list)
+      }
+    }
+    return { allowed, rules: answers }
+  }
+
+  /** Cost admitted under `key` in the interval (t − windowMs, t]. */
+  admittedIn(key: string, windowMs: number, t: number): number {
+    let sum = 0
+    for (const entry of this.admitted.get(key) ?? [])
+      if (entry.at > t - windowMs && entry.at <= t) sum += entry.cost
+    return sum
+  }
+
+  /** Cost admitted under `key` in the fixed window with this index. */
+  admittedInWindow(key: string, windowMs: number, index: number): number {
+    return this.counts.get(key)?.get(index) ?? 0
+  }
+}
