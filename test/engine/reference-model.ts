@@ -125,7 +125,7 @@ export class ReferenceCounter {
   }
 
   /** Cost admitted under `key` in the fixed window with this index. */
-  admittedInWindow(key: string, windowMs: number, index: number): number {
+  admittedInWindow(key: string, index: number): number {
     return this.counts.get(key)?.get(index) ?? 0
   }
 }
