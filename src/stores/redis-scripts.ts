@@ -92,6 +92,10 @@ local function check_log(key, limit, window_us, cost)
   -- cost is 1, else a binary search below it.
   local target = newest_total + cost - limit
   local low, high = first_index, first_index + used + cost - limit - 1
+  -- With costs > 1 that bound can lie past the newest entry, which always reaches target.
+  local last = #head - 1
+  if #head == HEAD then last = redis.call('LLEN', key) - 1 end
+  if high > last then high = last end
   while low < high do
     local mid = floor((low + high) / 2)
     local _, total = unpack(ENTRY, entry_at(key, head, mid))
