@@ -1,0 +1,96 @@
+/**
+ * The one limiter the GraphQL schema and the tRPC router share: the in-memory store by default,
+ * Redis when `REDIS_URL` is set. Every refusal is logged in one line.
+ */
+import type { Redis } from 'ioredis'
+import {
+  createRateLimiter,
+  formatDuration,
+  MemoryStore,
+  type RateLimitDecision,
+  type RateLimiter,
+  RedisStore,
+} from '../../src/index.js'
+import { describeIdentity, identify } from './identity.js'
+
+/** The limiter and what start-up prints about its store. */
+export interface DemoLimiter {
+  limiter: RateLimiter
+  /** `memory` or `Redis at redis://…`. */
+  storeLabel: string
+  prefix: string
+  /** Closes the limiter, then the Redis connection the demo opened. */
+  close(): Promise<void>
+}
+
+/** Connects to Redis the way the README recommends: no offline queue, so nothing waits for a dead Redis. */
+async function connectRedis(url: string): Promise<Redis> {
+  const { Redis } = await import('ioredis')
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    lazyConnect: true,
+  })
+  // The application owns the client, so it listens for its errors (the limiter never does).
+  client.on('error', (error) => console.error(`[redis] ${error.message}`))
+  await client.connect()
+  return client
+}
+
+/** `Query.search (5 per 10s)`, the rule a refusal is about. */
+function describeRule(decision: RateLimitDecision): string {
+  return `${decision.rule.name} (${decision.limit} per ${formatDuration(decision.rule.windowMs)})`
+}
+
+/** One line per refusal: who, what, retry after. */
+export function logRefusals(limiter: RateLimiter, log: (line: string) => void = console.log): () => void {
+  return limiter.on('decision', ({ decision, operation }) => {
+    if (decision.allowed || operation !== 'consume') return
+    const wait = Number.isFinite(decision.retryAfterMs)
+      ? `retry after ${Math.max(1, Math.ceil(decision.retryAfterMs / 1000))} s`
+      : `never (cost ${decision.cost} is above the limit)`
+    const why = decision.reason === 'limited' ? '' : ` [${decision.reason}, policy ${decision.policy ?? '-'}]`
+    log(`[limited] ${describeIdentity(decision.identity)} ${describeRule(decision)}: ${wait}${why}`)
+  })
+}
+
+/**
+ * Builds the demo's limiter from the environment: `REDIS_URL` (Redis instead of memory) and
+ * `RATE_LIMIT_PREFIX` (the key prefix; tests give each run its own).
+ */
+export async function createDemoLimiter(env: NodeJS.ProcessEnv = process.env): Promise<DemoLimiter> {
+  const prefix = env.RATE_LIMIT_PREFIX || 'demo:rl:'
+  const redis = env.REDIS_URL ? await connectRedis(env.REDIS_URL) : undefined
+  const limiter = createRateLimiter({
+    store: redis ? new RedisStore({ client: redis }) : new MemoryStore(),
+    prefix,
+    identify,
+    timeoutMs: 200,
+    onStoreError: 'local',
+  })
+  const stopLogging = logRefusals(limiter)
+  return {
+    limiter,
+    storeLabel: redis
+      ? `Redis at ${redactUrl(env.REDIS_URL!)}`
+      : 'memory (set REDIS_URL=redis://… to use Redis)',
+    prefix,
+    async close() {
+      stopLogging()
+      await limiter.close()
+      await redis?.quit().catch(() => redis.disconnect())
+    },
+  }
+}
+
+/** The URL without its password, for the start-up line. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'REDIS_URL'
+  }
+}
