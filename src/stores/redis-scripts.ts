@@ -88,14 +88,15 @@ local function check_log(key, limit, window_us, cost)
   if cost > limit then return used, reset_us, -1 end
   -- Room appears when the oldest entries holding (used + cost - limit) units have left: at the
   -- first live entry whose running total reaches target. Each entry holds >= 1 unit, so it is at
-  -- most (used + cost - limit - 1) entries after the first live one: exactly there when every
-  -- cost is 1, else a binary search below it.
+  -- most (used + cost - limit - 1) entries after the first live one (exactly there when every
+  -- cost is 1) and at most the newest entry, which always reaches target; binary search below.
   local target = newest_total + cost - limit
   local low, high = first_index, first_index + used + cost - limit - 1
-  -- With costs > 1 that bound can lie past the newest entry, which always reaches target.
-  local last = #head - 1
-  if #head == HEAD then last = redis.call('LLEN', key) - 1 end
-  if high > last then high = last end
+  if high >= #head then
+    local last = #head - 1
+    if #head == HEAD then last = redis.call('LLEN', key) - 1 end
+    if high > last then high = last end
+  end
   while low < high do
     local mid = floor((low + high) / 2)
     local _, total = unpack(ENTRY, entry_at(key, head, mid))
