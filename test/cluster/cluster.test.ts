@@ -21,6 +21,7 @@ import {
   type RedisCluster,
   startRedisCluster,
 } from '../setup/redis-cluster.js'
+import { sleep, storeContract } from '../stores/store-contract.js'
 
 const run = promisify(execFile)
 let cluster: RedisCluster
@@ -38,6 +39,21 @@ afterAll(async () => {
   admin?.disconnect()
   await cluster?.stop()
 })
+
+// The shared store contract (test/stores/store-contract.ts) on the cluster, batched and not.
+for (const batch of [true, false]) {
+  storeContract(
+    `Redis Cluster through an ioredis Cluster client${batch ? '' : ', without batching'}`,
+    async ({ prefix }) => {
+      const rl = createRateLimiter({
+        store: new RedisStore({ client, logger: false, batch }),
+        prefix,
+        logger: false,
+      })
+      return { limiter: rl, exactClock: false, advance: sleep, cleanup: () => rl.close() }
+    },
+  )
+}
 
 function limiter(prefix = uniquePrefix('cluster')): RateLimiter {
   return createRateLimiter({ store: new RedisStore({ client, logger: false }), prefix, logger: false })
