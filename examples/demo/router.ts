@@ -15,6 +15,8 @@ export function createContext(opts: CreateHTTPContextOptions) {
 }
 
 const t = initTRPC.context<typeof createContext>().create({
+  // No stack traces in error bodies, so `curl -i` shows what a production client sees.
+  isDev: false,
   // Lets clients read retryAfter, limit and remaining from error.data.rateLimit.
   errorFormatter: ({ shape, error }) => ({
     ...shape,
