@@ -50,10 +50,14 @@ const RUN: Example[] = [
     ],
   },
   {
-    // Written with the GraphQL adapter; checked here once it exists.
     file: 'graphql-yoga.ts',
     redis: true,
-    prints: [/RATE_LIMITED|429/],
+    prints: [
+      /HTTP 429 +RateLimit: "Query.search";r=0;t=10 +Retry-After: 10\n +data: \{"search":null\}\n +RATE_LIMITED: /,
+      /HTTP 200 .*Retry-After: -\n +data: \{"search":null,"ping":"pong"\}/,
+      /RateLimit: "feeds";r=0;t=60 .*\n +data: .*"e":\["graphql"\],"f":null\}/,
+      /"Mutation.publish";r=0;t=3600 +Retry-After: -\n.*\n +HTTP 429 +RateLimit: "Mutation.publish";r=0;t=3600 +Retry-After: 3600/,
+    ],
   },
 ]
 
