@@ -206,12 +206,13 @@ class Limiter implements RateLimiter {
     group: readonly Prepared[],
   ): Promise<{ results: StoreResult[]; storeMs: number } | Error> {
     const store = this.#o.store
-    const started = performance.now()
+    let started = 0
     try {
       const batch = store.consumeMany!(group.map((p) => ({ rules: p.storeRules, cost: p.cost })))
+      if (isPromise(batch) && this.#events.has('decision')) started = performance.now()
       const results = await (isPromise(batch) ? withDeadline(batch, this.#o.timeoutMs, store.kind) : batch)
       this.#breaker?.success()
-      return { results, storeMs: performance.now() - started }
+      return { results, storeMs: started ? performance.now() - started : 0 }
     } catch (error) {
       return this.#failed(error)
     }
@@ -243,18 +244,21 @@ class Limiter implements RateLimiter {
     if (p.early) return this.#emitDecision(record, p.early, 0)
     if (this.#breaker?.isOpen)
       return this.#emitDecision(record, await this.#policy.answer(record, p, 'circuit-open'), 0)
-    const timed = this.#events.has('decision')
-    const started = timed ? performance.now() : 0
+    let started = 0
     let result: StoreResult
     try {
-      result = await this.#call(this.#o.store, record, p.storeRules, p.cost)
+      const pending = this.#call(this.#o.store, record, p.storeRules, p.cost)
+      // Only a round trip is timed: a synchronous store (MemoryStore) has already answered, and two
+      // clock reads would cost more than its answer did (metrics must stay nearly free).
+      if (isPromise(pending) && this.#events.has('decision')) started = performance.now()
+      result = await pending
       this.#breaker?.success()
     } catch (error) {
       const failure = this.#failed(error)
       const degraded = await this.#policy.answer(record, p, 'store-unavailable')
-      return this.#emitDecision(record, degraded, timed ? performance.now() - started : 0, failure)
+      return this.#emitDecision(record, degraded, started ? performance.now() - started : 0, failure)
     }
-    return this.#settle(record, p, result, timed ? performance.now() - started : 0)
+    return this.#settle(record, p, result, started ? performance.now() - started : 0)
   }
 
   /** Store answer → decision, applying shadow rules. */

@@ -178,7 +178,11 @@ export interface RateLimitStore {
 /** Emitted after every decision (when a listener is registered). */
 export interface DecisionEvent {
   readonly decision: RateLimitDecision
-  /** Milliseconds spent in the store call (0 when the store was not asked). */
+  /**
+   * Milliseconds the store took to answer asynchronously (a Redis round trip, deadline included
+   * on failure). 0 when the store was not asked, or answered synchronously (the MemoryStore):
+   * timing a call that takes a microsecond would cost more than the call.
+   */
   readonly storeMs: number
   readonly operation: 'consume' | 'peek'
   /** The store failure behind a degraded decision. */

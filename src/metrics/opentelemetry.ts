@@ -1,9 +1,8 @@
 import type { BatchObservableCallback, Meter, Observable } from '@opentelemetry/api'
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import type { RateLimiter } from '../limiter.js'
-import type { DecisionEvent } from '../types.js'
 import type { LimiterMetrics } from './prometheus.js'
-import { MetricsRecorder, OUTCOMES, type RecorderOptions, storeWasAsked } from './recorder.js'
+import { MetricsRecorder, OUTCOMES, type RecorderOptions } from './recorder.js'
 
 /** Options of {@link openTelemetryMetrics}. */
 export interface OpenTelemetryMetricsOptions extends RecorderOptions {
@@ -22,14 +21,15 @@ const INSTRUMENT_PREFIX = /^[A-Za-z][A-Za-z0-9_.\-/]{0,200}$/
  * optional peer dependency), with the same instruments as {@link prometheusMetrics}:
  *
  * - `resolver_rate_limit.decisions` (counter; `rule`, `outcome`): `consume` decisions;
- * - `resolver_rate_limit.store.duration` (histogram, seconds): store latency;
+ * - `resolver_rate_limit.store.duration` (histogram, seconds): latency of store round trips;
  * - `resolver_rate_limit.store.errors` (counter; `code`) and `resolver_rate_limit.store.outages`;
  * - `resolver_rate_limit.circuit.open` (gauge, 1 while the breaker is open);
  * - `resolver_rate_limit.memory_store.keys` (gauge; only for a store with `size`).
  *
  * Counters and gauges are asynchronous instruments read from plain totals at collection time.
- * OpenTelemetry has no asynchronous histogram, so store latency is recorded on every decision
- * that reached the store — without attributes, which keeps that call cheap in the SDK.
+ * OpenTelemetry has no asynchronous histogram, so store latency is recorded for every timed round
+ * trip — without attributes, which keeps that call cheap in the SDK. A synchronous store (the
+ * MemoryStore) is not timed, so its histogram stays empty.
  *
  * @example
  * import { metrics } from '@opentelemetry/api'
@@ -53,13 +53,11 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Limi
   const recorder = new MetricsRecorder(limiter, options)
   const duration = meter.createHistogram(`${prefix}store.duration`, {
     description:
-      'Time the rate-limit store took to answer a consume or peek (failures and timeouts included)',
+      'Round trips to the rate-limit store (consume and peek), failures and timeouts included; a synchronous store is not timed',
     unit: 's',
     advice: { explicitBucketBoundaries: [...recorder.bucketsSeconds] },
   })
-  const stopDuration = limiter.on('decision', (event: DecisionEvent) => {
-    if (storeWasAsked(event.decision)) duration.record(event.storeMs / 1000)
-  })
+  recorder.onRoundTrip = (seconds) => duration.record(seconds)
   const decisions = meter.createObservableCounter(`${prefix}decisions`, {
     description:
       'Rate-limit decisions (consume) by binding rule and outcome: allowed, limited, degraded (store failure policy), shadow',
@@ -101,7 +99,6 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Limi
     recorder,
     stop() {
       recorder.stop()
-      stopDuration()
       meter.removeBatchObservableCallback(observe, observables)
     },
   }

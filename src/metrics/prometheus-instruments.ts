@@ -73,7 +73,7 @@ export function createPrometheusInstruments(
   const histogram = add(
     new client.Histogram({
       name: `${prefix}store_duration_seconds`,
-      help: 'Time the rate-limit store took to answer a consume or peek, in seconds (failures and timeouts included)',
+      help: 'Round trips to the rate-limit store (consume and peek), in seconds, failures and timeouts included; a synchronous store is not timed',
       buckets: [...recorder.bucketsSeconds],
       registers,
       collect() {

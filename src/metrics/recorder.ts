@@ -43,14 +43,6 @@ export interface RecorderOptions {
   buckets?: readonly number[]
 }
 
-/**
- * True when the decision's store call was made (so its latency means something): not when the
- * circuit breaker skipped the store, nor when the cost alone exceeded a limit.
- */
-export function storeWasAsked(decision: RateLimitDecision): boolean {
-  return decision.reason !== 'circuit-open' && decision.reason !== 'cost-exceeds-limit'
-}
-
 function outcomeIndex(decision: RateLimitDecision): number {
   if (decision.policy !== undefined) return 2
   if (decision.reason === 'shadow') return 3
@@ -94,6 +86,12 @@ export class MetricsRecorder {
   readonly #byName = new Map<string, RuleCounts>()
   readonly #maxRuleLabels: number
   readonly #unsubscribe: Array<() => void>
+
+  /**
+   * Called with each timed store round trip in seconds, in addition to the local buckets: the
+   * OpenTelemetry binding records it in its histogram (OTel has no asynchronous histogram).
+   */
+  onRoundTrip: ((seconds: number) => void) | undefined
 
   constructor(limiter: RateLimiter, options: RecorderOptions = {}) {
     if (!limiter || typeof limiter.on !== 'function') {
@@ -139,7 +137,7 @@ export class MetricsRecorder {
 
   readonly #onDecision = (event: DecisionEvent): void => {
     const decision = event.decision
-    if (storeWasAsked(decision)) this.#observe(event.storeMs)
+    if (event.storeMs > 0) this.#observe(event.storeMs) // a round trip was timed (see DecisionEvent)
     if (event.operation !== 'consume') return
     const name = decision.rule.name
     const counts = this.#byName.get(name) ?? this.#slot(name)
@@ -164,6 +162,7 @@ export class MetricsRecorder {
     target.buckets[i]! += 1
     target.sumSeconds += storeMs / 1000
     target.count += 1
+    this.onRoundTrip?.(storeMs / 1000)
   }
 
   /**

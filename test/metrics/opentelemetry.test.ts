@@ -69,12 +69,8 @@ describe('openTelemetryMetrics', () => {
     expect(point(decisions, { rule: 'Query.search', outcome: 'limited' })?.value).toBe(3)
     expect(point(decisions, { rule: 'Query.search', outcome: 'degraded' })?.value).toBe(0)
     expect(decisions?.aggregationTemporality).toBe(AggregationTemporality.CUMULATIVE)
-    const duration = point(metrics.get('resolver_rate_limit.store.duration'))?.value as Histogram | undefined
-    expect(duration?.count).toBe(5)
-    expect(duration?.buckets.boundaries).toEqual([
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1,
-    ])
-    expect(metrics.get('resolver_rate_limit.store.duration')?.descriptor.unit).toBe('s')
+    // The memory store answers synchronously: no round trip to time.
+    expect(point(metrics.get('resolver_rate_limit.store.duration'))).toBeUndefined()
     expect(point(metrics.get('resolver_rate_limit.memory_store.keys'))?.value).toBe(1)
     expect(point(metrics.get('resolver_rate_limit.circuit.open'))?.value).toBe(0)
     expect(point(metrics.get('resolver_rate_limit.store.outages'))?.value).toBe(0)
@@ -105,6 +101,13 @@ describe('openTelemetryMetrics', () => {
     expect(point(metrics.get('resolver_rate_limit.store.outages'))?.value).toBe(1)
     expect(point(metrics.get('resolver_rate_limit.circuit.open'))?.value).toBe(1)
     expect(metrics.has('resolver_rate_limit.memory_store.keys')).toBe(false)
+    // The two failed round trips were timed; the three answered by the open breaker were not.
+    const duration = point(metrics.get('resolver_rate_limit.store.duration'))?.value as Histogram | undefined
+    expect(duration?.count).toBe(2)
+    expect(duration?.buckets.boundaries).toEqual([
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1,
+    ])
+    expect(metrics.get('resolver_rate_limit.store.duration')?.descriptor.unit).toBe('s')
   })
 
   it('exports through a periodic reader with an in-memory exporter, and stops on stop()', async () => {
