@@ -32,7 +32,7 @@ function portFromEnv(value = '4000'): number {
 
 const port = portFromEnv(process.env.PORT)
 const demo = await createDemoLimiter().catch((error: Error) => {
-  console.error(`Cannot reach Redis at REDIS_URL: ${error.message}`)
+  console.error(error.message)
   process.exit(1)
 })
 const { limiter } = demo

@@ -32,9 +32,22 @@ async function connectRedis(url: string): Promise<Redis> {
     connectTimeout: 2_000,
     lazyConnect: true,
   })
-  // The application owns the client, so it listens for its errors (the limiter never does).
-  client.on('error', (error) => console.error(`[redis] ${error.message}`))
-  await client.connect()
+  // The application owns the client, so it listens for its errors (the limiter never does). While
+  // Redis is down ioredis retries every few seconds: log each new error once, not every retry.
+  let last = ''
+  client.on('error', (error: Error) => {
+    if (error.message !== last) console.error(`[redis] ${error.message}`)
+    last = error.message
+  })
+  client.on('ready', () => {
+    last = ''
+  })
+  try {
+    await client.connect()
+  } catch (error) {
+    client.disconnect()
+    throw new Error(`Cannot reach Redis at ${redactUrl(url)}: ${(error as Error).message}`)
+  }
   return client
 }
 
