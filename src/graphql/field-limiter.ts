@@ -1,6 +1,12 @@
-import { type GraphQLFieldResolver, type GraphQLResolveInfo, responsePathAsArray } from 'graphql'
-import { resolveCaller, rulesForCaller } from '../identity/caller.js'
-import type { Caller } from '../identity/types.js'
+import {
+  GraphQLError,
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  responsePathAsArray,
+} from 'graphql'
+import { rulesForCaller, toCaller } from '../identity/caller.js'
+import { IdentityError } from '../identity/identity-error.js'
+import type { Caller, Identify } from '../identity/types.js'
 import type { RateLimitDecision } from '../types.js'
 import { RateLimitedError } from './errors.js'
 import type { FieldPlan } from './field-plan.js'
@@ -9,8 +15,36 @@ import { listPathKey, operationState } from './operation-state.js'
 import type { ResolvedDirectiveOptions } from './options.js'
 import { sinkOf } from './sink.js'
 
+/** A pending decision; `null` when the caller turned out to be unlimited. */
+type Decided = Promise<RateLimitDecision | null>
+
 // biome-ignore lint/suspicious/noExplicitAny: resolvers of any source, context and arguments.
 type Resolver = GraphQLFieldResolver<any, any, any, unknown>
+
+/**
+ * Identifies the caller, without a promise when `identify` answers synchronously. An
+ * `IdentityError` (API key required, client unidentified, key lookup failed) becomes a
+ * `GraphQLError` with its code and HTTP status, so error masking keeps it and yoga answers 401,
+ * 400 or 503 instead of a masked server error. Other errors propagate unchanged.
+ */
+function identifyCaller(identify: Identify, context: unknown): Caller | Promise<Caller> {
+  let answer: ReturnType<Identify>
+  try {
+    answer = identify(context)
+  } catch (error) {
+    throw asGraphQLError(error)
+  }
+  return typeof (answer as PromiseLike<unknown> | null)?.then === 'function'
+    ? Promise.resolve(answer).then(toCaller, (error: unknown) => {
+        throw asGraphQLError(error)
+      })
+    : toCaller(answer as Caller | string)
+}
+
+function asGraphQLError(error: unknown): unknown {
+  if (!(error instanceof IdentityError)) return error
+  return new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } })
+}
 
 /**
  * Wraps the resolvers of limited fields: identify the caller (once per operation), check the
@@ -32,7 +66,9 @@ export class FieldLimiter {
     return (source, args, context, info) => {
       // A subscription is limited when it starts (see wrapSubscribe); its events are free.
       if (info.operation.operation === 'subscription') return resolve(source, args, context, info)
-      return this.#check(plan, context, info).then((decision) => {
+      const pending = this.#check(plan, context, info)
+      if (pending === undefined) return resolve(source, args, context, info)
+      return pending.then((decision) => {
         if (decision && !decision.allowed) throw this.#refusal(plan, decision, context, info)
         return resolve(source, args, context, info)
       })
@@ -41,39 +77,55 @@ export class FieldLimiter {
 
   /** A `subscribe` that checks the plan once, when the subscription starts. */
   wrapSubscribe(plan: FieldPlan, subscribe: Resolver): Resolver {
-    return (source, args, context, info) =>
-      this.#check(plan, context, info).then((decision) => {
+    return (source, args, context, info) => {
+      const pending = this.#check(plan, context, info)
+      if (pending === undefined) return subscribe(source, args, context, info)
+      return pending.then((decision) => {
         if (decision && !decision.allowed) throw this.#refusal(plan, decision, context, info)
         return subscribe(source, args, context, info)
       })
+    }
   }
 
-  /** The decision for this resolution; `null` when the caller's plan is unlimited. */
-  #check(plan: FieldPlan, context: unknown, info: GraphQLResolveInfo): Promise<RateLimitDecision | null> {
+  /**
+   * The decision for this resolution; `undefined` (or a promise of `null`) when the caller's plan
+   * is unlimited. The caller is identified once per operation, synchronously when `identify` is.
+   */
+  #check(plan: FieldPlan, context: unknown, info: GraphQLResolveInfo): Decided | undefined {
     const state = operationState(context, info)
     const key = this.#o.listMode === 'path' ? listPathKey(plan.coordinate, info) : undefined
-    if (key !== undefined) {
-      const shared = state.paths.get(key)
-      if (shared) return shared
-    }
-    state.caller ??= resolveCaller(this.#o.identify, context)
-    const decided = state.caller.then((caller) => this.#consume(plan, caller, context, info))
+    if (key !== undefined && state.paths.has(key)) return state.paths.get(key)
+    state.caller ??= identifyCaller(this.#o.identify, context)
+    const { caller } = state
+    const decided =
+      caller instanceof Promise
+        ? caller.then((known) => this.#consume(plan, known, context, info) ?? null)
+        : this.#consume(plan, caller, context, info)
     if (key !== undefined) state.paths.set(key, decided)
     return decided
   }
 
-  async #consume(
+  #consume(
     plan: FieldPlan,
     caller: Caller,
     context: unknown,
     info: GraphQLResolveInfo,
-  ): Promise<RateLimitDecision | null> {
+  ): Promise<RateLimitDecision> | undefined {
     const rules = rulesForCaller(plan.rules, caller)
-    if (rules === null) return null
-    const request = { identity: caller.id, rules, cost: plan.cost }
-    const decision = this.#batcher
-      ? await this.#batcher.consume(request)
-      : await this.#o.limiter.consume(caller.id, rules, { cost: plan.cost })
+    if (rules === null) return undefined
+    const pending = this.#batcher
+      ? this.#batcher.consume({ identity: caller.id, rules, cost: plan.cost })
+      : this.#o.limiter.consume(caller.id, rules, { cost: plan.cost })
+    return pending.then((decision) => this.#report(plan, decision, context, info))
+  }
+
+  /** Hands the decision to the headers plugin and, when refused, to `onLimited`. Once per decision. */
+  #report(
+    plan: FieldPlan,
+    decision: RateLimitDecision,
+    context: unknown,
+    info: GraphQLResolveInfo,
+  ): RateLimitDecision {
     sinkOf(context)?.add(decision)
     if (!decision.allowed && this.#o.onLimited) {
       try {

@@ -1,5 +1,6 @@
 export { assertRateLimitsApplied, type DirectiveNames } from './assert-applied.js'
 export * from './cost/index.js'
+export * from './cost/index.js'
 export { type RateLimitDirective, rateLimitDirective } from './directive.js'
 export {
   isRateLimitedError,

@@ -4,11 +4,17 @@ import type { RateLimitDecision } from '../types.js'
 /**
  * Coalesces the checks made in one tick into one `limiter.consumeMany` call.
  *
- * graphql-js starts every field of a selection set before awaiting any of them, so the checks of
- * 20 limited sibling fields (and of concurrent operations) all arrive before the event loop moves
- * on. The first check schedules a flush with `setImmediate`, which runs after every pending
- * microtask: by then all of them are queued, and the store sees one pipeline instead of 20
- * sequential round trips. Each check stays its own atomic store call with its own decision.
+ * graphql-js starts every field of a selection set before awaiting any of them, and the field
+ * limiter chains every check of one operation off the same identification promise: when it
+ * settles, the checks of 20 limited sibling fields are all queued in the same microtask drain.
+ * The first one schedules the flush as a microtask behind the others, so the store sees one call
+ * (one Redis pipeline) instead of 20, without waiting for a later event-loop phase. Each check
+ * stays its own atomic store call with its own decision.
+ *
+ * A microtask rather than `setImmediate`: no added latency, and operations do not march in
+ * lockstep (a macrotask batch makes every in-flight operation wait for the slowest one's round
+ * trip, so Node and Redis take turns instead of overlapping). Measured on yoga with Redis, both
+ * give the same throughput; the microtask keeps latency lower.
  */
 
 interface Pending {
@@ -16,9 +22,6 @@ interface Pending {
   readonly resolve: (decision: RateLimitDecision) => void
   readonly reject: (error: unknown) => void
 }
-
-const schedule: (flush: () => void) => void =
-  typeof setImmediate === 'function' ? (flush) => setImmediate(flush) : (flush) => setTimeout(flush, 0)
 
 /** Queues checks and sends them to the limiter together. */
 export class ConsumeBatcher {
@@ -33,7 +36,7 @@ export class ConsumeBatcher {
   /** Same answer as `limiter.consume(identity, rules, { cost })`, sent with the tick's other checks. */
   consume(request: ConsumeRequest): Promise<RateLimitDecision> {
     return new Promise((resolve, reject) => {
-      if (this.#queue.length === 0) schedule(this.#flush)
+      if (this.#queue.length === 0) queueMicrotask(this.#flush)
       this.#queue.push({ request, resolve, reject })
     })
   }

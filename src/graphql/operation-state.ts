@@ -14,9 +14,10 @@ import type { RateLimitDecision } from '../types.js'
  */
 export interface OperationState {
   readonly context: unknown
-  caller: Promise<Caller> | undefined
-  /** Shared decisions of fields under lists, by `Type.field@path.without.indices`. */
-  readonly paths: Map<string, Promise<RateLimitDecision | null>>
+  /** Identified on the first limited field; a promise while an asynchronous `identify` runs. */
+  caller: Caller | Promise<Caller> | undefined
+  /** Shared decisions of fields under lists, by `Type.field@path.without.indices` (`undefined`: unlimited caller). */
+  readonly paths: Map<string, Promise<RateLimitDecision | null> | undefined>
 }
 
 const states = new WeakMap<object, OperationState>()

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { useRateLimitHeaders } from '../../src/graphql/index.js'
 import {
   createRateLimiter,
+  IdentityError,
   type RateLimiterOptions,
   type RateLimitStore,
   RedisStore,
@@ -178,6 +179,49 @@ describe('useRateLimitHeaders() through yoga.fetch on Redis', () => {
       code: 'RATE_LIMITED',
       reason: 'store-unavailable',
       retryAfter: 1,
+    })
+  })
+
+  it('answers an unidentifiable caller with its identity error code and status, not a masked error', async () => {
+    const limiter = createRateLimiter({
+      store: new RedisStore({ client, logger: false }),
+      prefix: uniquePrefix('gql'),
+      logger: false,
+    })
+    // yoga.fetch has no socket: without a user or a trusted address the default identify refuses.
+    const yoga = createYoga({
+      schema: limitedSchema(limiter, sdl, resolvers),
+      plugins: [useRateLimitHeaders()],
+      logging: false,
+    })
+    const response = await yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ hello free }' }),
+    })
+    expect(response.status).toBe(400)
+    const body = (await response.json()) as {
+      data: unknown
+      errors: Array<{ extensions: Record<string, unknown> }>
+    }
+    expect(body.data).toEqual({ hello: null, free: 'free' })
+    expect(body.errors.map((e) => e.extensions)).toEqual([{ code: 'CLIENT_UNIDENTIFIED' }])
+  })
+
+  it('answers 401 when identify requires an API key', async () => {
+    const limiter = createRateLimiter({
+      store: new RedisStore({ client, logger: false }),
+      prefix: uniquePrefix('gql'),
+      logger: false,
+    })
+    const identify = async () => {
+      throw new IdentityError('API_KEY_REQUIRED', 'A valid API key is required')
+    }
+    const yoga = createYoga({ schema: limitedSchema(limiter, sdl, resolvers, { identify }), logging: false })
+    const response = await yoga.fetch('http://yoga/graphql?query={hello}')
+    expect(response.status).toBe(401)
+    expect(await response.json()).toMatchObject({
+      errors: [{ message: 'A valid API key is required', extensions: { code: 'API_KEY_REQUIRED' } }],
     })
   })
 
