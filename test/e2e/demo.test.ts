@@ -71,6 +71,16 @@ describe.each(['memory', 'redis'] as const)('the demo server on the %s store', (
     expect(out).toMatch(/curl -i -G http:\/\/localhost:\d+\/trpc\/book\.search /)
   })
 
+  it('serves GraphiQL to a browser at /graphql and the start-up help at /', async () => {
+    const graphiql = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } })
+    expect(graphiql.status).toBe(200)
+    expect(await graphiql.text()).toMatch(/graphiql/i)
+    const help = await fetch(`${base}/`)
+    expect(help.status).toBe(200)
+    expect(await help.text()).toContain(PRO_KEY)
+    expect((await fetch(`${base}/nowhere`)).status).toBe(404)
+  })
+
   it('admits 5 searches in 10 s with RateLimit headers, then answers 429 with Retry-After and logs the refusal', async () => {
     const query = '{ search(q: "dune") { title } }'
     for (let left = 4; left >= 0; left--) {
