@@ -15,7 +15,14 @@ import { Redis } from 'ioredis'
 import { type IRateLimiterStoreOptions, RateLimiterRedis } from 'rate-limiter-flexible'
 import { RATE_LIMIT_SDL, rateLimitDirective, useRateLimitHeaders } from '../src/graphql/index.js'
 import { createRateLimiter, RedisStore } from '../src/index.js'
-import { type BenchContext, type BenchFn, type CompareResult, compare, perSecond, printTable } from './harness.js'
+import {
+  type BenchContext,
+  type BenchFn,
+  type CompareResult,
+  compare,
+  perSecond,
+  printTable,
+} from './harness.js'
 
 const CALLERS = 1000
 const IN_FLIGHT = 64
@@ -81,15 +88,22 @@ export default async function graphqlBench(ctx: BenchContext): Promise<void> {
   })
   const ours = rateLimitDirective({ limiter })
   const oursSchema = ours.transformer(
-    makeExecutableSchema({ typeDefs: [ours.typeDefs, sdl(`@rateLimit(limit: ${LIMIT}, window: "1m")`)], resolvers }),
+    makeExecutableSchema({
+      typeDefs: [ours.typeDefs, sdl(`@rateLimit(limit: ${LIMIT}, window: "1m")`)],
+      resolvers,
+    }),
   )
   const theirs = theirDirective<Context, IRateLimiterStoreOptions>({
-    keyGenerator: (_args, _source, _fieldArgs, context, info) => `${context.user.id}:${info.parentType.name}.${info.fieldName}`,
+    keyGenerator: (_args, _source, _fieldArgs, context, info) =>
+      `${context.user.id}:${info.parentType.name}.${info.fieldName}`,
     limiterClass: RateLimiterRedis,
     limiterOptions: { storeClient: client, keyPrefix: `bench:grld:${run}` },
   })
   const theirSchema = theirs.rateLimitDirectiveTransformer(
-    makeExecutableSchema({ typeDefs: [theirs.rateLimitDirectiveTypeDefs, sdl(`@rateLimit(limit: ${LIMIT}, duration: 60)`)], resolvers }),
+    makeExecutableSchema({
+      typeDefs: [theirs.rateLimitDirectiveTypeDefs, sdl(`@rateLimit(limit: ${LIMIT}, duration: 60)`)],
+      resolvers,
+    }),
   )
   const plainSchema = makeExecutableSchema({ typeDefs: [RATE_LIMIT_SDL, sdl('')], resolvers })
 
@@ -123,8 +137,10 @@ export default async function graphqlBench(ctx: BenchContext): Promise<void> {
       ]
     }),
   )
-  if (degraded > 0) console.log(`WARNING: ${degraded} of our checks were answered by the failure policy, not Redis`)
-  if (failures.count > 0) console.log(`WARNING: ${failures.count} calls failed, last: ${String(failures.last)}`)
+  if (degraded > 0)
+    console.log(`WARNING: ${degraded} of our checks were answered by the failure policy, not Redis`)
+  if (failures.count > 0)
+    console.log(`WARNING: ${failures.count} calls failed, last: ${String(failures.last)}`)
   await limiter.close()
   client.disconnect()
 }
