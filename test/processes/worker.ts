@@ -12,11 +12,15 @@ export interface Scenario {
   identity: string
   algorithm: Algorithm
   limit: number
-  window: string
+  window: string | number
   requests: number
   concurrency: number
   /** Cost of each request. @default 1 */
   cost?: number
+  /** Start at this wall-clock time (ms since the epoch) rather than at once. */
+  startAt?: number
+  /** Keep asking until this wall-clock time instead of stopping after `requests`. */
+  until?: number
 }
 
 export interface WorkerResult {
@@ -24,6 +28,8 @@ export interface WorkerResult {
   refused: number
   /** Decisions not made by Redis (timeouts, errors): must be 0 for the totals to mean anything. */
   degraded: number
+  /** Wall-clock time (ms) each admitted request was answered. */
+  admittedAt: number[]
 }
 
 export type ParentMessage = { go: Scenario } | { exit: true }
@@ -37,16 +43,20 @@ async function hammer(s: Scenario): Promise<WorkerResult> {
   // A generous deadline: this test is about counting; a timeout would answer by policy and blur it.
   const limiter = createRateLimiter({ store, prefix: s.prefix, timeoutMs: 5_000, logger: false })
   const rule = { name: 'hot', limit: s.limit, window: s.window, algorithm: s.algorithm }
-  const result: WorkerResult = { admitted: 0, refused: 0, degraded: 0 }
+  const result: WorkerResult = { admitted: 0, refused: 0, degraded: 0, admittedAt: [] }
   let next = 0
+  const more = () => (s.until === undefined ? next++ < s.requests : Date.now() < s.until)
   const lane = async () => {
-    while (next++ < s.requests) {
+    while (more()) {
       const decision = await limiter.consume(s.identity, rule, { cost: s.cost ?? 1 })
       if (decision.policy !== undefined) result.degraded++
-      else if (decision.allowed) result.admitted++
-      else result.refused++
+      else if (decision.allowed) {
+        result.admitted++
+        result.admittedAt.push(Date.now())
+      } else result.refused++
     }
   }
+  if (s.startAt !== undefined) await new Promise((resolve) => setTimeout(resolve, s.startAt! - Date.now()))
   await Promise.all(Array.from({ length: s.concurrency }, lane))
   await limiter.close()
   return result
