@@ -1,4 +1,5 @@
 import { type ExecutionResult, parse, subscribe } from 'graphql'
+import { createYoga } from 'graphql-yoga'
 import { describe, expect, it } from 'vitest'
 import { admittedRuns, codes, limitedSchema, memoryLimiter, run } from './fixtures.js'
 
@@ -55,6 +56,23 @@ describe('fields under lists', () => {
       const result = await graphql({ schema, source: '{ posts(n: 2) { author } }', contextValue })
       outcomes.push(result.errors === undefined)
     }
+    expect(outcomes).toEqual([true, true, true, true, true, false])
+  })
+
+  it('counts a list path again in every request served by yoga (no state leaks between executions)', async () => {
+    const { limiter } = memoryLimiter()
+    const shared = { user: { id: 'dora' } }
+    const yoga = createYoga({
+      schema: limitedSchema(limiter, listSdl, listResolvers),
+      context: () => shared,
+      logging: false,
+    })
+    const ask = async () =>
+      (await (await yoga.fetch('http://yoga/graphql?query={posts(n:3){author}}')).json()) as {
+        errors?: unknown[]
+      }
+    const outcomes: boolean[] = []
+    for (let i = 0; i < 6; i++) outcomes.push((await ask()).errors === undefined)
     expect(outcomes).toEqual([true, true, true, true, true, false])
   })
 })
