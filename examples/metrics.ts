@@ -34,7 +34,11 @@ const server = createServer(async (req, res) => {
   }
   const decision = await limiter.consume(`ip:${req.socket.remoteAddress}`, search)
   res.statusCode = decision.allowed ? 200 : 429
-  res.end(decision.allowed ? `ok, ${decision.remaining} left\n` : `slow down, retry in ${decision.retryAfterMs} ms\n`)
+  res.end(
+    decision.allowed
+      ? `ok, ${decision.remaining} left\n`
+      : `slow down, retry in ${decision.retryAfterMs} ms\n`,
+  )
 })
 
 server.listen(Number(process.env.PORT ?? 4000), () => {

@@ -16,7 +16,13 @@ beforeAll(async () => {
   client = await ready(redisClient())
   prefix = uniquePrefix('cli')
   redis = inject('redisUrl')
-  limiter = createRateLimiter({ store: new RedisStore({ client, logger: false }), prefix, logger: false })
+  // A generous deadline: seeding and checks must reach Redis even on a loaded machine.
+  limiter = createRateLimiter({
+    store: new RedisStore({ client, logger: false }),
+    prefix,
+    logger: false,
+    timeoutMs: 5_000,
+  })
   const seeded = []
   for (let i = 0; i < 3; i++) seeded.push(await limiter.consume('user:1', search))
   for (let i = 0; i < 2; i++) seeded.push(await limiter.consume('user:1', create))

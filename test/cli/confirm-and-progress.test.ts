@@ -14,7 +14,13 @@ let prefix: string
 beforeAll(async () => {
   client = await ready(redisClient())
   prefix = uniquePrefix('cli-confirm')
-  limiter = createRateLimiter({ store: new RedisStore({ client, logger: false }), prefix, logger: false })
+  // A generous deadline: seeding and checks must reach Redis even on a loaded machine.
+  limiter = createRateLimiter({
+    store: new RedisStore({ client, logger: false }),
+    prefix,
+    logger: false,
+    timeoutMs: 5_000,
+  })
 })
 
 afterAll(async () => {
@@ -84,6 +90,7 @@ describe('keys on a large keyspace', () => {
       store: new RedisStore({ client, logger: false }),
       prefix: bulk,
       logger: false,
+      timeoutMs: 5_000,
     })
     for (let start = 0; start < 12_000; start += 1000) {
       const decisions = await seeder.consumeMany(
