@@ -55,7 +55,6 @@ export function governingDirectives(
 
 interface Checked {
   readonly rule: RateLimitRule
-  readonly windowMs: number
   readonly cost: number
   readonly message: string | undefined
 }
@@ -93,7 +92,6 @@ function checkArgs(args: Record<string, unknown>, name: string, where: string): 
   if (shadow) rule.shadow = true
   return {
     rule,
-    windowMs: windowMs as number,
     cost: cost as number,
     message: (message as string | null) ?? undefined,
   }
