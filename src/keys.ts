@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { RateLimitConfigError } from './errors.js'
+import type { ResolvedRule, StoreRule } from './types.js'
 
 /**
  * Identity and rule → store key.
@@ -68,6 +69,46 @@ export function ruleId(name: string, algorithm: string, limit: number, windowMs:
 /** The part of every key of one identity: prefix and hash tag. Append a rule id to get a key. */
 export function keyBase(prefix: string, identity: string): string {
   return `${prefix}{${identityTag(identity)}}:`
+}
+
+/** Most identities whose store rules are kept per rule list; past it that list's cache starts over. */
+const MAX_CACHED_IDENTITIES = 4096
+
+/**
+ * The store rules (keys included) of identity × rule list, built once and reused: a hot identity
+ * costs no string building, and the memory store's Map hashes the same key string once. Keyed by
+ * the resolved list (the same object for the same rules, see `resolveRules`) and bounded per list;
+ * a list that is garbage collected takes its cache along.
+ */
+export class StoreRuleCache {
+  readonly #prefix: string
+  readonly #byRules = new WeakMap<readonly ResolvedRule[], Map<string, readonly StoreRule[]>>()
+
+  constructor(prefix: string) {
+    this.#prefix = prefix
+  }
+
+  /** The store rules of `identity` under `resolved`, in the same order. */
+  get(identity: string, resolved: readonly ResolvedRule[]): readonly StoreRule[] {
+    let byIdentity = this.#byRules.get(resolved)
+    if (byIdentity === undefined) {
+      byIdentity = new Map()
+      this.#byRules.set(resolved, byIdentity)
+    }
+    let rules = byIdentity.get(identity)
+    if (rules === undefined) {
+      const base = keyBase(this.#prefix, identity)
+      rules = resolved.map((r) => ({
+        key: base + r.id,
+        algorithm: r.algorithm,
+        limit: r.limit,
+        windowMs: r.windowMs,
+      }))
+      if (byIdentity.size >= MAX_CACHED_IDENTITIES) byIdentity.clear()
+      byIdentity.set(identity, rules)
+    }
+    return rules
+  }
 }
 
 /** Builds the store key for one identity and one rule id. */

@@ -5,7 +5,7 @@ import { describeValue, RateLimitConfigError, StoreError } from './errors.js'
 import { FailurePolicy } from './failure-policy.js'
 import { createIdentify } from './identity/identify.js'
 import type { Identify } from './identity/types.js'
-import { keyBase } from './keys.js'
+import { keyBase, StoreRuleCache } from './keys.js'
 import { LimiterEvents } from './limiter-events.js'
 import {
   type RateLimiterOptions,
@@ -96,10 +96,12 @@ class Limiter implements RateLimiter {
   readonly #breaker: CircuitBreaker | undefined
   readonly #events: LimiterEvents
   readonly #policy: FailurePolicy
+  readonly #storeRules: StoreRuleCache
   readonly identify: Identify
 
   constructor(options: RateLimiterOptions | undefined) {
     this.#o = resolveLimiterOptions(options)
+    this.#storeRules = new StoreRuleCache(this.#o.prefix)
     this.identify = this.#o.identify ?? createIdentify()
     this.#events = new LimiterEvents(this.#o.logger)
     this.#policy = new FailurePolicy(this.#o.onStoreError, this.#o.timeoutMs, this.#o.fallbackStore)
@@ -231,54 +233,82 @@ class Limiter implements RateLimiter {
     checkIdentity(identity)
     const resolved = resolveRules(rules)
     if (cost !== 1) validateCost(cost)
-    const base = keyBase(this.#o.prefix, identity)
-    const storeRules = resolved.map(
-      (r): StoreRule => ({ key: base + r.id, algorithm: r.algorithm, limit: r.limit, windowMs: r.windowMs }),
-    )
-    const prepared: Prepared = { identity, resolved, cost, storeRules }
-    if (resolved.some((rule) => cost > rule.limit)) prepared.early = costTooHigh(identity, resolved, cost)
+    const prepared: Prepared = {
+      identity,
+      resolved,
+      cost,
+      storeRules: this.#storeRules.get(identity, resolved),
+    }
+    for (const rule of resolved) {
+      if (cost > rule.limit) {
+        prepared.early = costTooHigh(identity, resolved, cost)
+        break
+      }
+    }
     return prepared
   }
 
-  async #run(record: boolean, p: Prepared): Promise<RateLimitDecision> {
-    if (p.early) return this.#emitDecision(record, p.early, 0)
-    if (this.#breaker?.isOpen)
-      return this.#emitDecision(record, await this.#policy.answer(record, p, 'circuit-open'), 0)
-    let started = 0
-    let result: StoreResult
+  /**
+   * One request through the store. Not `async`: a synchronous store (MemoryStore) is answered
+   * without a microtask hop per `await`, and a Redis answer settles in one `then`.
+   */
+  #run(record: boolean, p: Prepared): Promise<RateLimitDecision> {
+    if (p.early) return Promise.resolve(this.#emitDecision(record, p.early, 0))
+    if (this.#breaker?.isOpen) return this.#degraded(record, p, 'circuit-open', 0)
+    let pending: StoreResult | Promise<StoreResult>
     try {
-      const pending = this.#call(this.#o.store, record, p.storeRules, p.cost)
-      // Only a round trip is timed: a synchronous store (MemoryStore) has already answered, and two
-      // clock reads would cost more than its answer did (metrics must stay nearly free).
-      if (isPromise(pending) && this.#events.has('decision')) started = performance.now()
-      result = await pending
-      this.#breaker?.success()
+      pending = this.#call(this.#o.store, record, p.storeRules, p.cost)
     } catch (error) {
-      const failure = this.#failed(error)
-      const degraded = await this.#policy.answer(record, p, 'store-unavailable')
-      return this.#emitDecision(record, degraded, started ? performance.now() - started : 0, failure)
+      return this.#degraded(record, p, 'store-unavailable', 0, error)
     }
-    return this.#settle(record, p, result, started ? performance.now() - started : 0)
+    if (!isPromise(pending)) {
+      this.#breaker?.success()
+      return Promise.resolve(this.#settle(record, p, pending, 0))
+    }
+    // Only a round trip is timed: a synchronous store (MemoryStore) has already answered, and two
+    // clock reads would cost more than its answer did (metrics must stay nearly free).
+    const started = this.#events.has('decision') ? performance.now() : 0
+    return pending.then(
+      (result) => {
+        this.#breaker?.success()
+        return this.#settle(record, p, result, started ? performance.now() - started : 0)
+      },
+      (error: unknown) => this.#degraded(record, p, 'store-unavailable', started, error),
+    )
   }
 
-  /** Store answer → decision, applying shadow rules. */
-  async #settle(
+  /** The failure policy's answer; with `error`, the store failure is recorded first. */
+  async #degraded(
+    record: boolean,
+    p: Prepared,
+    reason: 'circuit-open' | 'store-unavailable',
+    started: number,
+    error?: unknown,
+  ): Promise<RateLimitDecision> {
+    const failure = error === undefined ? undefined : this.#failed(error)
+    const degraded = await this.#policy.answer(record, p, reason)
+    return this.#emitDecision(record, degraded, started ? performance.now() - started : 0, failure)
+  }
+
+  /** Store answer → decision, applying shadow rules (a promise only when a shadow rule refused). */
+  #settle(
     record: boolean,
     p: Prepared,
     result: StoreResult,
     storeMs: number,
-  ): Promise<RateLimitDecision> {
+  ): RateLimitDecision | Promise<RateLimitDecision> {
     const perRule = ruleDecisions(p.resolved, result)
-    let decision = makeDecision(
-      p.identity,
-      p.cost,
-      perRule,
-      result.allowed,
-      result.allowed ? undefined : 'limited',
+    if (!result.allowed && this.#onlyShadowRefused(perRule)) {
+      return this.#admitShadow(record, p, perRule).then((decision) =>
+        this.#emitDecision(record, decision, storeMs),
+      )
+    }
+    const reason = result.allowed ? undefined : 'limited'
+    return this.#emitDecision(
+      record,
+      makeDecision(p.identity, p.cost, perRule, result.allowed, reason),
+      storeMs,
     )
-    if (!result.allowed && this.#onlyShadowRefused(perRule))
-      decision = await this.#admitShadow(record, p, perRule)
-    return this.#emitDecision(record, decision, storeMs)
   }
 
   /** Records a store failure: breaker, event. */

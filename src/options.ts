@@ -15,6 +15,10 @@ export const POLICIES: readonly StoreErrorPolicy[] = ['local', 'open', 'closed']
 
 const resolvedRules = new WeakMap<object, ResolvedRule>()
 const resolvedLists = new WeakMap<object, readonly ResolvedRule[]>()
+/** A rule object's one-rule list: one look-up on the hot path. */
+const singleLists = new WeakMap<object, readonly ResolvedRule[]>()
+/** The one-rule list of each resolved rule, shared by equal rule objects. */
+const singletons = new WeakMap<ResolvedRule, readonly ResolvedRule[]>()
 
 function fail(message: string): never {
   throw new RateLimitConfigError('INVALID_RULE', message)
@@ -39,15 +43,21 @@ export function resolveRule(rule: RateLimitRule): ResolvedRule {
     fail(`Expected \`name\` of ${label} to be a non-empty string of at most 1000 characters`)
   }
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    fail(`Expected \`limit\` of ${label} to be an integer from 1 to ${MAX_LIMIT}, got ${describeValue(limit)}`)
+    fail(
+      `Expected \`limit\` of ${label} to be an integer from 1 to ${MAX_LIMIT}, got ${describeValue(limit)}`,
+    )
   }
   const windowMs = parseDuration(rule.window, `\`window\` of ${label}`)
   const chosen = algorithm ?? (limit <= SLIDING_LOG_MAX_DEFAULT_LIMIT ? 'sliding-log' : 'sliding-window')
   if (!ALGORITHMS.includes(chosen)) {
-    fail(`Expected \`algorithm\` of ${label} to be 'sliding-log' or 'sliding-window', got ${describeValue(chosen)}`)
+    fail(
+      `Expected \`algorithm\` of ${label} to be 'sliding-log' or 'sliding-window', got ${describeValue(chosen)}`,
+    )
   }
   if (onStoreError !== undefined && !POLICIES.includes(onStoreError)) {
-    fail(`Expected \`onStoreError\` of ${label} to be 'local', 'open' or 'closed', got ${describeValue(onStoreError)}`)
+    fail(
+      `Expected \`onStoreError\` of ${label} to be 'local', 'open' or 'closed', got ${describeValue(onStoreError)}`,
+    )
   }
   if (typeof shadow !== 'boolean') fail(`Expected \`shadow\` of ${label} to be a boolean`)
   const resolved: ResolvedRule = Object.freeze({
@@ -64,19 +74,58 @@ export function resolveRule(rule: RateLimitRule): ResolvedRule {
   return resolved
 }
 
-/** Resolves one rule or a non-empty list of rules; lists are cached per array object. */
+/**
+ * Resolves one rule or a non-empty list of rules. The answer is the same list object for the same
+ * rules — for a rule object, for an array object, and for a fresh array holding the same rule
+ * objects (as `consume(id, [burst, sustained])` builds on every call) — so caches keyed by it hit.
+ */
 export function resolveRules(rules: RateLimitRule | readonly RateLimitRule[]): readonly ResolvedRule[] {
-  if (!Array.isArray(rules)) return [resolveRule(rules as RateLimitRule)]
+  if (!Array.isArray(rules)) {
+    const single = singleLists.get(rules as RateLimitRule)
+    if (single) return single
+    const resolved = resolveRule(rules as RateLimitRule)
+    const list = singleList(resolved)
+    singleLists.set(rules as RateLimitRule, list)
+    return list
+  }
   const cached = resolvedLists.get(rules)
   if (cached) return cached
   if (rules.length === 0) fail('Expected at least one rule, got an empty list')
-  const resolved = Object.freeze(rules.map(resolveRule))
-  const ids = new Set(resolved.map((r) => r.id))
-  if (ids.size !== resolved.length) {
-    fail('Expected the rules of one check to differ: two rules have the same name, limit, window and algorithm')
+  const resolved = rules.map(resolveRule)
+  const list = resolved.length === 1 ? singleList(resolved[0]!) : internList(resolved)
+  resolvedLists.set(rules, list)
+  return list
+}
+
+function singleList(rule: ResolvedRule): readonly ResolvedRule[] {
+  let list = singletons.get(rule)
+  if (!list) {
+    list = Object.freeze([rule])
+    singletons.set(rule, list)
   }
-  resolvedLists.set(rules, resolved)
-  return resolved
+  return list
+}
+
+/** Lists of several rules, by their first rule: a few candidates each, compared element by element. */
+const listsByFirst = new WeakMap<ResolvedRule, Array<readonly ResolvedRule[]>>()
+const MAX_LISTS_PER_FIRST = 16
+
+function internList(resolved: ResolvedRule[]): readonly ResolvedRule[] {
+  const candidates = listsByFirst.get(resolved[0]!) ?? []
+  for (const candidate of candidates) {
+    if (candidate.length === resolved.length && candidate.every((rule, i) => rule === resolved[i]))
+      return candidate
+  }
+  if (new Set(resolved.map((r) => r.id)).size !== resolved.length) {
+    fail(
+      'Expected the rules of one check to differ: two rules have the same name, limit, window and algorithm',
+    )
+  }
+  const list = Object.freeze(resolved)
+  if (candidates.length >= MAX_LISTS_PER_FIRST) candidates.shift()
+  candidates.push(list)
+  listsByFirst.set(resolved[0]!, candidates)
+  return list
 }
 
 /**
