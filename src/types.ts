@@ -130,7 +130,10 @@ export interface StoreCall {
 
 /** What the store reports for one rule. */
 export interface StoreRuleResult {
-  /** Units used in the window after this call (before it, when refused). Fractional for the counter. */
+  /**
+   * Units used in the window after this call (before it when the call was refused, for every rule).
+   * Fractional for the counter; a store may round it up (only `limit − used` rounded down is shown).
+   */
   readonly used: number
   /** Milliseconds until this rule would admit `cost`; 0 when it does. */
   readonly retryAfterMs: number
