@@ -9,7 +9,9 @@ type Listeners = { [E in keyof RateLimiterEvents]: Array<Listener<E>> }
  * and skipped, so a bug in a metrics hook never fails a request.
  */
 export class LimiterEvents {
-  readonly #listeners: Listeners = { decision: [], 'store-error': [], 'store-state': [] }
+  // Replaced, never mutated: emit iterates the array it read, so a listener may unsubscribe (itself
+  // or another) during delivery without a copy on every event.
+  #listeners: Listeners = { decision: [], 'store-error': [], 'store-state': [] }
   readonly #logger: Logger | false
 
   constructor(logger: Logger | false) {
@@ -28,11 +30,19 @@ export class LimiterEvents {
     if (typeof listener !== 'function') {
       throw new RateLimitConfigError('INVALID_OPTION', `Expected the '${event}' listener to be a function`)
     }
-    list.push(listener)
+    this.#set(event, [...list, listener])
+    let subscribed = true
     return () => {
-      const at = list.indexOf(listener)
-      if (at >= 0) list.splice(at, 1)
+      if (!subscribed) return
+      subscribed = false
+      const current = this.#listeners[event] as Array<Listener<E>>
+      const at = current.indexOf(listener)
+      if (at >= 0) this.#set(event, [...current.slice(0, at), ...current.slice(at + 1)])
     }
+  }
+
+  #set<E extends keyof RateLimiterEvents>(event: E, list: Array<Listener<E>>): void {
+    this.#listeners = { ...this.#listeners, [event]: list }
   }
 
   /** True when someone listens (so the hot path can skip building the payload). */
@@ -41,8 +51,7 @@ export class LimiterEvents {
   }
 
   emit<E extends keyof RateLimiterEvents>(event: E, payload: RateLimiterEvents[E]): void {
-    // A copy: a listener may unsubscribe (itself or another) while we iterate.
-    for (const listener of [...(this.#listeners[event] as Array<Listener<E>>)]) {
+    for (const listener of this.#listeners[event] as Array<Listener<E>>) {
       try {
         listener(payload)
       } catch (error) {

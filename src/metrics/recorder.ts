@@ -84,6 +84,8 @@ export class MetricsRecorder {
   readonly limiter: RateLimiter
   readonly #boundsMs: Float64Array
   readonly #byName = new Map<string, RuleCounts>()
+  #lastName: string | undefined
+  #lastCounts: RuleCounts | undefined
   readonly #maxRuleLabels: number
   readonly #unsubscribe: Array<() => void>
 
@@ -140,7 +142,14 @@ export class MetricsRecorder {
     if (event.storeMs > 0) this.#observe(event.storeMs) // a round trip was timed (see DecisionEvent)
     if (event.operation !== 'consume') return
     const name = decision.rule.name
-    const counts = this.#byName.get(name) ?? this.#slot(name)
+    // One-entry cache: consecutive decisions mostly share a rule, and a string identity check is
+    // cheaper than a map look-up.
+    let counts = this.#lastCounts
+    if (name !== this.#lastName || counts === undefined) {
+      counts = this.#byName.get(name) ?? this.#slot(name)
+      this.#lastName = name
+      this.#lastCounts = counts
+    }
     counts[outcomeIndex(decision)]! += 1
   }
 
