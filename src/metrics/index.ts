@@ -1,3 +1,4 @@
+export { OTHER_RULES_LABEL, type RuleCounts } from './decision-listener.js'
 export { type OpenTelemetryMetricsOptions, openTelemetryMetrics } from './opentelemetry.js'
 export { type LimiterMetrics, type PrometheusMetricsOptions, prometheusMetrics } from './prometheus.js'
 export {
@@ -5,9 +6,7 @@ export {
   type DecisionOutcome,
   type LatencyCounts,
   MetricsRecorder,
-  OTHER_RULES_LABEL,
   OUTCOMES,
   type RecorderOptions,
-  type RuleCounts,
   STORE_ERROR_CODES,
 } from './recorder.js'

@@ -1,6 +1,7 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import type { RateLimiter } from '../limiter.js'
-import type { DecisionEvent, RateLimitDecision, StoreErrorEvent, StoreStateEvent } from '../types.js'
+import type { StoreErrorEvent, StoreStateEvent } from '../types.js'
+import { decisionListener, type RuleCounts } from './decision-listener.js'
 
 /**
  * How a decision is counted: `allowed`, `limited` (a budget is spent, or the cost exceeds the
@@ -17,12 +18,6 @@ export const STORE_ERROR_CODES = ['STORE_TIMEOUT', 'STORE_UNAVAILABLE', 'other']
 
 /** Upper bounds (seconds) of the store latency histogram: the default deadline is 200 ms. */
 export const DEFAULT_LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1]
-
-/** Rule label value that collects every rule name past `maxRuleLabels`. */
-export const OTHER_RULES_LABEL = 'other'
-
-/** Decisions per outcome for one rule label, indexed like {@link OUTCOMES}. */
-export type RuleCounts = Float64Array
 
 /** Store latency, bucketed locally: non-cumulative counts per bucket, then the overflow past the last bound. */
 export interface LatencyCounts {
@@ -41,12 +36,6 @@ export interface RecorderOptions {
   maxRuleLabels?: number
   /** Upper bounds of the store latency histogram, in seconds, ascending. @default DEFAULT_LATENCY_BUCKETS */
   buckets?: readonly number[]
-}
-
-function outcomeIndex(decision: RateLimitDecision): number {
-  if (decision.policy !== undefined) return 2
-  if (decision.reason === 'shadow') return 3
-  return decision.allowed ? 0 : 1
 }
 
 function validateBuckets(buckets: readonly number[]): readonly number[] {
@@ -83,10 +72,6 @@ export class MetricsRecorder {
   readonly bucketsSeconds: readonly number[]
   readonly limiter: RateLimiter
   readonly #boundsMs: Float64Array
-  readonly #byName = new Map<string, RuleCounts>()
-  #lastName: string | undefined
-  #lastCounts: RuleCounts | undefined
-  readonly #maxRuleLabels: number
   readonly #unsubscribe: Array<() => void>
 
   /**
@@ -110,12 +95,14 @@ export class MetricsRecorder {
       )
     }
     this.limiter = limiter
-    this.#maxRuleLabels = maxRuleLabels
     this.bucketsSeconds = validateBuckets(buckets)
     this.#boundsMs = Float64Array.from(this.bucketsSeconds, (s) => s * 1000)
     this.latency = { buckets: new Float64Array(this.bucketsSeconds.length + 1), sumSeconds: 0, count: 0 }
     this.#unsubscribe = [
-      limiter.on('decision', this.#onDecision),
+      limiter.on(
+        'decision',
+        decisionListener({ decisions: this.decisions, maxRuleLabels, observe: (ms) => this.#observe(ms) }),
+      ),
       limiter.on('store-error', this.#onStoreError),
       limiter.on('store-state', this.#onStoreState),
     ]
@@ -137,22 +124,6 @@ export class MetricsRecorder {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe()
   }
 
-  readonly #onDecision = (event: DecisionEvent): void => {
-    const decision = event.decision
-    if (event.storeMs > 0) this.#observe(event.storeMs) // a round trip was timed (see DecisionEvent)
-    if (event.operation !== 'consume') return
-    const name = decision.rule.name
-    // One-entry cache: consecutive decisions mostly share a rule, and a string identity check is
-    // cheaper than a map look-up.
-    let counts = this.#lastCounts
-    if (name !== this.#lastName || counts === undefined) {
-      counts = this.#byName.get(name) ?? this.#slot(name)
-      this.#lastName = name
-      this.#lastCounts = counts
-    }
-    counts[outcomeIndex(decision)]! += 1
-  }
-
   readonly #onStoreError = (event: StoreErrorEvent): void => {
     const code = (event.error as { code?: unknown }).code
     const label = code === 'STORE_TIMEOUT' || code === 'STORE_UNAVAILABLE' ? code : 'other'
@@ -172,22 +143,5 @@ export class MetricsRecorder {
     target.sumSeconds += storeMs / 1000
     target.count += 1
     this.onRoundTrip?.(storeMs / 1000)
-  }
-
-  /**
-   * First decision for this rule name: pick its label (the name, or 'other' past the cap). Names
-   * folded into 'other' are not cached, so generated names cannot grow this recorder's memory.
-   */
-  #slot(name: string): RuleCounts {
-    let label = name.length > 200 ? `${name.slice(0, 200)}…` : name
-    const folded = !this.decisions.has(label) && this.decisions.size >= this.#maxRuleLabels
-    if (folded) label = OTHER_RULES_LABEL
-    let counts = this.decisions.get(label)
-    if (!counts) {
-      counts = new Float64Array(OUTCOMES.length)
-      this.decisions.set(label, counts)
-    }
-    if (!folded) this.#byName.set(name, counts)
-    return counts
   }
 }
