@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+
 /**
  * Tiny shared benchmark harness. Every `bench/*.bench.ts` module exports
  *
@@ -8,7 +10,9 @@
  * Comparing two libraries fairly on a shared machine needs the same load and the same noise, so
  * {@link compare} runs the contenders in ALTERNATING rounds (ours, theirs, ours, theirs, …), keeps
  * the median of each and prints the ratio. {@link measureThroughput} keeps `inFlight` calls running
- * (a new call starts as soon as one settles) for `durationMs` and returns calls per second.
+ * (a new call starts as soon as one settles) for `durationMs` and returns calls per second;
+ * {@link measure} also returns the CPU time per call (this process, plus another one's — a local
+ * redis-server's — by pid), which other processes on a busy machine disturb far less than wall time.
  *
  * @example
  * import { compare, type BenchContext } from './harness.js'
@@ -23,6 +27,8 @@ export interface BenchContext {
   redisUrl: string
   /** `--quick` / `BENCH_QUICK=1`: shorter rounds, fewer of them (a smoke run, not a measurement). */
   quick: boolean
+  /** The pid of the private redis-server (absent with REDIS_URL): lets a module count Redis CPU too. */
+  redisPid?: number
 }
 
 /** One operation under test; `i` counts calls from 0 (use it to spread keys). Rejections are counted, not thrown. */
@@ -33,13 +39,44 @@ export interface ThroughputOptions {
   inFlight?: number
   /** Length of the measurement in milliseconds. @default 1000 */
   durationMs?: number
+  /** Also count this process's CPU time (e.g. a local redis-server's) in {@link Throughput.cpuPerCall}. */
+  pid?: number
 }
 
-/** Runs `fn` with `inFlight` concurrent callers for `durationMs`; returns settled calls per second. */
+/** One measurement: wall-clock calls per second, and the CPU time each call cost. */
+export interface Throughput {
+  perSecond: number
+  /** CPU microseconds per call: this process, plus `pid`'s when given. */
+  cpuPerCall: number
+}
+
+/** CPU microseconds a process has used, from /proc (Linux); 0 elsewhere. */
+function processCpuUs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS
+  } catch {
+    return 0
+  }
+}
+/** Linux reports process times in clock ticks of 1/100 s. */
+const CLOCK_TICKS = 100
+
+/**
+ * Runs `fn` with `inFlight` concurrent callers for `durationMs`; returns settled calls per second
+ * (see {@link measure} for the CPU cost too).
+ */
 export async function measureThroughput(fn: BenchFn, options: ThroughputOptions = {}): Promise<number> {
-  const { inFlight = 64, durationMs = 1000 } = options
+  return (await measure(fn, options)).perSecond
+}
+
+/** Like {@link measureThroughput}, with the CPU time per call (stable on a busy machine, unlike wall time). */
+export async function measure(fn: BenchFn, options: ThroughputOptions = {}): Promise<Throughput> {
+  const { inFlight = 64, durationMs = 1000, pid } = options
   let next = 0
   let done = 0
+  const cpuBefore = process.cpuUsage()
+  const otherBefore = pid === undefined ? 0 : processCpuUs(pid)
   const started = performance.now()
   const end = started + durationMs
   const worker = async (): Promise<void> => {
@@ -53,7 +90,10 @@ export async function measureThroughput(fn: BenchFn, options: ThroughputOptions 
     }
   }
   await Promise.all(Array.from({ length: inFlight }, worker))
-  return done / ((performance.now() - started) / 1000)
+  const elapsed = (performance.now() - started) / 1000
+  const cpu = process.cpuUsage(cpuBefore)
+  const other = pid === undefined ? 0 : processCpuUs(pid) - otherBefore
+  return { perSecond: done / elapsed, cpuPerCall: (cpu.user + cpu.system + other) / Math.max(1, done) }
 }
 
 export interface CompareOptions extends ThroughputOptions {
@@ -70,6 +110,10 @@ export interface CompareResult {
   medians: Record<string, number>
   /** First contender's median ÷ second contender's median. */
   ratio: number
+  /** Median CPU microseconds per call of each contender (this process, plus `pid`'s). */
+  cpuPerCall: Record<string, number>
+  /** Second contender's CPU per call ÷ the first's: how many more calls the first serves per CPU second. */
+  cpuRatio: number
 }
 
 export function median(values: readonly number[]): number {
@@ -90,22 +134,27 @@ export async function compare(
   const quick = options.quick ?? false
   const rounds = options.rounds ?? (quick ? 2 : 5)
   const durationMs = options.durationMs ?? (quick ? 300 : 1000)
-  const inFlight = options.inFlight ?? 64
+  const { inFlight = 64, pid } = options
   const names = Object.keys(contenders)
   for (const name of names)
-    await measureThroughput(contenders[name]!, {
-      inFlight,
-      durationMs: options.warmupMs ?? (quick ? 100 : 300),
-    })
-  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
+    await measure(contenders[name]!, { inFlight, durationMs: options.warmupMs ?? (quick ? 100 : 300) })
+  const samples: Record<string, Throughput[]> = Object.fromEntries(names.map((n) => [n, []]))
   for (let round = 0; round < rounds; round++) {
     // Alternate the order too, so neither contender always runs right after the other's garbage.
     const order = round % 2 === 0 ? names : [...names].reverse()
     for (const name of order)
-      samples[name]!.push(await measureThroughput(contenders[name]!, { inFlight, durationMs }))
+      samples[name]!.push(await measure(contenders[name]!, { inFlight, durationMs, pid }))
   }
-  const medians = Object.fromEntries(names.map((n) => [n, median(samples[n]!)]))
-  return { label, medians, ratio: medians[names[0]!]! / medians[names[1]!]! }
+  const medians = Object.fromEntries(names.map((n) => [n, median(samples[n]!.map((s) => s.perSecond))]))
+  const cpuPerCall = Object.fromEntries(names.map((n) => [n, median(samples[n]!.map((s) => s.cpuPerCall))]))
+  const [first, second] = [names[0]!, names[1]!]
+  return {
+    label,
+    medians,
+    ratio: medians[first]! / medians[second]!,
+    cpuPerCall,
+    cpuRatio: cpuPerCall[second]! / cpuPerCall[first]!,
+  }
 }
 
 /** Formats a number of calls per second, e.g. `48 210/s`. */
@@ -131,12 +180,26 @@ export function printTable(
   for (const row of rows) console.log(line(row))
 }
 
-/** Prints comparison results: one row per scenario with each contender's median and the ratio. */
-export function printComparison(title: string, results: readonly CompareResult[]): void {
+/**
+ * Prints comparison results: one row per scenario with each contender's median and the ratio;
+ * with `cpu`, also the CPU time per call and the ratio of calls per CPU second.
+ */
+export function printComparison(
+  title: string,
+  results: readonly CompareResult[],
+  options: { cpu?: boolean } = {},
+): void {
   const names = Object.keys(results[0]?.medians ?? {})
+  const header = ['scenario', ...names.map((n) => `${n} (median)`), `ratio ${names[0]}/${names[1]}`]
+  if (options.cpu) header.push(...names.map((n) => `${n} CPU/call`), 'ratio per CPU-s')
   printTable(
     title,
-    ['scenario', ...names.map((n) => `${n} (median)`), `ratio ${names[0]}/${names[1]}`],
-    results.map((r) => [r.label, ...names.map((n) => perSecond(r.medians[n]!)), `${r.ratio.toFixed(2)}×`]),
+    header,
+    results.map((r) => {
+      const row = [r.label, ...names.map((n) => perSecond(r.medians[n]!)), `${r.ratio.toFixed(2)}×`]
+      if (options.cpu)
+        row.push(...names.map((n) => `${r.cpuPerCall[n]!.toFixed(2)} µs`), `${r.cpuRatio.toFixed(2)}×`)
+      return row
+    }),
   )
 }

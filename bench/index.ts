@@ -27,7 +27,11 @@ let server: RedisProcess | undefined
 try {
   if (!process.env.REDIS_URL) server = await startRedisServer()
   const redisUrl = process.env.REDIS_URL ?? server!.url
-  const ctx: BenchContext = { redisUrl, quick }
+  const ctx: BenchContext = {
+    redisUrl,
+    quick,
+    ...(server?.process.pid ? { redisPid: server.process.pid } : {}),
+  }
   console.log(
     `resolver-rate-limit benchmarks${quick ? ' (quick)' : ''} — Node ${process.version}, Redis at ${redisUrl}, modules: ${modules.join(', ')}`,
   )
