@@ -11,7 +11,15 @@ import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { Registry } from 'prom-client'
 import { createRateLimiter, MemoryStore, type RateLimiter, type RateLimitRule } from '../src/index.js'
 import { type LimiterMetrics, openTelemetryMetrics, prometheusMetrics } from '../src/metrics/index.js'
-import { type BenchContext, type BenchFn, type CompareResult, compare, printComparison } from './harness.js'
+import {
+  type BenchContext,
+  type BenchFn,
+  type CompareResult,
+  compare,
+  median,
+  printComparison,
+  printTable,
+} from './harness.js'
 
 /** A reader collected by hand: nothing is exported while the benchmark runs. */
 class ManualReader extends MetricReader {
@@ -47,6 +55,41 @@ function toggled(
   }
 }
 
+/**
+ * CPU time per consume with the binding attached and detached, in alternating rounds of `calls`
+ * (128 in flight). Other processes on a busy machine disturb CPU time far less than wall time.
+ */
+async function cpuPerCall(
+  limiter: RateLimiter,
+  attach: () => LimiterMetrics,
+  rounds: number,
+  calls: number,
+): Promise<{ on: number; off: number }> {
+  const round = async (): Promise<number> => {
+    const before = process.cpuUsage()
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < calls) await limiter.consume(IDENTITIES[next++ % IDENTITIES.length]!, RULE)
+    }
+    await Promise.all(Array.from({ length: 128 }, worker))
+    const used = process.cpuUsage(before)
+    return ((used.user + used.system) * 1000) / calls // nanoseconds per call
+  }
+  const on: number[] = []
+  const off: number[] = []
+  for (let r = 0; r < rounds; r++) {
+    for (const side of r % 2 === 0 ? ['on', 'off'] : ['off', 'on']) {
+      if (side === 'off') off.push(await round())
+      else {
+        const binding = attach()
+        on.push(await round())
+        binding.stop()
+      }
+    }
+  }
+  return { on: median(on), off: median(off) }
+}
+
 export default async function metricsBench(ctx: BenchContext): Promise<void> {
   // Many short alternating rounds: on a shared machine the median of many is steadier than a few long ones.
   const options = {
@@ -73,6 +116,27 @@ export default async function metricsBench(ctx: BenchContext): Promise<void> {
   results.push(await compare('OpenTelemetry on / off', { on: otel.on, off: otel.off }, options))
 
   printComparison('Metrics overhead — in-memory consume, 128 in flight (goal: ratio ≥ 0.95×)', results)
+  const cpuRounds = ctx.quick ? 4 : 30
+  const cpuRows = [
+    [
+      'Prometheus',
+      await cpuPerCall(limiter, () => prometheusMetrics({ limiter, registry }), cpuRounds, 200_000),
+    ],
+    [
+      'OpenTelemetry',
+      await cpuPerCall(limiter, () => openTelemetryMetrics({ limiter, meter }), cpuRounds, 200_000),
+    ],
+  ] as const
+  printTable(
+    'Metrics overhead in CPU time per consume (steadier than throughput on a busy machine)',
+    ['binding', 'off (median)', 'on (median)', 'calls per CPU-second on/off'],
+    cpuRows.map(([name, cpu]) => [
+      name,
+      `${cpu.off.toFixed(0)} ns`,
+      `${cpu.on.toFixed(0)} ns`,
+      `${(cpu.off / cpu.on).toFixed(2)}×`,
+    ]),
+  )
   console.log(
     `(sanity: the last Prometheus round counted ${promDecisions.toLocaleString('en-US')} decisions)`,
   )
