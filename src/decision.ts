@@ -34,7 +34,8 @@ export function bindingRule(rules: readonly RuleDecision[], allowed: boolean): R
   for (let i = 1; i < rules.length; i++) {
     const r = rules[i]!
     if (allowed) {
-      if (r.remaining < best.remaining || (r.remaining === best.remaining && r.resetMs > best.resetMs)) best = r
+      if (r.remaining < best.remaining || (r.remaining === best.remaining && r.resetMs > best.resetMs))
+        best = r
     } else if (!r.allowed && (best.allowed || r.retryAfterMs > best.retryAfterMs)) {
       best = r
     }
@@ -71,7 +72,11 @@ export function makeDecision(
 }
 
 /** Per-rule decisions for rules the store was not asked about (failure policy `open`/`closed`). */
-export function assumedRuleDecision(rule: ResolvedRule, allowed: boolean, retryAfterMs: number): RuleDecision {
+export function assumedRuleDecision(
+  rule: ResolvedRule,
+  allowed: boolean,
+  retryAfterMs: number,
+): RuleDecision {
   return {
     rule,
     allowed,

@@ -69,7 +69,8 @@ export class HeaderAccumulator {
     }
     if (!decision.allowed) {
       this.#refused = true
-      if (Number.isFinite(decision.retryAfterMs)) this.#retryAfterMs = Math.max(this.#retryAfterMs, decision.retryAfterMs)
+      if (Number.isFinite(decision.retryAfterMs))
+        this.#retryAfterMs = Math.max(this.#retryAfterMs, decision.retryAfterMs)
     }
   }
 
@@ -82,12 +83,24 @@ export class HeaderAccumulator {
     }
     const names = listed.map((r) => r.rule.name)
     const label = (r: RuleDecision, i: number): string =>
-      sfString(names.indexOf(names[i]!) === i && names.lastIndexOf(names[i]!) === i ? r.rule.name : `${r.rule.name}/${formatDuration(r.rule.windowMs)}`)
+      sfString(
+        names.indexOf(names[i]!) === i && names.lastIndexOf(names[i]!) === i
+          ? r.rule.name
+          : `${r.rule.name}/${formatDuration(r.rule.windowMs)}`,
+      )
     const out: Record<string, string> = {
-      'RateLimit-Policy': listed.map((r, i) => `${label(r, i)};q=${r.limit};w=${Math.max(1, seconds(r.rule.windowMs))}`).join(', '),
-      RateLimit: listed.map((r, i) => `${label(r, i)};r=${r.remaining};t=${seconds(r.allowed ? r.resetMs : Math.max(r.resetMs, r.retryAfterMs === Number.POSITIVE_INFINITY ? 0 : r.retryAfterMs))}`).join(', '),
+      'RateLimit-Policy': listed
+        .map((r, i) => `${label(r, i)};q=${r.limit};w=${Math.max(1, seconds(r.rule.windowMs))}`)
+        .join(', '),
+      RateLimit: listed
+        .map(
+          (r, i) =>
+            `${label(r, i)};r=${r.remaining};t=${seconds(r.allowed ? r.resetMs : Math.max(r.resetMs, r.retryAfterMs === Number.POSITIVE_INFINITY ? 0 : r.retryAfterMs))}`,
+        )
+        .join(', '),
     }
-    if (this.#refused && this.#retryAfterMs > 0) out['Retry-After'] = String(Math.max(1, seconds(this.#retryAfterMs)))
+    if (this.#refused && this.#retryAfterMs > 0)
+      out['Retry-After'] = String(Math.max(1, seconds(this.#retryAfterMs)))
     return out
   }
 }
