@@ -1,15 +1,10 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import type { RateLimitStore, StoreCall, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
-import {
-  type CounterState,
-  checkCounter,
-  checkLog,
-  type EntryState,
-  type LogState,
-  type RuleCheck,
-  recordCounter,
-  recordLog,
-} from './memory-algorithms.js'
+import { type CounterState, checkCounter, recordCounter } from './memory-counter.js'
+import { checkLog, type LogState, type RuleCheck, recordLog } from './memory-log.js'
+
+/** What the store keeps per key. */
+type EntryState = LogState | CounterState
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -108,13 +103,30 @@ export class MemoryStore implements RateLimitStore {
     this.#sweeper = undefined
   }
 
+  /** Checks every rule, then (all admitting and recording) records under every key. */
   #evaluate(rules: readonly StoreRule[], cost: number, record: boolean): StoreResult {
     const now = this.#clock()
-    const count = rules.length
-    while (checks.length < count)
+    const allowed = this.#check(rules, cost, now)
+    const results: StoreRuleResult[] = new Array(rules.length)
+    for (let i = 0; i < rules.length; i++) {
+      const c = checks[i]!
+      // A refused call records nothing: every rule reports its usage without this request.
+      results[i] = allowed
+        ? { used: c.usedAfter, retryAfterMs: 0, resetMs: c.resetAfterMs }
+        : { used: c.used, retryAfterMs: c.retryAfterMs, resetMs: c.resetMs }
+      if (record) this.#record(rules[i]!, states[i], allowed, now, cost)
+      states[i] = undefined
+    }
+    return { allowed, rules: results }
+  }
+
+  /** Fills `checks` and `states` for every rule; true when every rule admits. */
+  #check(rules: readonly StoreRule[], cost: number, now: number): boolean {
+    while (checks.length < rules.length) {
       checks.push({ used: 0, resetMs: 0, retryAfterMs: 0, usedAfter: 0, resetAfterMs: 0 })
+    }
     let allowed = true
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!
       let state = this.#entries.get(rule.key)
       if (state !== undefined && state.expiresAt <= now) state = undefined
@@ -129,29 +141,19 @@ export class MemoryStore implements RateLimitStore {
       }
       if (checks[i]!.retryAfterMs !== 0) allowed = false
     }
-    const results: StoreRuleResult[] = new Array(count)
-    for (let i = 0; i < count; i++) {
-      const c = checks[i]!
-      // A refused call records nothing: every rule reports its usage without this request.
-      results[i] = allowed
-        ? { used: c.usedAfter, retryAfterMs: 0, resetMs: c.resetAfterMs }
-        : { used: c.used, retryAfterMs: c.retryAfterMs, resetMs: c.resetMs }
-      if (record) {
-        const rule = rules[i]!
-        const state = states[i]
-        let next = state
-        if (allowed) {
-          next =
-            rule.algorithm === 'sliding-log'
-              ? recordLog(state as LogState | undefined, now, rule.limit, rule.windowMs, cost)
-              : recordCounter(state as CounterState | undefined, now, rule.windowMs, cost)
-        }
-        // A refused key is touched too: a caller hammering it must not be evicted as least recently used.
-        if (next !== undefined) this.#touch(rule.key, next)
-      }
-      states[i] = undefined
+    return allowed
+  }
+
+  #record(rule: StoreRule, state: EntryState | undefined, allowed: boolean, now: number, cost: number): void {
+    let next = state
+    if (allowed) {
+      next =
+        rule.algorithm === 'sliding-log'
+          ? recordLog(state as LogState | undefined, now, rule.limit, rule.windowMs, cost)
+          : recordCounter(state as CounterState | undefined, now, rule.windowMs, cost)
     }
-    return { allowed, rules: results }
+    // A refused key is touched too: a caller hammering it must not be evicted as least recently used.
+    if (next !== undefined) this.#touch(rule.key, next)
   }
 
   /**
