@@ -188,7 +188,7 @@ class Limiter implements RateLimiter {
         answers.set(p, decided[i]!)
       })
     }
-    return Promise.all(prepared.map((p) => answers.get(p) ?? this.#emitDecision(true, p.early!, 0)))
+    return Promise.all(prepared.map((p) => answers.get(p) ?? this.#run(true, p)))
   }
 
   /** Several requests of one identity in one store round trip; each settles with the batch. */
@@ -253,7 +253,12 @@ class Limiter implements RateLimiter {
    * without a microtask hop per `await`, and a Redis answer settles in one `then`.
    */
   #run(record: boolean, p: Prepared): Promise<RateLimitDecision> {
-    if (p.early) return Promise.resolve(this.#emitDecision(record, p.early, 0))
+    if (p.early) {
+      if (!this.#onlyShadowRefused(p.early.rules))
+        return Promise.resolve(this.#emitDecision(record, p.early, 0))
+      // The cost is above shadow limits only: admit, and still check the enforced rules.
+      return this.#admitShadow(record, p, p.early.rules, true).then((d) => this.#emitDecision(record, d, 0))
+    }
     if (this.#breaker?.isOpen) return this.#degraded(record, p, 'circuit-open', 0)
     let pending: StoreResult | Promise<StoreResult>
     try {
@@ -333,19 +338,24 @@ class Limiter implements RateLimiter {
     return this.#o.shadow || rules.every((r) => r.allowed || r.rule.shadow)
   }
 
-  /** A shadow rule refused: admit, and record the cost under the enforced rules so their budgets stay true. */
+  /**
+   * A shadow rule refused: admit, and record the cost under the enforced rules so their budgets
+   * stay true. `unchecked` means the store has not seen this request yet (its cost is above a
+   * shadow rule's limit), so the enforced rules are checked even by a peek.
+   */
   async #admitShadow(
     record: boolean,
     p: Prepared,
     perRule: readonly RuleDecision[],
+    unchecked = false,
   ): Promise<RateLimitDecision> {
     const { identity, resolved, storeRules, cost } = p
     const enforced = this.#o.shadow ? [] : resolved.flatMap((rule, i) => (rule.shadow ? [] : [i]))
-    if (record && enforced.length > 0) {
+    if ((record || unchecked) && enforced.length > 0) {
       try {
         const again = await this.#call(
           this.#o.store,
-          true,
+          record,
           enforced.map((i) => storeRules[i]!),
           cost,
         )
@@ -358,6 +368,16 @@ class Limiter implements RateLimiter {
             merged[enforced[j]!] = d
           })
           return makeDecision(identity, cost, merged, false, 'limited')
+        }
+        if (unchecked) {
+          const merged = perRule.slice()
+          ruleDecisions(
+            enforced.map((i) => resolved[i]!),
+            again,
+          ).forEach((d, j) => {
+            merged[enforced[j]!] = d
+          })
+          return makeDecision(identity, cost, merged, true, 'shadow')
         }
       } catch {
         // The first call reached the store; a failure now admits, as the shadow rule asked.

@@ -81,7 +81,40 @@ describe('shadow mode in the engine', () => {
 
   // Known engine gap (reported): a cost above a shadow rule's limit is refused early with
   // 'cost-exceeds-limit' instead of being admitted in shadow. The cost budget plugin admits it itself.
-  it.todo('admits a cost above a shadow rule’s limit with reason shadow')
+  it('admits a cost above a shadow rule’s limit with reason shadow and still charges the enforced rules', async () => {
+    const limiter = memory()
+    const shadowRule = { name: 'shadow-small', limit: 2, window: '1m', shadow: true }
+    const enforced = { name: 'enforced', limit: 5, window: '1m' }
+    const first = await limiter.consume('user:1', [shadowRule, enforced], { cost: 3 })
+    expect(first.allowed).toBe(true)
+    expect(first.reason).toBe('shadow')
+    // 5 − 3 recorded − 1 for the peeked request itself
+    expect((await limiter.peek('user:1', enforced)).remaining).toBe(1)
+    const second = await limiter.consume('user:1', [shadowRule, enforced], { cost: 3 })
+    expect(second.allowed).toBe(false)
+    expect(second.reason).toBe('limited')
+  })
+
+  it('admits a cost above every limit when the whole limiter is in shadow', async () => {
+    const limiter = memory(true)
+    const decision = await limiter.consume('user:1', { name: 'tiny', limit: 1, window: '1m' }, { cost: 4 })
+    expect(decision.allowed).toBe(true)
+    expect(decision.reason).toBe('shadow')
+  })
+
+  it('still refuses a cost above an enforced rule’s limit', async () => {
+    const limiter = memory()
+    const decision = await limiter.consume(
+      'user:1',
+      [
+        { name: 'a', limit: 10, window: '1m', shadow: true },
+        { name: 'b', limit: 2, window: '1m' },
+      ],
+      { cost: 3 },
+    )
+    expect(decision.allowed).toBe(false)
+    expect(decision.reason).toBe('cost-exceeds-limit')
+  })
 })
 
 describe('logShadowDecisions', () => {
