@@ -310,7 +310,7 @@ export function storeContract(label: string, factory: ContractFactory): void {
       it('waits for the slowest refusing rule', async () => {
         const { limiter, advance, exactClock } = await open()
         const fast = rule('fast', 1, SHORT, 'sliding-log')
-        const slow = rule('slow', 1, 2 * SHORT, 'sliding-log')
+        const slow = rule('slow', 1, 3 * SHORT, 'sliding-log')
         await limiter.consume('user:1', [fast, slow])
         const refused = await limiter.consume('user:1', [fast, slow])
         expect(refused.rule.name).toBe('slow')
