@@ -10,7 +10,12 @@ import { join } from 'node:path'
 
 /** Finds the redis-server binary or fails with a message that says how to install it. */
 export function redisServerBinary(): string {
-  const candidates = [process.env.REDIS_SERVER_BIN, 'redis-server', '/usr/bin/redis-server', '/usr/local/bin/redis-server']
+  const candidates = [
+    process.env.REDIS_SERVER_BIN,
+    'redis-server',
+    '/usr/bin/redis-server',
+    '/usr/local/bin/redis-server',
+  ]
   for (const candidate of candidates) {
     if (!candidate) continue
     try {
@@ -33,7 +38,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
     })
   })
 }
@@ -53,7 +60,19 @@ export async function startRedisServer(extraArgs: string[] = [], port?: number):
   const dir = mkdtempSync(join(tmpdir(), 'rrl-redis-'))
   const child = spawn(
     binary,
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
+    [
+      '--port',
+      String(chosen),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      ...extraArgs,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let output = ''
@@ -64,7 +83,10 @@ export async function startRedisServer(extraArgs: string[] = [], port?: number):
     output += chunk
   })
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${chosen}:\n${output}`)), 10_000)
+    const timer = setTimeout(
+      () => reject(new Error(`redis-server did not start on port ${chosen}:\n${output}`)),
+      10_000,
+    )
     const check = setInterval(() => {
       if (/Ready to accept connections/i.test(output)) {
         clearInterval(check)
