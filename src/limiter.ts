@@ -13,6 +13,7 @@ import {
   resolveLimiterOptions,
 } from './limiter-options.js'
 import { resolveRules, validateCost } from './options.js'
+import { refundUsage } from './refund.js'
 import type {
   RateLimitDecision,
   RateLimiterEvents,
@@ -64,6 +65,20 @@ export interface RateLimiter {
   peek(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision>
   /** Forgets the usage recorded for this identity under these rules. */
   reset(identity: string, rules: Rules): Promise<void>
+  /**
+   * Gives back up to `cost` units recorded for this identity under every rule, atomically — e.g.
+   * a charge estimated too high. Never below zero usage, never another identity's units. A
+   * sliding log gives back its newest entries (a partly refunded entry keeps the rest of its
+   * cost); a counter gives back only from its current window. Resolves with the state after the
+   * refund (`allowed` true, `remaining` units available now). Rejects with a `StoreError` when
+   * the store fails (no failure policy: a refund is not on a request's critical path), and with
+   * `INVALID_OPTION` when the store has no `refund`.
+   *
+   * @example
+   * const charged = await limiter.consume('user:42', budget, { cost: 62 })
+   * if (charged.allowed && charged.reason === undefined) await limiter.refund('user:42', budget, { cost: 42 })
+   */
+  refund(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision>
   /** The store keys this identity uses for these rules (for operators and tests). */
   keys(identity: string, rules: Rules): string[]
   /** Subscribes to an event; returns the unsubscribe function. Listeners must not throw. */
@@ -151,6 +166,15 @@ class Limiter implements RateLimiter {
     } catch (error) {
       this.#breaker?.failure(asError(error))
       throw error
+    }
+  }
+
+  refund(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision> {
+    try {
+      const context = { store: this.#o.store, timeoutMs: this.#o.timeoutMs, breaker: this.#breaker }
+      return refundUsage(context, this.#prepare(identity, rules, options?.cost))
+    } catch (error) {
+      return Promise.reject(error)
     }
   }
 

@@ -165,6 +165,14 @@ export interface RateLimitStore {
    * call stays atomic on its own. Without it the limiter issues the calls concurrently.
    */
   consumeMany?(calls: readonly StoreCall[]): Promise<StoreResult[]> | StoreResult[]
+  /**
+   * Optional: gives back up to `cost` units recorded under every key, atomically (needed by
+   * `limiter.refund`). Never below zero usage and never creates a key. A sliding log takes the
+   * units off its newest live entries (a partly refunded entry keeps the rest of its cost); a
+   * counter subtracts them from the current window's count only. Reports each rule's state after
+   * the refund: `used`, `resetMs`, and `retryAfterMs` 0; `allowed` is true.
+   */
+  refund?(rules: readonly StoreRule[], cost: number): Promise<StoreResult> | StoreResult
   /** Forgets the usage recorded under these keys. */
   reset(keys: readonly string[]): Promise<void> | void
   /**

@@ -85,6 +85,25 @@ export function recordCounter(
 }
 
 /**
+ * Gives back up to `cost` units from the current window's count (never below 0). Units counted in
+ * the previous window are not given back: they already weigh less with every millisecond, and
+ * taking them off would return more budget than they still hold. Writes the state after the
+ * refund into `out`; `retryAfterMs` is 0.
+ */
+export function refundCounter(
+  state: CounterState | undefined,
+  now: number,
+  windowMs: number,
+  cost: number,
+  out: RuleCheck,
+): void {
+  const w = counterIndex(state, now, windowMs)
+  if (state !== undefined && state.w === w) state.current = Math.max(0, state.current - cost)
+  checkCounter(state, now, Number.POSITIVE_INFINITY, windowMs, 0, out)
+  out.retryAfterMs = 0
+}
+
+/**
  * The counter's estimate at time `t` if nothing else is recorded: `previous·(1 − elapsed/W) +
  * current` in window `w`, `current·(1 − elapsed/W)` in the next, 0 after.
  */

@@ -118,6 +118,41 @@ export function recordLog(
   return state
 }
 
+/**
+ * Gives back up to `cost` units from the newest live entries (a partly refunded entry keeps the
+ * rest of its cost), so the budget returns as if those units had not been admitted. Expired
+ * entries are pruned first and never count. Writes the state after the refund into `out`.
+ */
+export function refundLog(
+  log: LogState | undefined,
+  now: number,
+  windowMs: number,
+  cost: number,
+  out: RuleCheck,
+): void {
+  out.used = 0
+  out.resetMs = 0
+  out.retryAfterMs = 0
+  if (log === undefined) return
+  prune(log, now, windowMs)
+  const mask = log.times.length - 1
+  let left = cost
+  while (left > 0 && log.size > 0) {
+    const tail = (log.head + log.size - 1) & mask
+    const entry = log.costs[tail]!
+    const part = Math.min(entry, left)
+    log.costs[tail] = entry - part
+    log.total -= part
+    left -= part
+    if (part === entry) log.size--
+  }
+  if (log.size === 0) return
+  const newest = log.times[(log.head + log.size - 1) & mask]!
+  log.expiresAt = newest + windowMs
+  out.used = log.total
+  out.resetMs = Math.ceil(newest + windowMs - now)
+}
+
 function newLog(capacity: number): LogState {
   return {
     kind: 'log',

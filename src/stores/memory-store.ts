@@ -1,7 +1,7 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import type { RateLimitStore, StoreCall, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
-import { type CounterState, checkCounter, recordCounter } from './memory-counter.js'
-import { checkLog, type LogState, type RuleCheck, recordLog } from './memory-log.js'
+import { type CounterState, checkCounter, recordCounter, refundCounter } from './memory-counter.js'
+import { checkLog, type LogState, type RuleCheck, recordLog, refundLog } from './memory-log.js'
 
 /** What the store keeps per key. */
 type EntryState = LogState | CounterState
@@ -86,6 +86,30 @@ export class MemoryStore implements RateLimitStore {
 
   peek(rules: readonly StoreRule[], cost: number): StoreResult {
     return this.#evaluate(rules, cost, false)
+  }
+
+  /**
+   * Gives back up to `cost` units under every key (see `RateLimitStore.refund`): a log from its
+   * newest entries, a counter from its current window. Creates no key; drops a log left empty.
+   */
+  refund(rules: readonly StoreRule[], cost: number): StoreResult {
+    const now = this.#clock()
+    const results: StoreRuleResult[] = new Array(rules.length)
+    const out: RuleCheck = { used: 0, resetMs: 0, retryAfterMs: 0, usedAfter: 0, resetAfterMs: 0 }
+    for (let i = 0; i < rules.length; i++) {
+      const { key, algorithm, windowMs } = rules[i]!
+      let state = this.#entries.get(key)
+      if (state !== undefined && state.expiresAt <= now) state = undefined
+      if (algorithm === 'sliding-log') {
+        const log = state?.kind === 'log' ? state : undefined
+        refundLog(log, now, windowMs, cost, out)
+        if (log !== undefined && log.size === 0) this.#entries.delete(key)
+      } else {
+        refundCounter(state?.kind === 'counter' ? state : undefined, now, windowMs, cost, out)
+      }
+      results[i] = { used: out.used, retryAfterMs: 0, resetMs: out.resetMs }
+    }
+    return { allowed: true, rules: results }
   }
 
   reset(keys: readonly string[]): void {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { REFUND_LUA } from './redis-refund-script.js'
 
 /**
  * One Lua script answers a batch of independent checks, each atomic, reading the one clock every
@@ -8,19 +9,21 @@ import { createHash } from 'node:crypto'
  * and the `struct` library every Redis and Valkey gives scripts.
  *
  * KEYS     every rule's key, check after check (the keys of one check share a hash tag)
- * ARGV[1]  number of checks; then per check: record ('1' consume, '0' peek), cost, number of
- *          rules; then per rule: algorithm ('L' sliding log, 'W' counter), limit, window in ms
+ * ARGV[1]  number of checks; then per check: mode ('1' consume, '0' peek, 'R' refund), cost,
+ *          number of rules; then per rule: algorithm ('L' sliding log, 'W' counter), limit,
+ *          window in ms
  *
  * Reply: per check, integers: allowed (1|0), then per rule: used, retry-after ms, reset ms.
  * `used` counts this request only when the whole check was admitted (a refused check records
  * nothing, so every rule then reports its usage before it); the counter's fractional usage is
  * rounded up (limit − used rounded down, the remaining units, stays exact). Retry-after is 0 when
- * this rule alone admits, -1 when the cost exceeds its limit.
+ * this rule alone admits, -1 when the cost exceeds its limit. A refund answers allowed 1 and, per
+ * rule, the usage and reset after it (see `redis-refund-script.ts`).
  *
- * Sliding log: a sorted set, one member per admitted request: score = time in µs, member =
- * "<running total of cost after it>:<cost>". Units used in the window = newest total − total
- * before the first live entry: two O(log n) reads, whatever the costs. Expired entries are removed
- * when the key is written; the key expires with its newest entry.
+ * Sliding log: a list of packed entries, oldest first: { time µs, running total of cost after
+ * it, cost }. Units used in the window = newest total − total before the first live entry, whatever
+ * the costs. Expired entries are trimmed from the head when the key is written; the key expires
+ * with its newest entry.
  *
  * Counter: a 24-byte string, three doubles {window index, this window's count, the previous one's}.
  */
@@ -161,13 +164,11 @@ local function check_counter(key, limit, window_us, cost)
   return used, reset_us, retry_ms
 end
 
-local out, o = {}, 0
-local a, k = 2, 0
+${REFUND_LUA}
 -- Per rule of the current check, reused across checks.
 local is_log, window, used_before, reset_before, retry, used_after, reset_after, write1, write2 = {}, {}, {}, {}, {}, {}, {}, {}, {}
-for _ = 1, tonumber(ARGV[1]) do
-  local record, cost, count = ARGV[a] == '1', tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  a = a + 3
+-- One consume or peek check of the batch: writes its reply; returns the next ARGV position.
+local function run_check(out, o, k, a, record, cost, count)
   local allowed = true
   for r = 1, count do
     local log = ARGV[a] == 'L'
@@ -197,6 +198,18 @@ for _ = 1, tonumber(ARGV[1]) do
     else
       out[at], out[at + 1], out[at + 2] = ceil(used_before[r]), retry[r], ceil(reset_before[r] / 1000)
     end
+  end
+  return a
+end
+
+local out, o = {}, 0
+local a, k = 2, 0
+for _ = 1, tonumber(ARGV[1]) do
+  local mode, cost, count = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  if mode == 'R' then
+    a = refund_check(out, o, k, a + 3, cost, count)
+  else
+    a = run_check(out, o, k, a + 3, mode == '1', cost, count)
   end
   o = o + 1 + 3 * count
   k = k + count

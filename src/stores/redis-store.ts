@@ -48,10 +48,16 @@ const MAX_BATCH = 16
 /** Connection states in which a command would sit in ioredis' offline queue instead of being sent. */
 const DISCONNECTED = new Set(['reconnecting', 'end', 'close'])
 
+/** What a check does: the script's mode argument. */
+const CONSUME = '1'
+const PEEK = '0'
+const REFUND = 'R'
+type Mode = typeof CONSUME | typeof PEEK | typeof REFUND
+
 interface Pending {
   readonly rules: readonly StoreRule[]
   readonly cost: number
-  readonly record: boolean
+  readonly mode: Mode
   readonly resolve: (result: StoreResult) => void
   readonly reject: (error: unknown) => void
 }
@@ -96,16 +102,24 @@ export class RedisStore implements RateLimitStore {
   }
 
   consume(rules: readonly StoreRule[], cost: number): Promise<StoreResult> {
-    return this.#enqueue(rules, cost, true)
+    return this.#enqueue(rules, cost, CONSUME)
   }
 
   peek(rules: readonly StoreRule[], cost: number): Promise<StoreResult> {
-    return this.#enqueue(rules, cost, false)
+    return this.#enqueue(rules, cost, PEEK)
   }
 
   /** Several independent checks in one script call (per hash tag on a Cluster). */
   consumeMany(calls: readonly StoreCall[]): Promise<StoreResult[]> {
-    return Promise.all(calls.map((call) => this.#enqueue(call.rules, call.cost, true)))
+    return Promise.all(calls.map((call) => this.#enqueue(call.rules, call.cost, CONSUME)))
+  }
+
+  /**
+   * Gives back up to `cost` units under every key, atomically, in the same script (and batch) as
+   * the checks: a log from its newest live entries, a counter from its current window's count.
+   */
+  refund(rules: readonly StoreRule[], cost: number): Promise<StoreResult> {
+    return this.#enqueue(rules, cost, REFUND)
   }
 
   async reset(keys: readonly string[]): Promise<void> {
@@ -118,11 +132,11 @@ export class RedisStore implements RateLimitStore {
     await this.#client.ping()
   }
 
-  #enqueue(rules: readonly StoreRule[], cost: number, record: boolean): Promise<StoreResult> {
+  #enqueue(rules: readonly StoreRule[], cost: number, mode: Mode): Promise<StoreResult> {
     const status = this.#client.status
     if (status !== undefined && DISCONNECTED.has(status)) return Promise.reject(notConnected(status))
     return new Promise<StoreResult>((resolve, reject) => {
-      const pending: Pending = { rules, cost, record, resolve, reject }
+      const pending: Pending = { rules, cost, mode, resolve, reject }
       if (!this.#batch) return this.#call([pending])
       // A microtask runs after the callers of this tick have queued their checks, not a tick later.
       if (this.#queue.push(pending) === 1) queueMicrotask(this.#flush)
@@ -153,8 +167,8 @@ export class RedisStore implements RateLimitStore {
   #call(batch: readonly Pending[]): void {
     const keys: string[] = []
     const argv: Array<string | number> = [batch.length]
-    for (const { rules, cost, record } of batch) {
-      argv.push(record ? '1' : '0', cost, rules.length)
+    for (const { rules, cost, mode } of batch) {
+      argv.push(mode, cost, rules.length)
       for (const rule of rules) {
         keys.push(rule.key)
         argv.push(rule.algorithm === 'sliding-log' ? 'L' : 'W', rule.limit, rule.windowMs)

@@ -8,7 +8,9 @@
  * - {@link ReferenceCounter}: keeps the admitted cost per fixed window index. A request is admitted
  *   iff, for every rule, `previous × (1 − elapsed/window) + current + c ≤ limit`.
  *
- * Both admit all rules or none, and record only what they admit.
+ * Both admit all rules or none, and record only what they admit. A refund of c gives back up to
+ * c units per rule: the log from its newest entries in the window, the counter from the current
+ * fixed window's count.
  */
 
 export interface ModelRule {
@@ -66,6 +68,23 @@ export class ReferenceLog {
     return { allowed, rules: answers }
   }
 
+  /** Gives back up to `cost` units per rule from the newest entries in (now − windowMs, now]. */
+  refund(now: number, rules: readonly ModelRule[], cost: number): void {
+    for (const rule of rules) {
+      const list = this.history.get(rule.key) ?? []
+      let left = cost
+      for (let i = list.length - 1; i >= 0 && left > 0 && list[i]!.at > now - rule.windowMs; i--) {
+        const part = Math.min(list[i]!.cost, left)
+        left -= part
+        list[i] = { at: list[i]!.at, cost: list[i]!.cost - part }
+      }
+      this.history.set(
+        rule.key,
+        list.filter((entry) => entry.cost > 0),
+      )
+    }
+  }
+
   /** The smallest wait after which this rule admits `cost`, with no other traffic: tried at every moment an entry leaves. */
   #wait(rule: ModelRule, now: number, cost: number): number {
     if (cost > rule.limit) return Number.POSITIVE_INFINITY
@@ -114,6 +133,28 @@ export class ReferenceCounter {
       }
     }
     return { allowed, rules: answers }
+  }
+
+  /**
+   * Gives back up to `cost` units per rule from the current fixed window's count only; the
+   * admissions behind them (for the bound checks) lose their newest units in that window.
+   */
+  refund(now: number, rules: readonly ModelRule[], cost: number): void {
+    for (const rule of rules) {
+      const index = Math.floor(now / rule.windowMs)
+      const counts = this.counts.get(rule.key)
+      const current = counts?.get(index) ?? 0
+      const given = Math.min(cost, current)
+      if (given === 0) continue
+      counts!.set(index, current - given)
+      const list = this.admitted.get(rule.key)!
+      let left = given
+      for (let i = list.length - 1; i >= 0 && left > 0; i--) {
+        const part = Math.min(list[i]!.cost, left)
+        left -= part
+        list[i] = { at: list[i]!.at, cost: list[i]!.cost - part }
+      }
+    }
   }
 
   /** Cost admitted under `key` in the interval (t − windowMs, t]. */

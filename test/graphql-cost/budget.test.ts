@@ -7,8 +7,10 @@ import { useRateLimitHeaders } from '../../src/graphql/yoga-plugin.js'
 import {
   createRateLimiter,
   IdentityError,
+  MemoryStore,
   type RateLimitDecision,
   type RateLimiter,
+  type RateLimitStore,
   RedisStore,
 } from '../../src/index.js'
 import { ready, redisClient, uniquePrefix } from '../helpers.js'
@@ -165,27 +167,23 @@ describe('useCostBudget over HTTP with Redis', () => {
     expect(response.body.extensions.rateLimit.policies[0].remaining).toBe(38)
   })
 
-  it('gives the unused points back through limiter.refund when the limiter offers it', async () => {
-    const inner = createRateLimiter({
-      store: new RedisStore({ client, logger: false }),
-      prefix: uniquePrefix('refund'),
-    })
-    const refunds: Array<{ identity: string; cost: number }> = []
-    const refunding = Object.assign(Object.create(inner) as RateLimiter, {
-      consume: inner.consume.bind(inner),
-      refund: async (identity: string, _rules: unknown, { cost }: { cost: number }) => {
-        refunds.push({ identity, cost })
-      },
-    })
-    const { post } = server({ limit: 100, window: '1h', refund: true }, refunding)
-    await post(EXPENSIVE)
-    expect(refunds).toEqual([{ identity: 'user:alice', cost: 42 }])
-  })
-
-  it('refuses refund: true at build time while the engine has no refund operation', () => {
+  it('refuses refund: true at build time when the store cannot give units back, and bad options', () => {
+    const inner = new MemoryStore({ sweepIntervalMs: 0 })
+    const noRefund: RateLimitStore = {
+      kind: 'custom',
+      consume: (rules, cost) => inner.consume(rules, cost),
+      peek: (rules, cost) => inner.peek(rules, cost),
+      reset: (keys) => inner.reset(keys),
+    }
+    const custom = createRateLimiter({ store: noRefund, logger: false })
+    expect(() => useCostBudget({ limiter: custom, limit: 10, window: '1h', refund: true })).toThrow(
+      /store \(kind "custom"\) has no refund\(rules, cost\)/,
+    )
+    expect(() => useCostBudget({ limiter: custom, limit: 10, window: '1h', refund: 'report' })).not.toThrow()
     const limiter = createRateLimiter({ logger: false })
-    expect(() => useCostBudget({ limiter, limit: 10, window: '1h', refund: true })).toThrow(
-      /does not offer yet/,
+    expect(() => useCostBudget({ limiter, limit: 10, window: '1h', refund: true })).not.toThrow()
+    expect(() => useCostBudget({ limiter, limit: 10, window: '1h', refund: 'yes' as never })).toThrow(
+      /`refund`/,
     )
     expect(() => useCostBudget({ limiter, limit: 0, window: '1h' })).toThrow(/`limit`/)
     expect(() => useCostBudget({ limiter, limit: 10, window: '1h', maxCost: 0 })).toThrow(/`maxCost`/)
@@ -251,5 +249,69 @@ describe('useCostBudget in shadow mode', () => {
     })
     expect(policy.retryAfter).toBeGreaterThan(3500)
     expect(responses[1]!.headers.get('retry-after')).toBeNull()
+  })
+})
+
+describe('useCostBudget with refund: true on Redis', () => {
+  const budget = { name: 'GraphQL.cost', limit: 100, window: '1h' }
+
+  it.each(['sliding-log', 'sliding-window'] as const)(
+    'gives the points a response did not use back before it is sent (%s): the next operation can spend them',
+    async (algorithm) => {
+      const { post, limiter } = server({ ...budget, algorithm, refund: true })
+      const rule = { ...budget, algorithm }
+      const first = await post(EXPENSIVE)
+      expect(first.status).toBe(200)
+      // Charged 62 before execution (reported as such); 3 of 10 repositories came back: 20 used.
+      expect(first.body.extensions.rateLimit).toMatchObject({ cost: 62, actualCost: 20 })
+      expect(first.body.extensions.rateLimit.policies[0].remaining).toBe(38)
+      expect(await limiter.peek('user:alice', rule)).toMatchObject({ remaining: 79 })
+      // Without the refund only 38 would be left and this would be refused.
+      const second = await post(EXPENSIVE)
+      expect(second.status).toBe(200)
+      expect(second.body.extensions.rateLimit.policies[0].remaining).toBe(18)
+      expect(await limiter.peek('user:alice', rule, { cost: 60 })).toMatchObject({
+        allowed: true,
+        remaining: 0,
+      })
+      const third = await post(EXPENSIVE)
+      expect(third.status).toBe(429)
+      expect(third.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', remaining: 60 })
+      // Nothing is given back to other callers, and an operation that used its estimate keeps it.
+      expect(await limiter.peek('user:bob', rule)).toMatchObject({ remaining: 99 })
+      expect((await post(CHEAP, 'bob')).body.extensions.rateLimit).toMatchObject({ cost: 20, actualCost: 20 })
+      expect(await limiter.peek('user:bob', rule)).toMatchObject({ remaining: 79 })
+    },
+  )
+
+  it('gives nothing back for a shadow admission over budget, which recorded nothing', async () => {
+    const { post, limiter } = server({ ...budget, limit: 70, shadow: true, refund: true })
+    const rule = { ...budget, limit: 70 }
+    await post(EXPENSIVE) // recorded 62, refunded 42: 20 used
+    expect(await limiter.peek('user:alice', rule)).toMatchObject({ remaining: 49 })
+    const over = await post(EXPENSIVE) // 20 + 62 > 70: admitted in shadow, nothing recorded
+    expect(over.status).toBe(200)
+    expect(over.body.extensions.rateLimit).toMatchObject({ cost: 62, actualCost: 20 })
+    expect(await limiter.peek('user:alice', rule)).toMatchObject({ remaining: 49 })
+  })
+
+  it('answers the operation normally and keeps the charge when the refund fails', async () => {
+    class NoRefunds extends RedisStore {
+      override refund(): Promise<never> {
+        return Promise.reject(new Error("READONLY You can't write against a read only replica"))
+      }
+    }
+    const limiter = createRateLimiter({
+      store: new NoRefunds({ client, logger: false }),
+      prefix: uniquePrefix('refund-fails'),
+      logger: false,
+    })
+    const { post } = server({ ...budget, refund: true }, limiter)
+    const response = await post(EXPENSIVE)
+    expect(response.status).toBe(200)
+    expect(response.body.errors).toBeUndefined()
+    expect(response.body.data.viewer).toBeTruthy()
+    expect(response.body.extensions.rateLimit).toMatchObject({ cost: 62, actualCost: 20 })
+    expect(await limiter.peek('user:alice', budget)).toMatchObject({ remaining: 37 })
   })
 })

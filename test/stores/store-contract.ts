@@ -22,6 +22,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { RateLimiter } from '../../src/limiter.js'
 import type { Algorithm, RateLimitDecision, RateLimitRule } from '../../src/types.js'
 import { uniquePrefix } from '../helpers.js'
+import { refundContract } from './refund-contract.js'
 
 export interface ContractSubject {
   limiter: RateLimiter
@@ -359,5 +360,7 @@ export function storeContract(label: string, factory: ContractFactory): void {
       ])
       expect(await limiter.peek('user:1', b)).toMatchObject({ remaining: 0 })
     })
+
+    refundContract(open)
   })
 }

@@ -27,6 +27,12 @@ export interface Charge {
   readonly identity: string
   readonly rules: readonly RateLimitRule[]
   readonly analysis: CostAnalysis
+  /**
+   * True when the store recorded the cost as configured (a normal admission). A shadow
+   * admission over budget recorded nothing under the budget, and a failure policy answered
+   * without the store: refunding those would give back units other operations used.
+   */
+  readonly recorded: boolean
 }
 
 /** Either the error that refuses the operation, or what was charged (nothing for free callers). */
@@ -79,7 +85,10 @@ export async function chargeOperation(
   if (cost > limit) return o.shadow ? {} : { error: new QueryTooExpensiveError(cost, limit) }
   const decision = await o.limiter.consume(identity, rules, { cost })
   sinkOf(args.contextValue)?.add(decision)
-  if (decision.allowed || o.shadow) return { charge: { identity, rules, analysis } }
+  if (decision.allowed || o.shadow) {
+    const recorded = decision.allowed && decision.reason === undefined
+    return { charge: { identity, rules, analysis, recorded } }
+  }
   if (decision.reason === 'cost-exceeds-limit')
     return { error: new QueryTooExpensiveError(cost, decision.limit) }
   return { error: new CostBudgetExceededError(decision, cost) }

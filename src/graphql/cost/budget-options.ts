@@ -1,15 +1,9 @@
 import { describeValue, RateLimitConfigError } from '../../errors.js'
 import type { Identify } from '../../identity/types.js'
-import type { RateLimiter, Rules } from '../../limiter.js'
+import type { RateLimiter } from '../../limiter.js'
 import { resolveRule } from '../../options.js'
 import type { Algorithm, Duration, RateLimitRule, StoreErrorPolicy } from '../../types.js'
 import { type CostModelOptions, type ResolvedCostModel, resolveCostModel } from './cost-model.js'
-
-/** A limiter that can give units back (not yet part of the engine: see `refund`). */
-export interface RefundingLimiter extends RateLimiter {
-  /** Gives back `cost` units recorded for this identity under these rules. */
-  refund(identity: string, rules: Rules, options: { cost: number }): Promise<unknown>
-}
 
 /** Options of {@link useCostBudget}. Validated once, when the plugin is built. */
 export interface CostBudgetOptions extends CostModelOptions {
@@ -42,8 +36,9 @@ export interface CostBudgetOptions extends CostModelOptions {
   /**
    * After execution, compute the actual cost from the list sizes returned:
    * - `'report'`: report it as `extensions.rateLimit.actualCost`;
-   * - `true`: also give back the difference (`limiter.refund`) — NOT YET AVAILABLE: the engine has
-   *   no refund operation yet, so `true` needs a limiter that implements {@link RefundingLimiter}.
+   * - `true`: also give back the difference (`limiter.refund`) when the operation used less than
+   *   its estimate, before the response is sent. Needs a store with `refund` (MemoryStore and
+   *   RedisStore have one; checked when the plugin is built).
    * @default false
    */
   refund?: boolean | 'report'
@@ -63,8 +58,8 @@ function invalid(message: string): never {
   throw new RateLimitConfigError('INVALID_OPTION', message)
 }
 
-function isRefunding(limiter: RateLimiter): limiter is RefundingLimiter {
-  return typeof (limiter as Partial<RefundingLimiter>).refund === 'function'
+function canRefund(limiter: RateLimiter): boolean {
+  return typeof limiter.refund === 'function' && typeof limiter.store?.refund === 'function'
 }
 
 function refundMode(refund: unknown, limiter: RateLimiter): ResolvedBudgetOptions['refund'] {
@@ -72,9 +67,9 @@ function refundMode(refund: unknown, limiter: RateLimiter): ResolvedBudgetOption
   if (refund === 'report') return 'report'
   if (refund !== true)
     invalid(`Expected \`refund\` to be true, false or 'report', got ${describeValue(refund)}`)
-  if (!isRefunding(limiter)) {
+  if (!canRefund(limiter)) {
     invalid(
-      "`refund: true` needs a limiter with refund(identity, rules, { cost }), which the engine does not offer yet; use refund: 'report' to see the actual cost",
+      `\`refund: true\` needs a store that can give units back, and the limiter's store (kind "${limiter.store?.kind}") has no refund(rules, cost): use MemoryStore or RedisStore, implement RateLimitStore.refund, or use refund: 'report' to see the actual cost only`,
     )
   }
   return 'refund'

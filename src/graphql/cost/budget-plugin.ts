@@ -1,13 +1,9 @@
 import type { GraphQLSchema } from 'graphql'
+import { StoreError } from '../../errors.js'
 import { measureActualCost } from './actual-cost.js'
 import { createCostAnalyzer } from './analyze.js'
 import { type Charge, chargeOperation, type OperationArgs } from './budget-charge.js'
-import {
-  type CostBudgetOptions,
-  type RefundingLimiter,
-  type ResolvedBudgetOptions,
-  resolveBudgetOptions,
-} from './budget-options.js'
+import { type CostBudgetOptions, type ResolvedBudgetOptions, resolveBudgetOptions } from './budget-options.js'
 import { compileCostSchema } from './cost-schema.js'
 import { withRateLimitExtension } from './extensions-plugin.js'
 import { limitStateOf } from './limit-state.js'
@@ -44,10 +40,21 @@ async function settle(
   const state = limitStateOf(args.contextValue)
   if (state?.cost) state.cost.actualCost = actual
   const unused = charge.analysis.cost - actual
-  if (o.refund === 'refund' && unused > 0) {
-    await (o.limiter as RefundingLimiter).refund(charge.identity, charge.rules, { cost: unused })
-  }
+  if (o.refund === 'refund' && unused > 0 && charge.recorded) await refund(o, charge, unused)
   done.setResult(withRateLimitExtension(done.result, args.contextValue) as never)
+}
+
+/**
+ * Gives `unused` points back before the response is sent, so the caller's next operation sees
+ * them. A store failure keeps the charge (the estimate, an upper bound) and never fails the
+ * operation: the breaker and the limiter's `store-error` events of later checks report the outage.
+ */
+async function refund(o: ResolvedBudgetOptions, charge: Charge, unused: number): Promise<void> {
+  try {
+    await o.limiter.refund(charge.identity, charge.rules, { cost: unused })
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ export {
   type CostAnalyzer,
   createCostAnalyzer,
 } from './analyze.js'
-export type { CostBudgetOptions, RefundingLimiter } from './budget-options.js'
+export type { CostBudgetOptions } from './budget-options.js'
 export { type CostBudgetPlugin, useCostBudget } from './budget-plugin.js'
 export {
   CostAnalysisError,
