@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     `login: ${attempt.allowed ? 'allowed' : 'refused'}`,
     attempt.policy ? `(policy ${attempt.policy})` : '',
   )
-  // One pipeline per identity for several checks of one request (what the GraphQL directive does).
+  // Several independent checks at once (what the GraphQL directive does): the store packs the checks
+  // of one tick into script calls, one per hash tag (identity) on a Cluster.
   const many = await limiter.consumeMany([
     { identity: 'user:42', rules: burst },
     { identity: 'user:7', rules: burst },
