@@ -7,9 +7,10 @@ import type { RateLimitDecision } from '../types.js'
  * graphql-js starts every field of a selection set before awaiting any of them, and the field
  * limiter chains every check of one operation off the same identification promise: when it
  * settles, the checks of 20 limited sibling fields are all queued in the same microtask drain.
- * The first one schedules the flush as a microtask behind the others, so the store sees one call
- * (one Redis pipeline) instead of 20, without waiting for a later event-loop phase. Each check
- * stays its own atomic store call with its own decision.
+ * The first one schedules the flush as a microtask behind the others, so the limiter gets one
+ * `consumeMany` instead of 20 calls, without waiting for a later event-loop phase; `RedisStore`
+ * packs the checks that reach it in one tick into script calls of up to 16 checks (one round trip
+ * for all of them). Each check stays atomic on its own, with its own decision.
  *
  * A microtask rather than `setImmediate`: no added latency, and operations do not march in
  * lockstep (a macrotask batch makes every in-flight operation wait for the slowest one's round

@@ -44,9 +44,9 @@ export interface RateLimitDirectiveOptions {
   /** Called once per refusing decision (not per list item), e.g. for logs or metrics. Must not throw. */
   onLimited?: (event: LimitedEvent) => void
   /**
-   * Collect the checks that one operation (and concurrent ones) makes in the same tick and send
-   * them to the store together (`limiter.consumeMany`: one Redis pipeline). `false` sends each
-   * check on its own.
+   * Collect the checks that one operation (and concurrent ones) makes in the same tick and hand
+   * them to the limiter together (`limiter.consumeMany`; `RedisStore` sends them in script calls
+   * of up to 16 checks). `false` calls `limiter.consume` for each check.
    * @default true
    */
   coalesce?: boolean
