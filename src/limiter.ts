@@ -1,110 +1,35 @@
 import { CircuitBreaker, stateChangeMessage } from './circuit-breaker.js'
 import { asError, isPromise, withDeadline } from './deadline.js'
-import { assumedRuleDecision, makeDecision, ruleDecisions } from './decision.js'
-import { describeValue, RateLimitConfigError, StoreError } from './errors.js'
+import { makeDecision, ruleDecisions } from './decision.js'
+import { StoreError } from './errors.js'
 import { FailurePolicy } from './failure-policy.js'
 import { createIdentify } from './identity/identify.js'
 import type { Identify } from './identity/types.js'
 import { keyBase, StoreRuleCache } from './keys.js'
+import type { ConsumeOptions, ConsumeRequest, RateLimiter, Rules } from './limiter-api.js'
+import { callStoreBatch, groupByIdentity } from './limiter-batch.js'
 import { LimiterEvents } from './limiter-events.js'
 import {
   type RateLimiterOptions,
   type ResolvedLimiterOptions,
   resolveLimiterOptions,
 } from './limiter-options.js'
-import { resolveRules, validateCost } from './options.js'
+import { checkIdentity, type Prepared, prepareRequest } from './limiter-request.js'
+import { resolveRules } from './options.js'
 import { refundUsage } from './refund.js'
+import { admitShadow } from './shadow-admit.js'
 import type {
   RateLimitDecision,
   RateLimiterEvents,
-  RateLimitRule,
   RateLimitStore,
-  ResolvedRule,
   RuleDecision,
   StoreResult,
   StoreRule,
 } from './types.js'
 
-/** Options of one `consume` or `peek` call. */
-export interface ConsumeOptions {
-  /** Units this request uses: a positive integer. @default 1 */
-  cost?: number
-}
-
-/** One request of {@link RateLimiter.consumeMany}. */
-export interface ConsumeRequest {
-  identity: string
-  rules: Rules
-  cost?: number
-}
-
-/** A validated request, ready for the store. */
-interface Prepared {
-  identity: string
-  resolved: readonly ResolvedRule[]
-  cost: number
-  storeRules: readonly StoreRule[]
-  /** Set when the answer is known without the store (cost above a limit). */
-  early?: RateLimitDecision
-}
-
-/** Rules accepted by the limiter: one rule or a list checked atomically. */
-export type Rules = RateLimitRule | readonly RateLimitRule[]
-
-/** The engine shared by the GraphQL directive and the tRPC middleware. */
-export interface RateLimiter {
-  /** Checks every rule and records `cost` under all of them only if all admit. Never rejects because a limit was hit. */
-  consume(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision>
-  /**
-   * Several independent `consume` calls (e.g. every limited field of one GraphQL operation) in as
-   * few store round trips as the store allows: one Redis pipeline. Each request stays atomic on
-   * its own; decisions come back in order.
-   */
-  consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]>
-  /** The decision `consume` would make now, recording nothing. */
-  peek(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision>
-  /** Forgets the usage recorded for this identity under these rules. */
-  reset(identity: string, rules: Rules): Promise<void>
-  /**
-   * Gives back up to `cost` units recorded for this identity under every rule, atomically — e.g.
-   * a charge estimated too high. Never below zero usage, never another identity's units. A
-   * sliding log gives back its newest entries (a partly refunded entry keeps the rest of its
-   * cost); a counter gives back only from its current window. Resolves with the state after the
-   * refund (`allowed` true, `remaining` units available now). Rejects with a `StoreError` when
-   * the store fails (no failure policy: a refund is not on a request's critical path), and with
-   * `INVALID_OPTION` when the store has no `refund`.
-   *
-   * @example
-   * const charged = await limiter.consume('user:42', budget, { cost: 62 })
-   * if (charged.allowed && charged.reason === undefined) await limiter.refund('user:42', budget, { cost: 42 })
-   */
-  refund(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision>
-  /** The store keys this identity uses for these rules (for operators and tests). */
-  keys(identity: string, rules: Rules): string[]
-  /** Subscribes to an event; returns the unsubscribe function. Listeners must not throw. */
-  on<E extends keyof RateLimiterEvents>(
-    event: E,
-    listener: (payload: RateLimiterEvents[E]) => void,
-  ): () => void
-  /** Turns a request context into the caller; adapters use it unless given their own. */
-  readonly identify: Identify
-  /** `'down'` while the circuit breaker is open. */
-  readonly storeState: 'up' | 'down'
-  readonly store: RateLimitStore
-  /** Releases timers. Never disconnects a Redis client you passed in. */
-  close(): Promise<void>
-}
+export type { ConsumeOptions, ConsumeRequest, RateLimiter, Rules } from './limiter-api.js'
 
 const PROBE_RULE: StoreRule = { key: 'probe', algorithm: 'sliding-window', limit: 1, windowMs: 1_000 }
-
-function checkIdentity(identity: unknown): asserts identity is string {
-  if (typeof identity !== 'string' || identity.length === 0) {
-    throw new RateLimitConfigError(
-      'INVALID_IDENTITY',
-      `Expected the identity to be a non-empty string such as "user:42", got ${describeValue(identity)}`,
-    )
-  }
-}
 
 class Limiter implements RateLimiter {
   readonly #o: ResolvedLimiterOptions
@@ -172,7 +97,7 @@ class Limiter implements RateLimiter {
   refund(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision> {
     try {
       const context = { store: this.#o.store, timeoutMs: this.#o.timeoutMs, breaker: this.#breaker }
-      return refundUsage(context, this.#prepare(identity, rules, options?.cost))
+      return refundUsage(context, prepareRequest(this.#storeRules, identity, rules, options?.cost))
     } catch (error) {
       return Promise.reject(error)
     }
@@ -198,15 +123,10 @@ class Limiter implements RateLimiter {
   }
 
   async consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]> {
-    const prepared = requests.map((r) => this.#prepare(r.identity, r.rules, r.cost))
-    // One store batch per identity: a sharded store (Redis Cluster) keeps every key of one identity
-    // on one shard, and a batch spanning shards would fail as a whole. A GraphQL operation's batch
-    // is usually one caller's, so this is still one round trip.
-    const groups = new Map<string, Prepared[]>()
-    for (const p of prepared) if (!p.early) groups.set(p.identity, [...(groups.get(p.identity) ?? []), p])
+    const prepared = requests.map((r) => prepareRequest(this.#storeRules, r.identity, r.rules, r.cost))
     const batched = this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen
     const answers = new Map<Prepared, Promise<RateLimitDecision>>()
-    for (const group of groups.values()) {
+    for (const group of groupByIdentity(prepared)) {
       const decided = batched && group.length > 1 ? this.#batch(group) : group.map((p) => this.#run(true, p))
       group.forEach((p, i) => {
         answers.set(p, decided[i]!)
@@ -217,7 +137,18 @@ class Limiter implements RateLimiter {
 
   /** Several requests of one identity in one store round trip; each settles with the batch. */
   #batch(group: readonly Prepared[]): Array<Promise<RateLimitDecision>> {
-    const outcome = this.#storeBatch(group)
+    const outcome = callStoreBatch(
+      this.#o.store,
+      this.#o.timeoutMs,
+      this.#events.has('decision'),
+      group,
+    ).then(
+      (answer) => {
+        this.#breaker?.success()
+        return answer
+      },
+      (error: unknown) => this.#failed(error),
+    )
     return group.map(async (p, i) => {
       const answer = await outcome
       if (answer instanceof Error) {
@@ -227,49 +158,12 @@ class Limiter implements RateLimiter {
     })
   }
 
-  /** The store's batch call with its deadline; a failure is returned (already counted), never thrown. */
-  async #storeBatch(
-    group: readonly Prepared[],
-  ): Promise<{ results: StoreResult[]; storeMs: number } | Error> {
-    const store = this.#o.store
-    let started = 0
-    try {
-      const batch = store.consumeMany!(group.map((p) => ({ rules: p.storeRules, cost: p.cost })))
-      if (isPromise(batch) && this.#events.has('decision')) started = performance.now()
-      const results = await (isPromise(batch) ? withDeadline(batch, this.#o.timeoutMs, store.kind) : batch)
-      this.#breaker?.success()
-      return { results, storeMs: started ? performance.now() - started : 0 }
-    } catch (error) {
-      return this.#failed(error)
-    }
-  }
-
   #decide(record: boolean, identity: string, rules: Rules, cost?: number): Promise<RateLimitDecision> {
     try {
-      return this.#run(record, this.#prepare(identity, rules, cost))
+      return this.#run(record, prepareRequest(this.#storeRules, identity, rules, cost))
     } catch (error) {
       return Promise.reject(error)
     }
-  }
-
-  /** Validates a request (programmer errors throw here) and builds its store keys. */
-  #prepare(identity: string, rules: Rules, cost = 1): Prepared {
-    checkIdentity(identity)
-    const resolved = resolveRules(rules)
-    if (cost !== 1) validateCost(cost)
-    const prepared: Prepared = {
-      identity,
-      resolved,
-      cost,
-      storeRules: this.#storeRules.get(identity, resolved),
-    }
-    for (const rule of resolved) {
-      if (cost > rule.limit) {
-        prepared.early = costTooHigh(identity, resolved, cost)
-        break
-      }
-    }
-    return prepared
   }
 
   /**
@@ -362,52 +256,16 @@ class Limiter implements RateLimiter {
     return this.#o.shadow || rules.every((r) => r.allowed || r.rule.shadow)
   }
 
-  /**
-   * A shadow rule refused: admit, and record the cost under the enforced rules so their budgets
-   * stay true. `unchecked` means the store has not seen this request yet (its cost is above a
-   * shadow rule's limit), so the enforced rules are checked even by a peek.
-   */
-  async #admitShadow(
+  /** A shadow rule refused: admit (see `shadow-admit.ts`), still enforcing the other rules. */
+  #admitShadow(
     record: boolean,
     p: Prepared,
     perRule: readonly RuleDecision[],
     unchecked = false,
   ): Promise<RateLimitDecision> {
-    const { identity, resolved, storeRules, cost } = p
-    const enforced = this.#o.shadow ? [] : resolved.flatMap((rule, i) => (rule.shadow ? [] : [i]))
-    if ((record || unchecked) && enforced.length > 0) {
-      try {
-        const again = await this.#call(
-          this.#o.store,
-          record,
-          enforced.map((i) => storeRules[i]!),
-          cost,
-        )
-        if (!again.allowed) {
-          const merged = perRule.slice()
-          ruleDecisions(
-            enforced.map((i) => resolved[i]!),
-            again,
-          ).forEach((d, j) => {
-            merged[enforced[j]!] = d
-          })
-          return makeDecision(identity, cost, merged, false, 'limited')
-        }
-        if (unchecked) {
-          const merged = perRule.slice()
-          ruleDecisions(
-            enforced.map((i) => resolved[i]!),
-            again,
-          ).forEach((d, j) => {
-            merged[enforced[j]!] = d
-          })
-          return makeDecision(identity, cost, merged, true, 'shadow')
-        }
-      } catch {
-        // The first call reached the store; a failure now admits, as the shadow rule asked.
-      }
-    }
-    return makeDecision(identity, cost, perRule, true, 'shadow')
+    const check = (rules: readonly StoreRule[], cost: number) =>
+      this.#call(this.#o.store, record, rules, cost)
+    return admitShadow(p, perRule, { allShadow: this.#o.shadow, record, unchecked, check })
   }
 
   /**
@@ -442,16 +300,6 @@ class Limiter implements RateLimiter {
   #emit<E extends keyof RateLimiterEvents>(event: E, payload: RateLimiterEvents[E]): void {
     this.#events.emit(event, payload)
   }
-}
-
-/** A refusal that no amount of waiting fixes: the cost alone is larger than a rule's limit. */
-function costTooHigh(identity: string, resolved: readonly ResolvedRule[], cost: number): RateLimitDecision {
-  const perRule = resolved.map((rule) =>
-    cost > rule.limit
-      ? { ...assumedRuleDecision(rule, false, Number.POSITIVE_INFINITY), remaining: rule.limit, resetMs: 0 }
-      : assumedRuleDecision(rule, true, 0),
-  )
-  return makeDecision(identity, cost, perRule, false, 'cost-exceeds-limit')
 }
 
 /**

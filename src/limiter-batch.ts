@@ -1,0 +1,43 @@
+import { isPromise, withDeadline } from './deadline.js'
+import type { Prepared } from './limiter-request.js'
+import type { RateLimitStore, StoreResult } from './types.js'
+
+/**
+ * The requests of `consumeMany` that need the store, one group per identity, in order. A sharded
+ * store (Redis Cluster) keeps every key of one identity on one shard, and a batch spanning shards
+ * would fail as a whole; a GraphQL operation's batch is usually one caller's, so this is still one
+ * round trip. Requests answered without the store (`early`) are left out.
+ */
+export function groupByIdentity(prepared: readonly Prepared[]): Prepared[][] {
+  const groups = new Map<string, Prepared[]>()
+  for (const p of prepared) {
+    if (p.early) continue
+    const group = groups.get(p.identity)
+    if (group) group.push(p)
+    else groups.set(p.identity, [p])
+  }
+  return [...groups.values()]
+}
+
+/** The store's answers to one batch, and how long the round trip took (0 when not timed). */
+export interface BatchAnswer {
+  readonly results: StoreResult[]
+  readonly storeMs: number
+}
+
+/**
+ * One `consumeMany` store call for a group, under the deadline. Rejects when the store fails or
+ * times out. Only an asynchronous answer is timed, and only when `timed` (someone listens).
+ */
+export async function callStoreBatch(
+  store: RateLimitStore,
+  timeoutMs: number,
+  timed: boolean,
+  group: readonly Prepared[],
+): Promise<BatchAnswer> {
+  const batch = store.consumeMany!(group.map((p) => ({ rules: p.storeRules, cost: p.cost })))
+  if (!isPromise(batch)) return { results: batch, storeMs: 0 }
+  const started = timed ? performance.now() : 0
+  const results = await withDeadline(batch, timeoutMs, store.kind)
+  return { results, storeMs: started ? performance.now() - started : 0 }
+}
