@@ -66,7 +66,9 @@ async function refund(o: ResolvedBudgetOptions, charge: Charge, unused: number):
  * - over budget: the whole operation is refused, HTTP 429 with `Retry-After`, `RATE_LIMITED`
  *   error with `cost`, `remaining` and `retryAfter`; nothing is consumed;
  * - cost above `maxCost` (or above the whole budget): `QUERY_TOO_EXPENSIVE`, HTTP 400, nothing consumed;
- * - `@listSize(requireOneSlicingArgument)` not met: `INVALID_SLICING_ARGUMENTS`, HTTP 400.
+ * - `@listSize(requireOneSlicingArgument)` not met: `INVALID_SLICING_ARGUMENTS`, HTTP 400;
+ * - `refund: true`: after execution, the points the response did not use (estimate − actual cost
+ *   from the list sizes returned) are given back before the response is sent.
  *
  * Subscriptions are charged once, when they start. Add `useRateLimitHeaders()` for `RateLimit`
  * headers on every response, `useRateLimitExtensions()` for `extensions.rateLimit`.
