@@ -1,7 +1,9 @@
 /**
  * The refund part of the Redis script (`redis-scripts.ts` splices it in, so a refund shares the
- * batch, the `TIME` read and the key layout of the checks). Lua source only: it uses the script's
- * locals (`now_us`, `ENTRY`, `pack`, `unpack`, `floor`, `ceil`, `format`).
+ * batch, the `TIME` read and the key layout of the checks). Lua source only: it defines
+ * `refund_check` and uses the script's locals (`now_us`, `ENTRY`, `pack`, `unpack`, `floor`,
+ * `ceil`, `format`). Its helpers are created inside `refund_check`, so a batch without refunds
+ * pays nothing for them (measured: the same Redis CPU per consume as the script without refunds).
  *
  * - Sliding log: up to `cost` units come off the newest live entries. Whole entries are popped
  *   from the tail; a partly refunded entry is rewritten with its cost and running total lowered
@@ -14,74 +16,74 @@
  * Nothing is created: a refund on a missing or fully expired key changes nothing.
  */
 export const REFUND_LUA = `
--- Returns used and reset (µs) after giving back up to cost units from the newest live entries.
-local function refund_log(key, window_us, cost)
-  local newest = redis.call('LINDEX', key, '-1')
-  if not newest then return 0, 0 end
-  local cutoff = now_us - window_us
-  local newest_us, newest_total = unpack(ENTRY, newest)
-  if newest_us <= cutoff then return 0, 0 end
-  local low, high = 0, redis.call('LLEN', key) - 1
-  while low < high do
-    local mid = floor((low + high) / 2)
-    if unpack(ENTRY, redis.call('LINDEX', key, format('%d', mid))) > cutoff then high = mid else low = mid + 1 end
-  end
-  local _, first_total, first_cost = unpack(ENTRY, redis.call('LINDEX', key, format('%d', low)))
-  local used = newest_total - (first_total - first_cost)
-  local left = cost
-  if left > used then left = used end
-  used = used - left
-  if used <= 0 then
-    redis.call('DEL', key)
-    return 0, 0
-  end
-  local at_us, total, entry_cost = newest_us, newest_total, 0
-  while left > 0 do
-    at_us, total, entry_cost = unpack(ENTRY, redis.call('LINDEX', key, '-1'))
-    if entry_cost <= left then
-      redis.call('RPOP', key)
-      left = left - entry_cost
-    else
-      redis.call('LSET', key, '-1', pack(ENTRY, at_us, total - left, entry_cost - left))
-      left = 0
-    end
-  end
-  at_us = unpack(ENTRY, redis.call('LINDEX', key, '-1'))
-  local reset_us = at_us + window_us - now_us
-  redis.call('PEXPIRE', key, format('%d', ceil(reset_us / 1000)))
-  return used, reset_us
-end
-
--- Returns used and reset (µs) after giving back up to cost units from the current window's count.
-local function refund_counter(key, window_us, cost)
-  local value = redis.call('GET', key)
-  if not value then return 0, 0 end
-  local index = floor(now_us / window_us)
-  local stored, current, previous = unpack('<ddd', value)
-  if stored >= index then
-    -- (stored > index: TIME went back; count in the stored window, as a check does.)
-    index = stored
-    if current > 0 then
-      current = current - cost
-      if current < 0 then current = 0 end
-      redis.call('SETRANGE', key, '8', pack('<d', current))
-    end
-  elseif stored == index - 1 then
-    current, previous = 0, current
-  else
-    return 0, 0
-  end
-  local elapsed = now_us - index * window_us
-  if elapsed < 0 then elapsed = 0 end
-  local left = window_us - elapsed
-  local reset_us = 0
-  if current > 0 then reset_us = left + window_us elseif previous > 0 then reset_us = left end
-  return previous * (1 - elapsed / window_us) + current, reset_us
-end
-
 -- One refund check of the batch: gives back cost under every rule and writes its reply like a
 -- check does (allowed 1, then per rule: used, 0, reset ms). Returns the next ARGV position.
 local function refund_check(out, o, k, a, cost, count)
+  -- Returns used and reset (µs) after giving back up to cost units from the newest live entries.
+  local function refund_log(key, window_us, cost)
+    local newest = redis.call('LINDEX', key, '-1')
+    if not newest then return 0, 0 end
+    local cutoff = now_us - window_us
+    local newest_us, newest_total = unpack(ENTRY, newest)
+    if newest_us <= cutoff then return 0, 0 end
+    local low, high = 0, redis.call('LLEN', key) - 1
+    while low < high do
+      local mid = floor((low + high) / 2)
+      if unpack(ENTRY, redis.call('LINDEX', key, format('%d', mid))) > cutoff then high = mid else low = mid + 1 end
+    end
+    local _, first_total, first_cost = unpack(ENTRY, redis.call('LINDEX', key, format('%d', low)))
+    local used = newest_total - (first_total - first_cost)
+    local left = cost
+    if left > used then left = used end
+    used = used - left
+    if used <= 0 then
+      redis.call('DEL', key)
+      return 0, 0
+    end
+    local at_us, total, entry_cost = newest_us, newest_total, 0
+    while left > 0 do
+      at_us, total, entry_cost = unpack(ENTRY, redis.call('LINDEX', key, '-1'))
+      if entry_cost <= left then
+        redis.call('RPOP', key)
+        left = left - entry_cost
+      else
+        redis.call('LSET', key, '-1', pack(ENTRY, at_us, total - left, entry_cost - left))
+        left = 0
+      end
+    end
+    at_us = unpack(ENTRY, redis.call('LINDEX', key, '-1'))
+    local reset_us = at_us + window_us - now_us
+    redis.call('PEXPIRE', key, format('%d', ceil(reset_us / 1000)))
+    return used, reset_us
+  end
+
+  -- Returns used and reset (µs) after giving back up to cost units from the current window's count.
+  local function refund_counter(key, window_us, cost)
+    local value = redis.call('GET', key)
+    if not value then return 0, 0 end
+    local index = floor(now_us / window_us)
+    local stored, current, previous = unpack('<ddd', value)
+    if stored >= index then
+      -- (stored > index: TIME went back; count in the stored window, as a check does.)
+      index = stored
+      if current > 0 then
+        current = current - cost
+        if current < 0 then current = 0 end
+        redis.call('SETRANGE', key, '8', pack('<d', current))
+      end
+    elseif stored == index - 1 then
+      current, previous = 0, current
+    else
+      return 0, 0
+    end
+    local elapsed = now_us - index * window_us
+    if elapsed < 0 then elapsed = 0 end
+    local left = window_us - elapsed
+    local reset_us = 0
+    if current > 0 then reset_us = left + window_us elseif previous > 0 then reset_us = left end
+    return previous * (1 - elapsed / window_us) + current, reset_us
+  end
+
   out[o + 1] = 1
   for r = 1, count do
     local key, window_us = KEYS[k + r], tonumber(ARGV[a + 2]) * 1000

@@ -165,51 +165,47 @@ local function check_counter(key, limit, window_us, cost)
 end
 
 ${REFUND_LUA}
--- Per rule of the current check, reused across checks.
-local is_log, window, used_before, reset_before, retry, used_after, reset_after, write1, write2 = {}, {}, {}, {}, {}, {}, {}, {}, {}
--- One consume or peek check of the batch: writes its reply; returns the next ARGV position.
-local function run_check(out, o, k, a, record, cost, count)
-  local allowed = true
-  for r = 1, count do
-    local log = ARGV[a] == 'L'
-    local check = log and check_log or check_counter
-    is_log[r], window[r] = log, tonumber(ARGV[a + 2]) * 1000
-    used_before[r], reset_before[r], retry[r], used_after[r], reset_after[r], write1[r], write2[r] =
-      check(KEYS[k + r], tonumber(ARGV[a + 1]), window[r], cost)
-    if retry[r] ~= 0 then allowed = false end
-    a = a + 3
-  end
-  out[o + 1] = allowed and 1 or 0
-  for r = 1, count do
-    local at = o + 3 * r - 1
-    if allowed then
-      out[at], out[at + 1], out[at + 2] = ceil(used_after[r]), 0, ceil(reset_after[r] / 1000)
-      if record then
-        local key, ttl = KEYS[k + r], format('%d', out[at + 2])
-        if is_log[r] then
-          local trim = write2[r]
-          if trim < 0 then redis.call('DEL', key) elseif trim > 0 then redis.call('LTRIM', key, format('%d', trim), '-1') end
-          redis.call('RPUSH', key, write1[r])
-          redis.call('PEXPIRE', key, ttl)
-        else
-          redis.call('SET', key, write1[r], 'PX', ttl)
-        end
-      end
-    else
-      out[at], out[at + 1], out[at + 2] = ceil(used_before[r]), retry[r], ceil(reset_before[r] / 1000)
-    end
-  end
-  return a
-end
-
 local out, o = {}, 0
 local a, k = 2, 0
+-- Per rule of the current check, reused across checks.
+local is_log, window, used_before, reset_before, retry, used_after, reset_after, write1, write2 = {}, {}, {}, {}, {}, {}, {}, {}, {}
 for _ = 1, tonumber(ARGV[1]) do
   local mode, cost, count = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  a = a + 3
   if mode == 'R' then
-    a = refund_check(out, o, k, a + 3, cost, count)
+    a = refund_check(out, o, k, a, cost, count)
   else
-    a = run_check(out, o, k, a + 3, mode == '1', cost, count)
+    local record = mode == '1'
+    local allowed = true
+    for r = 1, count do
+      local log = ARGV[a] == 'L'
+      local check = log and check_log or check_counter
+      is_log[r], window[r] = log, tonumber(ARGV[a + 2]) * 1000
+      used_before[r], reset_before[r], retry[r], used_after[r], reset_after[r], write1[r], write2[r] =
+        check(KEYS[k + r], tonumber(ARGV[a + 1]), window[r], cost)
+      if retry[r] ~= 0 then allowed = false end
+      a = a + 3
+    end
+    out[o + 1] = allowed and 1 or 0
+    for r = 1, count do
+      local at = o + 3 * r - 1
+      if allowed then
+        out[at], out[at + 1], out[at + 2] = ceil(used_after[r]), 0, ceil(reset_after[r] / 1000)
+        if record then
+          local key, ttl = KEYS[k + r], format('%d', out[at + 2])
+          if is_log[r] then
+            local trim = write2[r]
+            if trim < 0 then redis.call('DEL', key) elseif trim > 0 then redis.call('LTRIM', key, format('%d', trim), '-1') end
+            redis.call('RPUSH', key, write1[r])
+            redis.call('PEXPIRE', key, ttl)
+          else
+            redis.call('SET', key, write1[r], 'PX', ttl)
+          end
+        end
+      else
+        out[at], out[at + 1], out[at + 2] = ceil(used_before[r]), retry[r], ceil(reset_before[r] / 1000)
+      end
+    end
   end
   o = o + 1 + 3 * count
   k = k + count
