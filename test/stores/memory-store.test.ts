@@ -4,17 +4,21 @@ import type { RateLimitRule, StoreRule } from '../../src/types.js'
 import { manualClock } from '../helpers.js'
 import { storeContract } from './store-contract.js'
 
-storeContract('memory store (manual clock)', async ({ prefix }) => {
-  const clock = manualClock()
-  const store = new MemoryStore({ clock })
-  const limiter = createRateLimiter({ store, prefix })
-  return {
-    limiter,
-    exactClock: true,
-    advance: async (ms) => clock.advance(ms),
-    cleanup: () => limiter.close(),
-  }
-})
+storeContract(
+  'memory store (manual clock)',
+  async ({ prefix }) => {
+    const clock = manualClock()
+    const store = new MemoryStore({ clock })
+    const limiter = createRateLimiter({ store, prefix })
+    return {
+      limiter,
+      exactClock: true,
+      advance: async (ms) => clock.advance(ms),
+      cleanup: () => limiter.close(),
+    }
+  },
+  { exactClock: true },
+)
 
 const log = (key: string, limit = 2, windowMs = 1000): StoreRule => ({
   key,

@@ -15,7 +15,10 @@ function rule(name: string, limit: number, window: number | string, algorithm: A
 }
 
 /** Declares the refund cases; `open` builds a fresh subject (cleaned up by the caller's afterEach). */
-export function refundContract(open: () => Promise<ContractSubject>): void {
+export function refundContract(
+  open: () => Promise<ContractSubject>,
+  itExact: (name: string, fn: () => Promise<void>) => void,
+): void {
   describe('refund', () => {
     describe.each(ALGORITHMS)('%s', (algorithm) => {
       it('gives back exactly what was charged: the budget is as if the request had never been admitted', async () => {
@@ -117,9 +120,8 @@ export function refundContract(open: () => Promise<ContractSubject>): void {
       expect(await limiter.consume('user:1', r, { cost: 4 })).toMatchObject({ allowed: true, remaining: 0 })
     })
 
-    it('lowers a partly refunded log entry and keeps the rest of its cost and its time', async (ctx) => {
-      const { limiter, advance, exactClock } = await open()
-      if (!exactClock) ctx.skip()
+    itExact('lowers a partly refunded log entry and keeps the rest of its cost and its time', async () => {
+      const { limiter, advance } = await open()
       const r = rule('partial', 5, 1000, 'sliding-log')
       await limiter.consume('user:1', r, { cost: 2 })
       await advance(100)
@@ -141,9 +143,8 @@ export function refundContract(open: () => Promise<ContractSubject>): void {
       expect(await limiter.consume('user:1', r, { cost: 4 })).toMatchObject({ allowed: true, remaining: 0 })
     })
 
-    it('gives a counter refund back from the current window only', async (ctx) => {
-      const { limiter, advance, exactClock } = await open()
-      if (!exactClock) ctx.skip()
+    itExact('gives a counter refund back from the current window only', async () => {
+      const { limiter, advance } = await open()
       const r = rule('windows', 10, 1000, 'sliding-window')
       // The factory's clock may sit anywhere in a window: step to just past the next boundary.
       const first = await limiter.consume('user:1', r, { cost: 6 })
