@@ -27,8 +27,9 @@ export interface RateLimiter {
   consume(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision>
   /**
    * Several independent `consume` calls (e.g. every limited field of one GraphQL operation) in as
-   * few store round trips as the store allows: one Redis pipeline. Each request stays atomic on
-   * its own; decisions come back in order.
+   * few store round trips as the store allows: `RedisStore` packs the checks of one tick into
+   * script calls of up to 16 checks (per hash tag on a Cluster), sent together. Each request stays
+   * atomic on its own; decisions come back in order.
    */
   consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]>
   /** The decision `consume` would make now, recording nothing. */
