@@ -161,8 +161,8 @@ export interface RateLimitStore {
   /** Checks every rule for `cost` and records nothing. */
   peek(rules: readonly StoreRule[], cost: number): Promise<StoreResult> | StoreResult
   /**
-   * Optional: several independent `consume` calls in one round trip (e.g. a Redis pipeline). Each
-   * call stays atomic on its own. Without it the limiter issues the calls concurrently.
+   * Optional: several independent `consume` calls in one round trip (`RedisStore`: one script call
+   * per 16 checks). Each call stays atomic on its own. Without it the limiter issues the calls concurrently.
    */
   consumeMany?(calls: readonly StoreCall[]): Promise<StoreResult[]> | StoreResult[]
   /**
