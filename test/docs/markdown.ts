@@ -1,0 +1,26 @@
+/** Reading the README by its headings, for the docs tests. */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ROOT } from './snippets.js'
+
+/** The README as committed. */
+export function readme(): string {
+  return readFileSync(join(ROOT, 'README.md'), 'utf8')
+}
+
+/** The Markdown between a heading (its text, without `#`) and the next heading of the same or a higher level. */
+export function section(markdown: string, heading: string): string {
+  const lines = markdown.split('\n')
+  const level = (line: string): number => /^#+(?= )/.exec(line)?.[0].length ?? 0
+  const start = lines.findIndex((line) => level(line) > 1 && line.replace(/^#+ /, '') === heading)
+  if (start < 0) throw new Error(`No heading "${heading}" in the README`)
+  const end = lines.findIndex(
+    (line, i) => i > start && level(line) > 0 && level(line) <= level(lines[start]!),
+  )
+  return lines.slice(start + 1, end < 0 ? undefined : end).join('\n')
+}
+
+/** The first cells of the table rows of some Markdown. */
+export function firstCells(markdown: string): string[] {
+  return [...markdown.matchAll(/^\|([^|\n]*)\|/gm)].map((m) => m[1]!.trim())
+}
