@@ -1,5 +1,5 @@
 /**
- * Every ```ts block of README.md compiles against the sources: extracted into `.tmp/snippets/`
+ * Every ```ts block of README.md compiles against the sources: extracted into `.tmp/snippets-<pid>/`
  * and type-checked by `tsc` in a child process (see snippets.ts for the `prelude` and
  * `snippet: skip` comments).
  */

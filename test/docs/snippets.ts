@@ -1,7 +1,8 @@
 /**
  * Extracts the ```ts blocks of a Markdown file and type-checks them against the sources.
  *
- * Each block becomes a module in `.tmp/snippets/` (git-ignored) whose imports of
+ * Each block becomes a module in `.tmp/snippets-<pid>/` (git-ignored; one folder per process, so
+ * parallel runs in one working tree do not collide; removed after the check) whose imports of
  * `resolver-rate-limit[/graphql|/trpc|/metrics]` resolve to `src/` through a generated tsconfig
  * `paths`. Two HTML comments right before a block steer it:
  *
@@ -14,7 +15,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
-const OUT = join(ROOT, '.tmp', 'snippets')
+const OUT = join(ROOT, '.tmp', `snippets-${process.pid}`)
 
 /** One code block: where it starts in the Markdown and what is compiled. */
 export interface Snippet {
@@ -131,6 +132,7 @@ export async function typeCheck(snippets: readonly Snippet[]): Promise<SnippetEr
     ({ stdout }) => stdout,
     (error: { stdout?: string; message: string }) => error.stdout || error.message,
   )
+  rmSync(OUT, { recursive: true, force: true })
   return parseErrors(output, files)
 }
 
