@@ -9,7 +9,11 @@ export function uniquePrefix(label = 't'): string {
 
 /** A client for the tests' Redis, created the way the README recommends. */
 export function redisClient(): Redis {
-  return new Redis(inject('redisUrl'), { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false })
+  return new Redis(inject('redisUrl'), {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: false,
+  })
 }
 
 /** Resolves once the client is ready. */
