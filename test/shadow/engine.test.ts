@@ -79,8 +79,7 @@ describe('shadow mode in the engine', () => {
     client.disconnect()
   })
 
-  // Known engine gap (reported): a cost above a shadow rule's limit is refused early with
-  // 'cost-exceeds-limit' instead of being admitted in shadow. The cost budget plugin admits it itself.
+  // Regression: a cost above a shadow rule's limit used to be refused early with 'cost-exceeds-limit'.
   it('admits a cost above a shadow rule’s limit with reason shadow and still charges the enforced rules', async () => {
     const limiter = memory()
     const shadowRule = { name: 'shadow-small', limit: 2, window: '1m', shadow: true }
