@@ -11,7 +11,7 @@ import type { RateLimitDecision } from '../types.js'
 import { RateLimitedError } from './errors.js'
 import type { FieldPlan } from './field-plan.js'
 import { ConsumeBatcher } from './operation-batch.js'
-import { listPathKey, operationState } from './operation-state.js'
+import { listPathKey, type OperationState, operationState } from './operation-state.js'
 import type { ResolvedDirectiveOptions } from './options.js'
 import { sinkOf } from './sink.js'
 
@@ -63,37 +63,65 @@ export class FieldLimiter {
 
   /** A resolver that checks the plan first. Inside subscription events it is not counted. */
   wrapResolve(plan: FieldPlan, resolve: Resolver): Resolver {
-    return (source, args, context, info) => {
+    return (source, args, context, info) =>
       // A subscription is limited when it starts (see wrapSubscribe); its events are free.
-      if (info.operation.operation === 'subscription') return resolve(source, args, context, info)
-      const pending = this.#check(plan, context, info)
-      if (pending === undefined) return resolve(source, args, context, info)
-      return pending.then((decision) => {
-        if (decision && !decision.allowed) throw this.#refusal(plan, decision, context, info)
-        return resolve(source, args, context, info)
-      })
-    }
+      info.operation.operation === 'subscription'
+        ? resolve(source, args, context, info)
+        : this.#guard(plan, resolve, source, args, context, info)
   }
 
   /** A `subscribe` that checks the plan once, when the subscription starts. */
   wrapSubscribe(plan: FieldPlan, subscribe: Resolver): Resolver {
-    return (source, args, context, info) => {
-      const pending = this.#check(plan, context, info)
-      if (pending === undefined) return subscribe(source, args, context, info)
-      return pending.then((decision) => {
-        if (decision && !decision.allowed) throw this.#refusal(plan, decision, context, info)
-        return subscribe(source, args, context, info)
-      })
+    return (source, args, context, info) => this.#guard(plan, subscribe, source, args, context, info)
+  }
+
+  /** Checks the plan, then calls `next`; a refusal is thrown (in the returned promise) instead. */
+  #guard(
+    plan: FieldPlan,
+    next: Resolver,
+    source: unknown,
+    args: unknown,
+    context: unknown,
+    info: GraphQLResolveInfo,
+  ): unknown {
+    const state = operationState(context, info)
+    const key = this.#o.listMode === 'path' ? listPathKey(plan.coordinate, info) : undefined
+    const batcher = this.#batcher
+    if (key === undefined && batcher) {
+      state.caller ??= identifyCaller(this.#o.identify, context)
+      const { caller } = state
+      if (!(caller instanceof Promise)) {
+        // The usual case: no list crossed, the caller known. The resolver runs in the check's
+        // continuation, so a limited field costs one promise (see ConsumeBatcher.consume).
+        const rules = rulesForCaller(plan.rules, caller)
+        if (rules === null) return next(source, args, context, info)
+        return batcher.consume({ identity: caller.id, rules, cost: plan.cost }, (decision) => {
+          this.#report(plan, decision, context, info)
+          if (!decision.allowed) throw this.#refusal(plan, decision, context, info)
+          return next(source, args, context, info)
+        })
+      }
     }
+    const pending = this.#check(plan, state, key, context, info)
+    if (pending === undefined) return next(source, args, context, info)
+    return pending.then((decision) => {
+      if (decision && !decision.allowed) throw this.#refusal(plan, decision, context, info)
+      return next(source, args, context, info)
+    })
   }
 
   /**
-   * The decision for this resolution; `undefined` (or a promise of `null`) when the caller's plan
-   * is unlimited. The caller is identified once per operation, synchronously when `identify` is.
+   * The decision for this resolution, shared by the list items of one path; `undefined` (or a
+   * promise of `null`) when the caller's plan is unlimited. The caller is identified once per
+   * operation, synchronously when `identify` is.
    */
-  #check(plan: FieldPlan, context: unknown, info: GraphQLResolveInfo): Decided | undefined {
-    const state = operationState(context, info)
-    const key = this.#o.listMode === 'path' ? listPathKey(plan.coordinate, info) : undefined
+  #check(
+    plan: FieldPlan,
+    state: OperationState,
+    key: string | undefined,
+    context: unknown,
+    info: GraphQLResolveInfo,
+  ): Decided | undefined {
     if (key !== undefined && state.paths.has(key)) return state.paths.get(key)
     state.caller ??= identifyCaller(this.#o.identify, context)
     const { caller } = state
@@ -113,10 +141,10 @@ export class FieldLimiter {
   ): Promise<RateLimitDecision> | undefined {
     const rules = rulesForCaller(plan.rules, caller)
     if (rules === null) return undefined
-    const pending = this.#batcher
-      ? this.#batcher.consume({ identity: caller.id, rules, cost: plan.cost })
-      : this.#o.limiter.consume(caller.id, rules, { cost: plan.cost })
-    return pending.then((decision) => this.#report(plan, decision, context, info))
+    const report = (decision: RateLimitDecision) => this.#report(plan, decision, context, info)
+    return this.#batcher
+      ? this.#batcher.consume({ identity: caller.id, rules, cost: plan.cost }, report)
+      : this.#o.limiter.consume(caller.id, rules, { cost: plan.cost }).then(report)
   }
 
   /** Hands the decision to the headers plugin and, when refused, to `onLimited`. Once per decision. */

@@ -20,8 +20,19 @@ import type { RateLimitDecision } from '../types.js'
 
 interface Pending {
   readonly request: ConsumeRequest
-  readonly resolve: (decision: RateLimitDecision) => void
+  /** What the caller does with the decision; its result (or throw) settles the caller's promise. */
+  readonly then: (decision: RateLimitDecision) => unknown
+  readonly resolve: (value: unknown) => void
   readonly reject: (error: unknown) => void
+}
+
+/** Runs a check's continuation and settles its promise with what it returns or throws. */
+function settle(pending: Pending, decision: RateLimitDecision): void {
+  try {
+    pending.resolve(pending.then(decision))
+  } catch (error) {
+    pending.reject(error)
+  }
 }
 
 /** Queues checks and sends them to the limiter together. */
@@ -34,11 +45,16 @@ export class ConsumeBatcher {
     this.#limiter = limiter
   }
 
-  /** Same answer as `limiter.consume(identity, rules, { cost })`, sent with the tick's other checks. */
-  consume(request: ConsumeRequest): Promise<RateLimitDecision> {
+  /**
+   * Sends `limiter.consume(identity, rules, { cost })` with the tick's other checks, then runs
+   * `then` with its decision. The continuation runs as soon as the batch is decided, inside the
+   * loop that hands out the decisions: one promise per check (the one returned here) instead of a
+   * promise of the decision plus one per `.then` — a 20-field operation makes 20 of these.
+   */
+  consume<T>(request: ConsumeRequest, then: (decision: RateLimitDecision) => T): Promise<Awaited<T>> {
     return new Promise((resolve, reject) => {
       if (this.#queue.length === 0) queueMicrotask(this.#flush)
-      this.#queue.push({ request, resolve, reject })
+      this.#queue.push({ request, then, resolve: resolve as (value: unknown) => void, reject })
     })
   }
 
@@ -46,25 +62,25 @@ export class ConsumeBatcher {
     const batch = this.#queue
     this.#queue = []
     if (batch.length === 1) {
-      const { request, resolve, reject } = batch[0]!
-      this.#limiter
-        .consume(request.identity, request.rules, { cost: request.cost ?? 1 })
-        .then(resolve, reject)
+      this.#alone(batch[0]!)
       return
     }
     this.#limiter.consumeMany(batch.map((p) => p.request)).then(
       (decisions) => {
-        for (const [i, p] of batch.entries()) p.resolve(decisions[i]!)
+        for (let i = 0; i < batch.length; i++) settle(batch[i]!, decisions[i]!)
       },
       // A programmer error in one request (e.g. an empty identity) rejects the whole batch: retry
       // each on its own so only the faulty one fails.
       () => {
-        for (const { request, resolve, reject } of batch) {
-          this.#limiter
-            .consume(request.identity, request.rules, { cost: request.cost ?? 1 })
-            .then(resolve, reject)
-        }
+        for (const pending of batch) this.#alone(pending)
       },
     )
+  }
+
+  #alone(pending: Pending): void {
+    const { identity, rules, cost = 1 } = pending.request
+    this.#limiter
+      .consume(identity, rules, { cost })
+      .then((decision) => settle(pending, decision), pending.reject)
   }
 }
