@@ -1,8 +1,34 @@
 import { describeValue, RateLimitConfigError } from './errors.js'
-import type { Logger, RateLimiterEvents } from './types.js'
+import type { Logger, RateLimitDecision, RateLimiterEvents } from './types.js'
 
 type Listener<E extends keyof RateLimiterEvents> = (payload: RateLimiterEvents[E]) => void
 type Listeners = { [E in keyof RateLimiterEvents]: Array<Listener<E>> }
+
+/**
+ * A `decision` listener with positional arguments, so a decision costs no payload object: the
+ * metrics bindings subscribe this way (through {@link DECISION_HOOK}); `on('decision')` listeners
+ * are wrapped into one.
+ */
+export type DecisionHook = (
+  decision: RateLimitDecision,
+  storeMs: number,
+  consume: boolean,
+  error: Error | undefined,
+) => void
+
+/**
+ * The limiter method (internal) that subscribes a {@link DecisionHook} and returns the unsubscribe
+ * function. A registered symbol, so a second copy of this package still finds it.
+ */
+export const DECISION_HOOK: unique symbol = Symbol.for('resolver-rate-limit.decision-hook')
+
+/** Wraps a public `decision` listener: one payload object per call, in two literal shapes. */
+function payloadHook(listener: Listener<'decision'>): DecisionHook {
+  return (decision, storeMs, consume, error) => {
+    const operation = consume ? 'consume' : 'peek'
+    listener(error ? { decision, storeMs, operation, error } : { decision, storeMs, operation })
+  }
+}
 
 /**
  * The limiter's events: `decision`, `store-error`, `store-state`. A listener that throws is logged
@@ -10,8 +36,9 @@ type Listeners = { [E in keyof RateLimiterEvents]: Array<Listener<E>> }
  */
 export class LimiterEvents {
   // Replaced, never mutated: emit iterates the array it read, so a listener may unsubscribe (itself
-  // or another) during delivery without a copy on every event.
+  // or another) during delivery without a copy on every event. `decision` holds hooks.
   #listeners: Listeners = { decision: [], 'store-error': [], 'store-state': [] }
+  #decision: DecisionHook[] = []
   readonly #logger: Logger | false
 
   constructor(logger: Logger | false) {
@@ -30,14 +57,28 @@ export class LimiterEvents {
     if (typeof listener !== 'function') {
       throw new RateLimitConfigError('INVALID_OPTION', `Expected the '${event}' listener to be a function`)
     }
+    if (event === 'decision') return this.hook(payloadHook(listener as Listener<'decision'>))
     this.#set(event, [...list, listener])
+    return this.#unsubscriber(() => {
+      const current = this.#listeners[event] as Array<Listener<E>>
+      this.#set(event, without(current, listener))
+    })
+  }
+
+  /** Subscribes a {@link DecisionHook}; returns the unsubscribe function. */
+  hook(hook: DecisionHook): () => void {
+    this.#decision = [...this.#decision, hook]
+    return this.#unsubscriber(() => {
+      this.#decision = without(this.#decision, hook)
+    })
+  }
+
+  #unsubscriber(remove: () => void): () => void {
     let subscribed = true
     return () => {
       if (!subscribed) return
       subscribed = false
-      const current = this.#listeners[event] as Array<Listener<E>>
-      const at = current.indexOf(listener)
-      if (at >= 0) this.#set(event, [...current.slice(0, at), ...current.slice(at + 1)])
+      remove()
     }
   }
 
@@ -45,18 +86,43 @@ export class LimiterEvents {
     this.#listeners = { ...this.#listeners, [event]: list }
   }
 
-  /** True when someone listens (so the hot path can skip building the payload). */
+  /** True when someone listens (so the hot path can skip building the payload or timing). */
   has(event: keyof RateLimiterEvents): boolean {
-    return this.#listeners[event].length > 0
+    return event === 'decision' ? this.#decision.length > 0 : this.#listeners[event].length > 0
   }
 
-  emit<E extends keyof RateLimiterEvents>(event: E, payload: RateLimiterEvents[E]): void {
+  /** Delivers a decision to every hook; nothing is allocated for it. */
+  decision(decision: RateLimitDecision, storeMs: number, consume: boolean, error?: Error): void {
+    const hooks = this.#decision
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        hooks[i]!(decision, storeMs, consume, error)
+      } catch (thrown) {
+        this.#failed('decision', thrown)
+      }
+    }
+  }
+
+  emit<E extends Exclude<keyof RateLimiterEvents, 'decision'>>(
+    event: E,
+    payload: RateLimiterEvents[E],
+  ): void {
     for (const listener of this.#listeners[event] as Array<Listener<E>>) {
       try {
         listener(payload)
       } catch (error) {
-        if (this.#logger) this.#logger.error(`[resolver-rate-limit] a '${event}' listener threw`, error)
+        this.#failed(event, error)
       }
     }
   }
+
+  #failed(event: keyof RateLimiterEvents, error: unknown): void {
+    if (this.#logger) this.#logger.error(`[resolver-rate-limit] a '${event}' listener threw`, error)
+  }
+}
+
+/** The list without the first occurrence of `item` (a new array). */
+function without<T>(list: readonly T[], item: T): T[] {
+  const at = list.indexOf(item)
+  return at < 0 ? [...list] : [...list.slice(0, at), ...list.slice(at + 1)]
 }

@@ -8,7 +8,7 @@ import type { Identify } from './identity/types.js'
 import { keyBase, StoreRuleCache } from './keys.js'
 import type { ConsumeOptions, ConsumeRequest, RateLimiter, Rules } from './limiter-api.js'
 import { callStoreBatch, groupByIdentity } from './limiter-batch.js'
-import { LimiterEvents } from './limiter-events.js'
+import { DECISION_HOOK, type DecisionHook, LimiterEvents } from './limiter-events.js'
 import {
   type RateLimiterOptions,
   type ResolvedLimiterOptions,
@@ -286,19 +286,17 @@ class Limiter implements RateLimiter {
     storeMs: number,
     error?: Error,
   ): RateLimitDecision {
-    if (this.#events.has('decision')) {
-      // Two literal shapes, no spread: this runs on every decision while metrics are on.
-      const operation = record ? 'consume' : 'peek'
-      this.#emit(
-        'decision',
-        error ? { decision, storeMs, operation, error } : { decision, storeMs, operation },
-      )
-    }
+    this.#events.decision(decision, storeMs, record, error)
     return decision
   }
 
-  #emit<E extends keyof RateLimiterEvents>(event: E, payload: RateLimiterEvents[E]): void {
+  #emit<E extends 'store-error' | 'store-state'>(event: E, payload: RateLimiterEvents[E]): void {
     this.#events.emit(event, payload)
+  }
+
+  /** Internal: a positional `decision` listener, no payload object per decision (the metrics bindings). */
+  [DECISION_HOOK](hook: DecisionHook): () => void {
+    return this.#events.hook(hook)
   }
 }
 

@@ -1,4 +1,5 @@
-import type { DecisionEvent } from '../types.js'
+import type { DecisionHook } from '../limiter-events.js'
+import type { RateLimitDecision, ResolvedRule } from '../types.js'
 
 /** Rule label value that collects every rule name past `maxRuleLabels`. */
 export const OTHER_RULES_LABEL = 'other'
@@ -16,45 +17,51 @@ export interface DecisionTally {
 }
 
 /**
- * Builds the `decision` listener. It runs on every decision while metrics are on, so it is a
- * closure over plain locals (cheaper than class fields here) and does a string identity check,
- * at most a map look-up, and one increment. Peeks are timed but not counted as decisions.
+ * Index in {@link RuleCounts} (the order of `OUTCOMES`). A plain admission has no `reason`, so it
+ * costs one comparison; a policy answer is degraded whatever it decided (it always has a reason).
  */
-export function decisionListener(tally: DecisionTally): (event: DecisionEvent) => void {
-  const { decisions, maxRuleLabels, observe } = tally
-  const byName = new Map<string, RuleCounts>()
-  let lastName: string | undefined
-  let lastCounts: RuleCounts | undefined
+function outcomeIndex(decision: RateLimitDecision): number {
+  const reason = decision.reason
+  if (reason === undefined) return 0
+  if (decision.policy !== undefined) return 2
+  return reason === 'shadow' ? 3 : decision.allowed ? 0 : 1
+}
 
-  // First decision for a rule name: pick its label. Names folded into 'other' are not cached, so
-  // generated names cannot grow memory.
-  const slot = (name: string): RuleCounts => {
+/**
+ * Builds the `decision` hook. It runs on every decision while metrics are on, so it is a closure
+ * over plain locals (cheaper than class fields here) and does an identity check on the binding
+ * rule (resolved rules are cached objects), at most a look-up, and one increment. Peeks are timed
+ * but not counted as decisions.
+ */
+export function decisionListener(tally: DecisionTally): DecisionHook {
+  const { decisions, maxRuleLabels, observe } = tally
+  // Resolved rule → its counts. Weak: rules (and names folded into 'other') cannot grow memory.
+  const byRule = new WeakMap<ResolvedRule, RuleCounts>()
+  let lastRule: ResolvedRule | undefined
+  let lastCounts: RuleCounts = new Float64Array(4) // never counted into: no rule is undefined
+
+  // First decision for a rule object: pick its label (an earlier rule of the same name shares it).
+  const slot = (rule: ResolvedRule): RuleCounts => {
+    const name = rule.name
     let label = name.length > 200 ? `${name.slice(0, 200)}…` : name
-    const folded = !decisions.has(label) && decisions.size >= maxRuleLabels
-    if (folded) label = OTHER_RULES_LABEL
+    if (!decisions.has(label) && decisions.size >= maxRuleLabels) label = OTHER_RULES_LABEL
     let counts = decisions.get(label)
     if (!counts) {
       counts = new Float64Array(4)
       decisions.set(label, counts)
     }
-    if (!folded) byName.set(name, counts)
+    byRule.set(rule, counts)
     return counts
   }
 
-  return (event) => {
-    if (event.storeMs > 0) observe(event.storeMs) // a round trip was timed (see DecisionEvent)
-    if (event.operation !== 'consume') return
-    const decision = event.decision
-    const name = decision.rule.name
-    let counts = lastCounts
-    if (name !== lastName || counts === undefined) {
-      counts = byName.get(name) ?? slot(name)
-      lastName = name
-      lastCounts = counts
+  return (decision, storeMs, consume) => {
+    if (storeMs > 0) observe(storeMs) // a round trip was timed (see DecisionEvent)
+    if (!consume) return
+    const rule = decision.rule
+    if (rule !== lastRule) {
+      lastCounts = byRule.get(rule) ?? slot(rule)
+      lastRule = rule
     }
-    // Indexed like OUTCOMES: a policy answer is degraded whatever it decided.
-    counts[
-      decision.policy !== undefined ? 2 : decision.reason === 'shadow' ? 3 : decision.allowed ? 0 : 1
-    ]! += 1
+    lastCounts[outcomeIndex(decision)]! += 1
   }
 }

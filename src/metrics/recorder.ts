@@ -1,5 +1,6 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import type { RateLimiter } from '../limiter.js'
+import { DECISION_HOOK, type DecisionHook } from '../limiter-events.js'
 import type { StoreErrorEvent, StoreStateEvent } from '../types.js'
 import { decisionListener, type RuleCounts } from './decision-listener.js'
 
@@ -53,6 +54,16 @@ function validateBuckets(buckets: readonly number[]): readonly number[] {
 }
 
 /**
+ * Subscribes through the limiter's positional decision hook (no payload object per decision), or
+ * through `on('decision')` for a limiter that has none (another implementation of the interface).
+ */
+function subscribe(limiter: RateLimiter, hook: DecisionHook): () => void {
+  const direct = (limiter as { [DECISION_HOOK]?: (hook: DecisionHook) => () => void })[DECISION_HOOK]
+  if (typeof direct === 'function') return direct.call(limiter, hook)
+  return limiter.on('decision', (e) => hook(e.decision, e.storeMs, e.operation === 'consume', e.error))
+}
+
+/**
  * Aggregates the limiter's events in plain numbers, so that a decision costs a map look-up and
  * two increments; the Prometheus and OpenTelemetry adapters read these totals when scraped.
  * Calling prom-client or an OTel SDK on every decision (label hashing, allocations) would cost a
@@ -99,8 +110,8 @@ export class MetricsRecorder {
     this.#boundsMs = Float64Array.from(this.bucketsSeconds, (s) => s * 1000)
     this.latency = { buckets: new Float64Array(this.bucketsSeconds.length + 1), sumSeconds: 0, count: 0 }
     this.#unsubscribe = [
-      limiter.on(
-        'decision',
+      subscribe(
+        limiter,
         decisionListener({ decisions: this.decisions, maxRuleLabels, observe: (ms) => this.#observe(ms) }),
       ),
       limiter.on('store-error', this.#onStoreError),
