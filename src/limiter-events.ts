@@ -36,9 +36,12 @@ function payloadHook(listener: Listener<'decision'>): DecisionHook {
  */
 export class LimiterEvents {
   // Replaced, never mutated: emit iterates the array it read, so a listener may unsubscribe (itself
-  // or another) during delivery without a copy on every event. `decision` holds hooks.
+  // or another) during delivery without a copy on every event. `decision` listeners are hooks
+  // (`#decision`); its empty list here only names the event.
   #listeners: Listeners = { decision: [], 'store-error': [], 'store-state': [] }
   #decision: DecisionHook[] = []
+  /** The one hook, or a fan-out over several; undefined when nobody listens. */
+  #deliver: DecisionHook | undefined
   readonly #logger: Logger | false
 
   constructor(logger: Logger | false) {
@@ -67,10 +70,29 @@ export class LimiterEvents {
 
   /** Subscribes a {@link DecisionHook}; returns the unsubscribe function. */
   hook(hook: DecisionHook): () => void {
-    this.#decision = [...this.#decision, hook]
+    this.#setHooks([...this.#decision, hook])
     return this.#unsubscriber(() => {
-      this.#decision = without(this.#decision, hook)
+      this.#setHooks(without(this.#decision, hook))
     })
+  }
+
+  #setHooks(hooks: DecisionHook[]): void {
+    this.#decision = hooks
+    // One hook (the usual case: one metrics binding) is called directly, so it can be inlined.
+    this.#deliver = hooks.length <= 1 ? hooks[0] : this.#fanOut(hooks)
+  }
+
+  /** Calls every hook of the list it was given, each one isolated from the others' errors. */
+  #fanOut(hooks: readonly DecisionHook[]): DecisionHook {
+    return (decision, storeMs, consume, error) => {
+      for (const hook of hooks) {
+        try {
+          hook(decision, storeMs, consume, error)
+        } catch (thrown) {
+          this.#failed('decision', thrown)
+        }
+      }
+    }
   }
 
   #unsubscriber(remove: () => void): () => void {
@@ -93,13 +115,12 @@ export class LimiterEvents {
 
   /** Delivers a decision to every hook; nothing is allocated for it. */
   decision(decision: RateLimitDecision, storeMs: number, consume: boolean, error?: Error): void {
-    const hooks = this.#decision
-    for (let i = 0; i < hooks.length; i++) {
-      try {
-        hooks[i]!(decision, storeMs, consume, error)
-      } catch (thrown) {
-        this.#failed('decision', thrown)
-      }
+    const deliver = this.#deliver
+    if (deliver === undefined) return
+    try {
+      deliver(decision, storeMs, consume, error)
+    } catch (thrown) {
+      this.#failed('decision', thrown)
     }
   }
 
