@@ -7,7 +7,7 @@ import { createIdentify } from './identity/identify.js'
 import type { Identify } from './identity/types.js'
 import { keyBase, StoreRuleCache } from './keys.js'
 import type { ConsumeOptions, ConsumeRequest, RateLimiter, Rules } from './limiter-api.js'
-import { callStoreBatch, groupByIdentity } from './limiter-batch.js'
+import { type BatchAnswer, callStoreBatch, groupByIdentity } from './limiter-batch.js'
 import { DECISION_HOOK, type DecisionHook, LimiterEvents } from './limiter-events.js'
 import {
   type RateLimiterOptions,
@@ -125,37 +125,45 @@ class Limiter implements RateLimiter {
   async consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]> {
     const prepared = requests.map((r) => prepareRequest(this.#storeRules, r.identity, r.rules, r.cost))
     const batched = this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen
+    const groups = groupByIdentity(prepared)
+    // The usual case (a GraphQL operation's checks): one caller, every request for the store.
+    if (batched && groups.length === 1 && groups[0]!.length === prepared.length && prepared.length > 1)
+      return this.#batch(prepared)
     const answers = new Map<Prepared, Promise<RateLimitDecision>>()
-    for (const group of groupByIdentity(prepared)) {
-      const decided = batched && group.length > 1 ? this.#batch(group) : group.map((p) => this.#run(true, p))
-      group.forEach((p, i) => {
-        answers.set(p, decided[i]!)
-      })
+    for (const group of groups) {
+      if (batched && group.length > 1) {
+        const decided = this.#batch(group)
+        group.forEach((p, i) => {
+          answers.set(
+            p,
+            decided.then((decisions) => decisions[i]!),
+          )
+        })
+      } else for (const p of group) answers.set(p, this.#run(true, p))
     }
     return Promise.all(prepared.map((p) => answers.get(p) ?? this.#run(true, p)))
   }
 
-  /** Several requests of one identity in one store round trip; each settles with the batch. */
-  #batch(group: readonly Prepared[]): Array<Promise<RateLimitDecision>> {
-    const outcome = callStoreBatch(
-      this.#o.store,
-      this.#o.timeoutMs,
-      this.#events.has('decision'),
-      group,
-    ).then(
-      (answer) => {
-        this.#breaker?.success()
-        return answer
-      },
-      (error: unknown) => this.#failed(error),
-    )
-    return group.map(async (p, i) => {
-      const answer = await outcome
-      if (answer instanceof Error) {
-        return this.#emitDecision(true, await this.#policy.answer(true, p, 'store-unavailable'), 0, answer)
-      }
-      return this.#settle(true, p, answer.results[i]!, answer.storeMs)
-    })
+  /**
+   * Several requests of one identity in one store round trip: their decisions, in order. One
+   * promise for the group, not one per request.
+   */
+  async #batch(group: readonly Prepared[]): Promise<RateLimitDecision[]> {
+    let answer: BatchAnswer
+    try {
+      answer = await callStoreBatch(this.#o.store, this.#o.timeoutMs, this.#events.has('decision'), group)
+    } catch (error) {
+      const failure = this.#failed(error)
+      return Promise.all(
+        group.map(async (p) =>
+          this.#emitDecision(true, await this.#policy.answer(true, p, 'store-unavailable'), 0, failure),
+        ),
+      )
+    }
+    this.#breaker?.success()
+    const decisions = group.map((p, i) => this.#settle(true, p, answer.results[i]!, answer.storeMs))
+    // A decision is a promise only when a shadow rule refused (see #settle).
+    return decisions.some(isPromise) ? Promise.all(decisions) : (decisions as RateLimitDecision[])
   }
 
   #decide(record: boolean, identity: string, rules: Rules, cost?: number): Promise<RateLimitDecision> {

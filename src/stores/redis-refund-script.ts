@@ -17,8 +17,9 @@
  */
 export const REFUND_LUA = `
 -- One refund check of the batch: gives back cost under every rule and writes its reply like a
--- check does (allowed 1, then per rule: used, 0, reset ms). Returns the next ARGV position.
-local function refund_check(out, o, k, a, cost, count)
+-- check does (allowed 1, then per rule: used, 0, reset ms). \`spec\` is the check's parsed spec.
+local function refund_check(out, o, k, spec)
+  local cost = spec.cost
   -- Returns used and reset (µs) after giving back up to cost units from the newest live entries.
   local function refund_log(key, window_us, cost)
     local newest = redis.call('LINDEX', key, '-1')
@@ -85,18 +86,16 @@ local function refund_check(out, o, k, a, cost, count)
   end
 
   out[o + 1] = 1
-  for r = 1, count do
-    local key, window_us = KEYS[k + r], tonumber(ARGV[a + 2]) * 1000
+  for r = 1, spec.count do
+    local key, window_us = KEYS[k + r], spec.window_us[r]
     local used, reset_us
-    if ARGV[a] == 'L' then
+    if spec.log[r] then
       used, reset_us = refund_log(key, window_us, cost)
     else
       used, reset_us = refund_counter(key, window_us, cost)
     end
     local at = o + 3 * r - 1
     out[at], out[at + 1], out[at + 2] = ceil(used), 0, ceil(reset_us / 1000)
-    a = a + 3
   end
-  return a
 end
 `

@@ -9,9 +9,10 @@ import { REFUND_LUA } from './redis-refund-script.js'
  * and the `struct` library every Redis and Valkey gives scripts.
  *
  * KEYS     every rule's key, check after check (the keys of one check share a hash tag)
- * ARGV[1]  number of checks; then per check: mode ('1' consume, '0' peek, 'R' refund), cost,
- *          number of rules; then per rule: algorithm ('L' sliding log, 'W' counter), limit,
- *          window in ms
+ * ARGV[1]  number of checks; then one spec per check, words separated by one space: mode ('1'
+ *          consume, '0' peek, 'R' refund), cost, then per rule: algorithm ('L' sliding log, 'W'
+ *          counter), limit, window in ms — e.g. `1 1 L 1000 60000`. Each distinct spec is parsed
+ *          once per call (the checks of one batch mostly share a few).
  *
  * Reply: per check, integers: allowed (1|0), then per rule: used, retry-after ms, reset ms.
  * `used` counts this request only when the whole check was admitted (a refused check records
@@ -31,6 +32,7 @@ export const CONSUME_SCRIPT = `
 local clock = redis.call('TIME')
 local now_us = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local floor, ceil, sub, find, format = math.floor, math.ceil, string.sub, string.find, string.format
+local match, gmatch = string.match, string.gmatch
 local pack, unpack = struct.pack, struct.unpack
 
 -- A log entry is packed, so no number is formatted or parsed on the way: { time µs, running total
@@ -165,26 +167,39 @@ local function check_counter(key, limit, window_us, cost)
 end
 
 ${REFUND_LUA}
-local out, o = {}, 0
-local a, k = 2, 0
+-- A check's spec, parsed once per distinct text: mode, cost, then per rule: sliding log or not,
+-- limit, window in µs.
+local specs = {}
+local function parse_spec(text)
+  local spec = specs[text]
+  if spec then return spec end
+  local mode, cost, rules = match(text, '^(%S+) (%S+)(.*)$')
+  spec = { mode = mode, cost = tonumber(cost), count = 0, log = {}, limit = {}, window_us = {} }
+  for algorithm, limit, window in gmatch(rules, ' (%S+) (%S+) (%S+)') do
+    local r = spec.count + 1
+    spec.count = r
+    spec.log[r], spec.limit[r], spec.window_us[r] = algorithm == 'L', tonumber(limit), tonumber(window) * 1000
+  end
+  specs[text] = spec
+  return spec
+end
+
+local out, o, k = {}, 0, 0
 -- Per rule of the current check, reused across checks.
-local is_log, window, used_before, reset_before, retry, used_after, reset_after, write1, write2 = {}, {}, {}, {}, {}, {}, {}, {}, {}
-for _ = 1, tonumber(ARGV[1]) do
-  local mode, cost, count = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  a = a + 3
-  if mode == 'R' then
-    a = refund_check(out, o, k, a, cost, count)
+local used_before, reset_before, retry, used_after, reset_after, write1, write2 = {}, {}, {}, {}, {}, {}, {}
+for c = 1, tonumber(ARGV[1]) do
+  local spec = parse_spec(ARGV[c + 1])
+  local cost, count, is_log = spec.cost, spec.count, spec.log
+  if spec.mode == 'R' then
+    refund_check(out, o, k, spec)
   else
-    local record = mode == '1'
+    local record = spec.mode == '1'
     local allowed = true
     for r = 1, count do
-      local log = ARGV[a] == 'L'
-      local check = log and check_log or check_counter
-      is_log[r], window[r] = log, tonumber(ARGV[a + 2]) * 1000
+      local check = is_log[r] and check_log or check_counter
       used_before[r], reset_before[r], retry[r], used_after[r], reset_after[r], write1[r], write2[r] =
-        check(KEYS[k + r], tonumber(ARGV[a + 1]), window[r], cost)
+        check(KEYS[k + r], spec.limit[r], spec.window_us[r], cost)
       if retry[r] ~= 0 then allowed = false end
-      a = a + 3
     end
     out[o + 1] = allowed and 1 or 0
     for r = 1, count do

@@ -1,5 +1,15 @@
 import { RateLimitConfigError, StoreError } from '../errors.js'
-import type { Logger, RateLimitStore, StoreCall, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
+import type { Logger, RateLimitStore, StoreCall, StoreResult, StoreRule } from '../types.js'
+import {
+  type Check,
+  CONSUME,
+  type Mode,
+  PEEK,
+  REFUND,
+  scriptArgs,
+  settleReply,
+  Waiter,
+} from './redis-batch.js'
 import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA } from './redis-scripts.js'
 
 /**
@@ -48,20 +58,6 @@ const MAX_BATCH = 16
 /** Connection states in which a command would sit in ioredis' offline queue instead of being sent. */
 const DISCONNECTED = new Set(['reconnecting', 'end', 'close'])
 
-/** What a check does: the script's mode argument. */
-const CONSUME = '1'
-const PEEK = '0'
-const REFUND = 'R'
-type Mode = typeof CONSUME | typeof PEEK | typeof REFUND
-
-interface Pending {
-  readonly rules: readonly StoreRule[]
-  readonly cost: number
-  readonly mode: Mode
-  readonly resolve: (result: StoreResult) => void
-  readonly reject: (error: unknown) => void
-}
-
 /**
  * Keeps usage in Redis (single node or Cluster) so that every app server shares one count. A
  * check is one EVALSHA (EVAL only after `NOSCRIPT`), shared with the other checks of the same tick.
@@ -75,7 +71,7 @@ export class RedisStore implements RateLimitStore {
   readonly kind = 'redis'
   readonly #client: RedisClientLike
   readonly #batch: boolean
-  #queue: Pending[] = []
+  #queue: Check[] = []
   readonly #flush = (): void => this.#send()
 
   constructor(options: RedisStoreOptions) {
@@ -102,16 +98,25 @@ export class RedisStore implements RateLimitStore {
   }
 
   consume(rules: readonly StoreRule[], cost: number): Promise<StoreResult> {
-    return this.#enqueue(rules, cost, CONSUME)
+    return this.#one(rules, cost, CONSUME)
   }
 
   peek(rules: readonly StoreRule[], cost: number): Promise<StoreResult> {
-    return this.#enqueue(rules, cost, PEEK)
+    return this.#one(rules, cost, PEEK)
   }
 
-  /** Several independent checks in one script call (per hash tag on a Cluster). */
+  /** Several independent checks in one script call (per hash tag on a Cluster); one promise for all. */
   consumeMany(calls: readonly StoreCall[]): Promise<StoreResult[]> {
-    return Promise.all(calls.map((call) => this.#enqueue(call.rules, call.cost, CONSUME)))
+    const status = this.#client.status
+    if (status !== undefined && DISCONNECTED.has(status)) return Promise.reject(notConnected(status))
+    if (calls.length === 0) return Promise.resolve([])
+    return new Promise<StoreResult[]>((resolve, reject) => {
+      const waiter = new Waiter(calls.length, true, resolve as (value: never) => void, reject)
+      for (let index = 0; index < calls.length; index++) {
+        const { rules, cost } = calls[index]!
+        this.#push({ rules, cost, mode: CONSUME, waiter, index })
+      }
+    })
   }
 
   /**
@@ -119,7 +124,7 @@ export class RedisStore implements RateLimitStore {
    * the checks: a log from its newest live entries, a counter from its current window's count.
    */
   refund(rules: readonly StoreRule[], cost: number): Promise<StoreResult> {
-    return this.#enqueue(rules, cost, REFUND)
+    return this.#one(rules, cost, REFUND)
   }
 
   async reset(keys: readonly string[]): Promise<void> {
@@ -132,15 +137,24 @@ export class RedisStore implements RateLimitStore {
     await this.#client.ping()
   }
 
-  #enqueue(rules: readonly StoreRule[], cost: number, mode: Mode): Promise<StoreResult> {
+  #one(rules: readonly StoreRule[], cost: number, mode: Mode): Promise<StoreResult> {
     const status = this.#client.status
     if (status !== undefined && DISCONNECTED.has(status)) return Promise.reject(notConnected(status))
     return new Promise<StoreResult>((resolve, reject) => {
-      const pending: Pending = { rules, cost, mode, resolve, reject }
-      if (!this.#batch) return this.#call([pending])
-      // A microtask runs after the callers of this tick have queued their checks, not a tick later.
-      if (this.#queue.push(pending) === 1) queueMicrotask(this.#flush)
+      this.#push({
+        rules,
+        cost,
+        mode,
+        waiter: new Waiter(1, false, resolve as (value: never) => void, reject),
+        index: 0,
+      })
     })
+  }
+
+  #push(check: Check): void {
+    // A microtask runs after the callers of this tick have queued their checks, not a tick later.
+    if (!this.#batch) this.#call([check])
+    else if (this.#queue.push(check) === 1) queueMicrotask(this.#flush)
   }
 
   #send(): void {
@@ -150,30 +164,22 @@ export class RedisStore implements RateLimitStore {
       for (let at = 0; at < queue.length; at += MAX_BATCH) this.#call(queue.slice(at, at + MAX_BATCH))
       return
     }
-    const bySlot = new Map<string, Pending[]>()
-    for (const pending of queue) {
-      const tag = hashTag(pending.rules[0]!.key)
+    const bySlot = new Map<string, Check[]>()
+    for (const check of queue) {
+      const tag = hashTag(check.rules[0]!.key)
       const group = bySlot.get(tag)
-      if (group && group.length < MAX_BATCH) group.push(pending)
+      if (group && group.length < MAX_BATCH) group.push(check)
       else {
         if (group) this.#call(group)
-        bySlot.set(tag, [pending])
+        bySlot.set(tag, [check])
       }
     }
     for (const group of bySlot.values()) this.#call(group)
   }
 
   /** One script call for a batch; settles every check in it. */
-  #call(batch: readonly Pending[]): void {
-    const keys: string[] = []
-    const argv: Array<string | number> = [batch.length]
-    for (const { rules, cost, mode } of batch) {
-      argv.push(mode, cost, rules.length)
-      for (const rule of rules) {
-        keys.push(rule.key)
-        argv.push(rule.algorithm === 'sliding-log' ? 'L' : 'W', rule.limit, rule.windowMs)
-      }
-    }
+  #call(batch: readonly Check[]): void {
+    const { keys, argv } = scriptArgs(batch)
     const client = this.#client
     client
       .evalsha(CONSUME_SCRIPT_SHA, keys.length, ...keys, ...argv)
@@ -186,9 +192,9 @@ export class RedisStore implements RateLimitStore {
         throw error
       })
       .then(
-        (reply) => settle(batch, reply),
+        (reply) => settleReply(batch, reply),
         (error: unknown) => {
-          for (const pending of batch) pending.reject(error)
+          for (const check of batch) check.waiter.fail(error)
         },
       )
   }
@@ -209,34 +215,4 @@ export function hashTag(key: string): string {
   if (open < 0) return key
   const close = key.indexOf('}', open + 1)
   return close > open + 1 ? key.slice(open + 1, close) : key
-}
-
-/** Splits the script's flat reply among the checks of the batch. */
-function settle(batch: readonly Pending[], reply: unknown): void {
-  let expected = 0
-  for (const pending of batch) expected += 1 + 3 * pending.rules.length
-  if (!Array.isArray(reply) || reply.length !== expected) {
-    const error = new StoreError(
-      'STORE_UNAVAILABLE',
-      'Redis returned an unexpected reply to the rate-limit script',
-    )
-    for (const pending of batch) pending.reject(error)
-    return
-  }
-  let at = 0
-  for (const pending of batch) {
-    const allowed = reply[at++] === 1
-    const count = pending.rules.length
-    const rules: StoreRuleResult[] = new Array(count)
-    for (let i = 0; i < count; i++) {
-      const retry = reply[at + 1] as number
-      rules[i] = {
-        used: reply[at] as number,
-        retryAfterMs: retry < 0 ? Number.POSITIVE_INFINITY : retry,
-        resetMs: reply[at + 2] as number,
-      }
-      at += 3
-    }
-    pending.resolve({ allowed, rules })
-  }
 }

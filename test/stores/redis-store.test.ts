@@ -168,6 +168,48 @@ describe('RedisStore batching', () => {
     await limiter.close()
   })
 
+  it('keeps the mode and cost of each check when one rule list is checked several ways in one script call', async () => {
+    const store = new RedisStore({ client, logger: false })
+    const prefix = uniquePrefix('spec')
+    const rules = [
+      { key: `${prefix}{u}:log`, algorithm: 'sliding-log' as const, limit: 5, windowMs: 60_000 },
+      { key: `${prefix}{u}:counter`, algorithm: 'sliding-window' as const, limit: 5, windowMs: 60_000 },
+    ]
+    // Queued in one tick: one script call, four specs for the same rules.
+    const [one, peeked, three, refused] = await Promise.all([
+      store.consume(rules, 1),
+      store.peek(rules, 1),
+      store.consume(rules, 3),
+      store.consume(rules, 2),
+    ])
+    expect(one.rules.map((r) => r.used)).toEqual([1, 1])
+    expect([peeked.allowed, ...peeked.rules.map((r) => r.used)]).toEqual([true, 2, 2])
+    expect(three.rules.map((r) => r.used)).toEqual([4, 4])
+    expect([refused.allowed, ...refused.rules.map((r) => r.used)]).toEqual([false, 4, 4])
+    expect((await store.peek(rules, 1)).rules.map((r) => r.used)).toEqual([5, 5])
+    await client.del(rules[0]!.key, rules[1]!.key)
+  })
+
+  it('answers every request of a one-identity consumeMany by the failure policy when its script call fails', async () => {
+    const limiter = limiterFor()
+    const good = { name: 'ok', limit: 5, window: '1m' }
+    const other = { name: 'other', limit: 5, window: '1m' }
+    const [key] = limiter.keys('user:wrongtype', good)
+    await client.set(key!, 'not a list')
+    const decisions = await limiter.consumeMany([
+      { identity: 'user:wrongtype', rules: other },
+      { identity: 'user:wrongtype', rules: good },
+      { identity: 'user:wrongtype', rules: other, cost: 2 },
+    ])
+    expect(decisions.map((d) => [d.allowed, d.reason, d.cost])).toEqual([
+      [true, 'store-unavailable', 1],
+      [true, 'store-unavailable', 1],
+      [true, 'store-unavailable', 2],
+    ])
+    await client.del(key!)
+    await limiter.close()
+  })
+
   it('rejects a client that cannot run scripts and a non-boolean batch option', () => {
     expect(() => new RedisStore({ client: {} as never })).toThrow(RateLimitConfigError)
     expect(() => new RedisStore({ client, batch: 'yes' as never, logger: false })).toThrow(/`batch`/)
