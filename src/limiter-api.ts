@@ -28,7 +28,7 @@ export interface RateLimiter {
   /**
    * Several independent `consume` calls (e.g. every limited field of one GraphQL operation) in as
    * few store round trips as the store allows: `RedisStore` packs the checks of one tick into
-   * script calls of up to 16 checks (per hash tag on a Cluster), sent together. Each request stays
+   * script calls of up to 32 checks (per hash tag on a Cluster), sent together. Each request stays
    * atomic on its own; decisions come back in order.
    */
   consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]>

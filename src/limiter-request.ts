@@ -34,8 +34,8 @@ export function prepareRequest(keys: StoreRuleCache, identity: string, rules: Ru
   const resolved = resolveRules(rules)
   if (cost !== 1) validateCost(cost)
   const prepared: Prepared = { identity, resolved, cost, storeRules: keys.get(identity, resolved) }
-  for (const rule of resolved) {
-    if (cost > rule.limit) {
+  for (let i = 0; i < resolved.length; i++) {
+    if (cost > resolved[i]!.limit) {
       prepared.early = costTooHigh(identity, resolved, cost)
       break
     }

@@ -129,19 +129,22 @@ class Limiter implements RateLimiter {
     // The usual case (a GraphQL operation's checks): one caller, every request for the store.
     if (batched && groups.length === 1 && groups[0]!.length === prepared.length && prepared.length > 1)
       return this.#batch(prepared)
-    const answers = new Map<Prepared, Promise<RateLimitDecision>>()
+    // Several callers (e.g. the checks of concurrent operations): one promise per identity's batch,
+    // none per request.
+    const decided: Array<RateLimitDecision | Promise<RateLimitDecision>> = new Array(prepared.length)
+    const batches: Array<Promise<void>> = []
     for (const group of groups) {
       if (batched && group.length > 1) {
-        const decided = this.#batch(group)
-        group.forEach((p, i) => {
-          answers.set(
-            p,
-            decided.then((decisions) => decisions[i]!),
-          )
+        const settled = this.#batch(group.map((at) => prepared[at]!)).then((decisions) => {
+          for (let i = 0; i < group.length; i++) decided[group[i]!] = decisions[i]!
         })
-      } else for (const p of group) answers.set(p, this.#run(true, p))
+        batches.push(settled)
+      } else for (const at of group) decided[at] = this.#run(true, prepared[at]!)
     }
-    return Promise.all(prepared.map((p) => answers.get(p) ?? this.#run(true, p)))
+    for (let at = 0; at < prepared.length; at++)
+      if (prepared[at]!.early) decided[at] = this.#run(true, prepared[at]!)
+    if (batches.length > 0) await Promise.all(batches)
+    return decided.some(isPromise) ? Promise.all(decided) : (decided as RateLimitDecision[])
   }
 
   /**

@@ -162,7 +162,7 @@ export interface RateLimitStore {
   peek(rules: readonly StoreRule[], cost: number): Promise<StoreResult> | StoreResult
   /**
    * Optional: several independent `consume` calls in one round trip (`RedisStore`: one script call
-   * per 16 checks). Each call stays atomic on its own. Without it the limiter issues the calls concurrently.
+   * per 32 checks). Each call stays atomic on its own. Without it the limiter issues the calls concurrently.
    */
   consumeMany?(calls: readonly StoreCall[]): Promise<StoreResult[]> | StoreResult[]
   /**

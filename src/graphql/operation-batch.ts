@@ -9,7 +9,7 @@ import type { RateLimitDecision } from '../types.js'
  * settles, the checks of 20 limited sibling fields are all queued in the same microtask drain.
  * The first one schedules the flush as a microtask behind the others, so the limiter gets one
  * `consumeMany` instead of 20 calls, without waiting for a later event-loop phase; `RedisStore`
- * packs the checks that reach it in one tick into script calls of up to 16 checks (one round trip
+ * packs the checks that reach it in one tick into script calls of up to 32 checks (one round trip
  * for all of them). Each check stays atomic on its own, with its own decision.
  *
  * A microtask rather than `setImmediate`: no added latency, and operations do not march in

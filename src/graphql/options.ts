@@ -46,7 +46,7 @@ export interface RateLimitDirectiveOptions {
   /**
    * Collect the checks that one operation (and concurrent ones) makes in the same tick and hand
    * them to the limiter together (`limiter.consumeMany`; `RedisStore` sends them in script calls
-   * of up to 16 checks). `false` calls `limiter.consume` for each check.
+   * of up to 32 checks). `false` calls `limiter.consume` for each check.
    * @default true
    */
   coalesce?: boolean
