@@ -7,16 +7,32 @@ import {
 import { rulesForCaller, toCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
 import type { Caller, Identify } from '../identity/types.js'
-import type { RateLimitDecision } from '../types.js'
+import type { RateLimitDecision, RateLimitRule } from '../types.js'
 import { RateLimitedError } from './errors.js'
 import type { FieldPlan } from './field-plan.js'
-import { ConsumeBatcher } from './operation-batch.js'
+import { ConsumeBatcher, type QueuedCheck, unsettled } from './operation-batch.js'
 import { listPathKey, type OperationState, operationState } from './operation-state.js'
 import type { ResolvedDirectiveOptions } from './options.js'
 import { sinkOf } from './sink.js'
 
 /** A pending decision; `null` when the caller turned out to be unlimited. */
 type Decided = Promise<RateLimitDecision | null>
+
+/**
+ * One resolution's check, queued in the coalescer: the request and everything its decision
+ * needs, in one object of one shape. Without `next` the decision is only reported and handed on
+ * (it is shared by the list items of one path).
+ */
+interface FieldCheck extends QueuedCheck {
+  readonly rules: readonly RateLimitRule[]
+  readonly cost: number
+  readonly plan: FieldPlan
+  readonly next: Resolver | undefined
+  readonly source: unknown
+  readonly args: unknown
+  readonly context: unknown
+  readonly info: GraphQLResolveInfo
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: resolvers of any source, context and arguments.
 type Resolver = GraphQLFieldResolver<any, any, any, unknown>
@@ -46,6 +62,33 @@ function asGraphQLError(error: unknown): unknown {
   return new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } })
 }
 
+/** A check of one shape for every field (positional, like a resolver's arguments: one allocation). */
+function fieldCheck(
+  identity: string,
+  rules: readonly RateLimitRule[],
+  plan: FieldPlan,
+  next: Resolver | undefined,
+  source: unknown,
+  args: unknown,
+  context: unknown,
+  info: GraphQLResolveInfo,
+): FieldCheck {
+  const { cost } = plan
+  return {
+    identity,
+    rules,
+    cost,
+    plan,
+    next,
+    source,
+    args,
+    context,
+    info,
+    resolve: unsettled,
+    reject: unsettled,
+  }
+}
+
 /**
  * Wraps the resolvers of limited fields: identify the caller (once per operation), check the
  * field's rules (coalesced with the tick's other checks), then run the resolver or throw a
@@ -54,11 +97,13 @@ function asGraphQLError(error: unknown): unknown {
  */
 export class FieldLimiter {
   readonly #o: ResolvedDirectiveOptions
-  readonly #batcher: ConsumeBatcher | undefined
+  readonly #batcher: ConsumeBatcher<FieldCheck> | undefined
 
   constructor(options: ResolvedDirectiveOptions) {
     this.#o = options
-    this.#batcher = options.coalesce ? new ConsumeBatcher(options.limiter) : undefined
+    this.#batcher = options.coalesce
+      ? new ConsumeBatcher<FieldCheck>(options.limiter, (check, decision) => this.#decided(check, decision))
+      : undefined
   }
 
   /** A resolver that checks the plan first. Inside subscription events it is not counted. */
@@ -92,14 +137,10 @@ export class FieldLimiter {
       const { caller } = state
       if (!(caller instanceof Promise)) {
         // The usual case: no list crossed, the caller known. The resolver runs in the check's
-        // continuation, so a limited field costs one promise (see ConsumeBatcher.consume).
+        // continuation: a limited field costs one check object and one promise (see #decided).
         const rules = rulesForCaller(plan.rules, caller)
         if (rules === null) return next(source, args, context, info)
-        return batcher.consume({ identity: caller.id, rules, cost: plan.cost }, (decision) => {
-          this.#report(plan, decision, context, info)
-          if (!decision.allowed) throw this.#refusal(plan, decision, context, info)
-          return next(source, args, context, info)
-        })
+        return batcher.consume(fieldCheck(caller.id, rules, plan, next, source, args, context, info))
       }
     }
     const pending = this.#check(plan, state, key, context, info)
@@ -141,10 +182,22 @@ export class FieldLimiter {
   ): Promise<RateLimitDecision> | undefined {
     const rules = rulesForCaller(plan.rules, caller)
     if (rules === null) return undefined
-    const report = (decision: RateLimitDecision) => this.#report(plan, decision, context, info)
-    return this.#batcher
-      ? this.#batcher.consume({ identity: caller.id, rules, cost: plan.cost }, report)
-      : this.#o.limiter.consume(caller.id, rules, { cost: plan.cost }).then(report)
+    if (this.#batcher) {
+      const check = fieldCheck(caller.id, rules, plan, undefined, undefined, undefined, context, info)
+      return this.#batcher.consume(check) as Promise<RateLimitDecision>
+    }
+    return this.#o.limiter
+      .consume(caller.id, rules, { cost: plan.cost })
+      .then((decision) => this.#report(plan, decision, context, info))
+  }
+
+  /** A coalesced check's decision: reported, then the resolver's result, or the refusal thrown. */
+  #decided(check: FieldCheck, decision: RateLimitDecision): unknown {
+    const { plan, next, context, info } = check
+    this.#report(plan, decision, context, info)
+    if (next === undefined) return decision
+    if (!decision.allowed) throw this.#refusal(plan, decision, context, info)
+    return next(check.source, check.args, context, info)
   }
 
   /** Hands the decision to the headers plugin and, when refused, to `onLimited`. Once per decision. */

@@ -18,43 +18,42 @@ import type { RateLimitDecision } from '../types.js'
  * give the same throughput; the microtask keeps latency lower.
  */
 
-interface Pending {
-  readonly request: ConsumeRequest
-  /** What the caller does with the decision; its result (or throw) settles the caller's promise. */
-  readonly then: (decision: RateLimitDecision) => unknown
-  readonly resolve: (value: unknown) => void
-  readonly reject: (error: unknown) => void
+/**
+ * A check waiting in the batcher. It is itself the `ConsumeRequest` handed to the limiter, and
+ * it carries the settle functions of the promise {@link ConsumeBatcher.consume} returned, so a
+ * queued check is one object (plus its promise), whatever its caller keeps on it.
+ */
+export interface QueuedCheck extends ConsumeRequest {
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
 }
 
-/** Runs a check's continuation and settles its promise with what it returns or throws. */
-function settle(pending: Pending, decision: RateLimitDecision): void {
-  try {
-    pending.resolve(pending.then(decision))
-  } catch (error) {
-    pending.reject(error)
-  }
-}
+/** Placeholder settle functions of a check not queued yet. */
+export function unsettled(): void {}
 
 /** Queues checks and sends them to the limiter together. */
-export class ConsumeBatcher {
+export class ConsumeBatcher<C extends QueuedCheck> {
   readonly #limiter: RateLimiter
-  #queue: Pending[] = []
+  readonly #decided: (check: C, decision: RateLimitDecision) => unknown
+  #queue: C[] = []
   readonly #flush = (): void => this.#send()
 
-  constructor(limiter: RateLimiter) {
+  /**
+   * @param decided What a decision turns into for its check (e.g. the field's value); what it
+   *   returns or throws settles the check's promise. One function for every check, so a check
+   *   needs no closure of its own.
+   */
+  constructor(limiter: RateLimiter, decided: (check: C, decision: RateLimitDecision) => unknown) {
     this.#limiter = limiter
+    this.#decided = decided
   }
 
-  /**
-   * Sends `limiter.consume(identity, rules, { cost })` with the tick's other checks, then runs
-   * `then` with its decision. The continuation runs as soon as the batch is decided, inside the
-   * loop that hands out the decisions: one promise per check (the one returned here) instead of a
-   * promise of the decision plus one per `.then` — a 20-field operation makes 20 of these.
-   */
-  consume<T>(request: ConsumeRequest, then: (decision: RateLimitDecision) => T): Promise<Awaited<T>> {
+  /** Sends the check with the tick's other checks; settles with what `decided` makes of its decision. */
+  consume(check: C): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      if (this.#queue.length === 0) queueMicrotask(this.#flush)
-      this.#queue.push({ request, then, resolve: resolve as (value: unknown) => void, reject })
+      check.resolve = resolve
+      check.reject = reject
+      if (this.#queue.push(check) === 1) queueMicrotask(this.#flush)
     })
   }
 
@@ -65,22 +64,29 @@ export class ConsumeBatcher {
       this.#alone(batch[0]!)
       return
     }
-    this.#limiter.consumeMany(batch.map((p) => p.request)).then(
+    this.#limiter.consumeMany(batch).then(
       (decisions) => {
-        for (let i = 0; i < batch.length; i++) settle(batch[i]!, decisions[i]!)
+        for (let i = 0; i < batch.length; i++) this.#settle(batch[i]!, decisions[i]!)
       },
       // A programmer error in one request (e.g. an empty identity) rejects the whole batch: retry
       // each on its own so only the faulty one fails.
       () => {
-        for (const pending of batch) this.#alone(pending)
+        for (const check of batch) this.#alone(check)
       },
     )
   }
 
-  #alone(pending: Pending): void {
-    const { identity, rules, cost = 1 } = pending.request
+  #alone(check: C): void {
     this.#limiter
-      .consume(identity, rules, { cost })
-      .then((decision) => settle(pending, decision), pending.reject)
+      .consume(check.identity, check.rules, { cost: check.cost ?? 1 })
+      .then((decision) => this.#settle(check, decision), check.reject)
+  }
+
+  #settle(check: C, decision: RateLimitDecision): void {
+    try {
+      check.resolve(this.#decided(check, decision))
+    } catch (error) {
+      check.reject(error)
+    }
   }
 }
