@@ -9,10 +9,11 @@ import { REFUND_LUA } from './redis-refund-script.js'
  * and the `struct` library every Redis and Valkey gives scripts.
  *
  * KEYS     every rule's key, check after check (the keys of one check share a hash tag)
- * ARGV[1]  number of checks; then one spec per check, words separated by one space: mode ('1'
- *          consume, '0' peek, 'R' refund), cost, then per rule: algorithm ('L' sliding log, 'W'
- *          counter), limit, window in ms — e.g. `1 1 L 1000 60000`. Each distinct spec is parsed
- *          once per call (the checks of one batch mostly share a few).
+ * ARGV[1]  number of checks
+ * ARGV[2]  the spec of each check, one character per check: '0' names ARGV[3], '1' ARGV[4], …
+ * ARGV[3…] the distinct specs, words separated by one space: mode ('1' consume, '0' peek, 'R'
+ *          refund), cost, then per rule: algorithm ('L' sliding log, 'W' counter), limit, window
+ *          in ms — e.g. `1 1 L 1000 60000` (the checks of one batch mostly share one or two).
  *
  * Reply: per check, integers: allowed (1|0), then per rule: used, retry-after ms, reset ms.
  * `used` counts this request only when the whole check was admitted (a refused check records
@@ -32,7 +33,7 @@ export const CONSUME_SCRIPT = `
 local clock = redis.call('TIME')
 local now_us = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local floor, ceil, sub, find, format = math.floor, math.ceil, string.sub, string.find, string.format
-local match, gmatch = string.match, string.gmatch
+local match, gmatch, byte = string.match, string.gmatch, string.byte
 local pack, unpack = struct.pack, struct.unpack
 
 -- A log entry is packed, so no number is formatted or parsed on the way: { time µs, running total
@@ -40,6 +41,7 @@ local pack, unpack = struct.pack, struct.unpack
 local ENTRY = '<ddI4'
 -- Entries read from the head of the log in one call: the first live one is almost always among them.
 local HEAD = 8
+local HEAD_LAST = format('%d', HEAD - 1)
 -- Expired entries are trimmed once this many have gathered at the head (or when none is live).
 local TRIM_AT = 4
 
@@ -51,20 +53,24 @@ end
 -- what to write: the entry, and how to trim (0 nothing, -1 everything, n the first n entries).
 local function check_log(key, limit, window_us, cost)
   local cutoff = now_us - window_us
-  local head = redis.call('LRANGE', key, '0', format('%d', HEAD - 1))
-  local used, reset_us, live_base, newest_us, newest_total, first, first_index = 0, 0, 0, now_us, 0, nil, 0
-  if head[1] then
-    local newest = head[#head]
-    if #head == HEAD then newest = redis.call('LINDEX', key, '-1') end
+  local head = redis.call('LRANGE', key, '0', HEAD_LAST)
+  local count = #head
+  local used, reset_us, newest_us, newest_total, first_index = 0, 0, now_us, 0, 0
+  if count > 0 then
+    local newest = head[count]
+    if count == HEAD then newest = redis.call('LINDEX', key, '-1') end
     local n_us, n_total = unpack(ENTRY, newest)
     if n_us <= cutoff then
       first_index = -1
     else
       newest_us, newest_total = n_us, n_total
+      -- The first live entry: its running total and cost give the units used before it.
+      local first_total, first_cost
       first_index = nil
-      for i = 1, #head do
-        if unpack(ENTRY, head[i]) > cutoff then
-          first_index = i - 1
+      for i = 1, count do
+        local at_us, total, entry_cost = unpack(ENTRY, head[i])
+        if at_us > cutoff then
+          first_index, first_total, first_cost = i - 1, total, entry_cost
           break
         end
       end
@@ -75,11 +81,10 @@ local function check_log(key, limit, window_us, cost)
           if unpack(ENTRY, redis.call('LINDEX', key, format('%d', mid))) > cutoff then high = mid else low = mid + 1 end
         end
         first_index = low
+        local _
+        _, first_total, first_cost = unpack(ENTRY, redis.call('LINDEX', key, format('%d', low)))
       end
-      first = entry_at(key, head, first_index)
-      local _, first_total, first_cost = unpack(ENTRY, first)
-      live_base = first_total - first_cost
-      used = newest_total - live_base
+      used = newest_total - (first_total - first_cost)
       reset_us = newest_us + window_us - now_us
     end
   end
@@ -167,28 +172,26 @@ local function check_counter(key, limit, window_us, cost)
 end
 
 ${REFUND_LUA}
--- A check's spec, parsed once per distinct text: mode, cost, then per rule: sliding log or not,
--- limit, window in µs.
-local specs = {}
+-- A check's spec: mode, cost, then per rule: sliding log or not, limit, window in µs.
 local function parse_spec(text)
-  local spec = specs[text]
-  if spec then return spec end
   local mode, cost, rules = match(text, '^(%S+) (%S+)(.*)$')
-  spec = { mode = mode, cost = tonumber(cost), count = 0, log = {}, limit = {}, window_us = {} }
+  local spec = { mode = mode, cost = tonumber(cost), count = 0, log = {}, limit = {}, window_us = {} }
   for algorithm, limit, window in gmatch(rules, ' (%S+) (%S+) (%S+)') do
     local r = spec.count + 1
     spec.count = r
     spec.log[r], spec.limit[r], spec.window_us[r] = algorithm == 'L', tonumber(limit), tonumber(window) * 1000
   end
-  specs[text] = spec
   return spec
 end
+local specs = {}
+for i = 3, #ARGV do specs[i - 2] = parse_spec(ARGV[i]) end
+local spec_of = ARGV[2]
 
 local out, o, k = {}, 0, 0
 -- Per rule of the current check, reused across checks.
 local used_before, reset_before, retry, used_after, reset_after, write1, write2 = {}, {}, {}, {}, {}, {}, {}
 for c = 1, tonumber(ARGV[1]) do
-  local spec = parse_spec(ARGV[c + 1])
+  local spec = specs[byte(spec_of, c) - 47]
   local cost, count, is_log = spec.cost, spec.count, spec.log
   if spec.mode == 'R' then
     refund_check(out, o, k, spec)
@@ -207,7 +210,8 @@ for c = 1, tonumber(ARGV[1]) do
       if allowed then
         out[at], out[at + 1], out[at + 2] = ceil(used_after[r]), 0, ceil(reset_after[r] / 1000)
         if record then
-          local key, ttl = KEYS[k + r], format('%d', out[at + 2])
+          -- A whole number of ms: Redis passes it on as its integer text.
+          local key, ttl = KEYS[k + r], out[at + 2]
           if is_log[r] then
             local trim = write2[r]
             if trim < 0 then redis.call('DEL', key) elseif trim > 0 then redis.call('LTRIM', key, format('%d', trim), '-1') end
