@@ -105,4 +105,34 @@ describe('coalescing the checks of one operation', () => {
     expect(counts.consumeMany).toBeLessThanOrEqual(3)
     expect(counts.checks).toBe(60)
   })
+
+  it("settles one caller's fields as soon as that caller's checks are answered, not when the whole tick's are", async () => {
+    // Bob's store call is held; Alice's operation, started in the same tick, must not wait for it
+    // (one consumeMany for both settles only with Bob's answer).
+    let release!: () => void
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const inner = new RedisStore({ client, logger: false })
+    const store: RateLimitStore = {
+      kind: 'redis',
+      consume: (rules, cost) => inner.consume(rules, cost),
+      async consumeMany(calls: readonly StoreCall[]) {
+        if (calls.some((call) => call.rules.some((rule) => rule.key.includes('bob')))) await held
+        return inner.consumeMany(calls)
+      },
+      peek: (rules, cost) => inner.peek(rules, cost),
+      reset: (keys) => inner.reset(keys),
+    }
+    const limiter = createRateLimiter({ store, prefix: uniquePrefix('co'), logger: false })
+    const schema = limitedSchema(limiter, sdl, resolvers)
+    const bob = run(schema, query, 'bob')
+    const alice = run(schema, query, 'alice')
+    // Bob's held call ends by the limiter's deadline at the latest; Alice must be done before.
+    const first = await Promise.race([alice.then(() => 'alice'), bob.then(() => 'bob')])
+    release()
+    expect(first).toBe('alice')
+    expect((await bob).errors).toBeUndefined()
+    expect((await alice).errors).toBeUndefined()
+  })
 })
