@@ -1,5 +1,5 @@
 import { formatDuration } from './duration.js'
-import type { RateLimitDecision, RuleDecision } from './types.js'
+import type { RateLimitDecision, ResolvedRule, RuleDecision } from './types.js'
 
 /**
  * Decisions → `RateLimit`, `RateLimit-Policy` (IETF draft-ietf-httpapi-ratelimit-headers, the
@@ -77,32 +77,70 @@ export class HeaderAccumulator {
   /** The header values; empty when nothing was added. `Retry-After` only when something was refused. */
   headers(): Record<string, string> {
     if (this.#byRule.size === 0) return {}
-    let listed = [...this.#byRule.values()]
+    let listed: RuleDecision[]
     if (this.#policies === 'binding') {
-      listed = [listed.reduce((best, r) => (moreRestrictive(r, best) ? r : best))]
+      let best: RuleDecision | undefined
+      for (const r of this.#byRule.values()) if (!best || moreRestrictive(r, best)) best = r
+      listed = [best!]
+    } else listed = [...this.#byRule.values()]
+    // One loop building both headers: this runs once per response.
+    let policy = ''
+    let state = ''
+    for (let i = 0; i < listed.length; i++) {
+      const r = listed[i]!
+      const unique = listed.every((other, j) => j === i || other.rule.name !== r.rule.name)
+      const separator = i === 0 ? '' : ', '
+      policy += separator + policyItem(r, unique)
+      const wait = r.allowed
+        ? r.resetMs
+        : Math.max(r.resetMs, r.retryAfterMs === Number.POSITIVE_INFINITY ? 0 : r.retryAfterMs)
+      state += `${separator}${labelOf(r.rule, unique)};r=${r.remaining};t=${seconds(wait)}`
     }
-    const names = listed.map((r) => r.rule.name)
-    const label = (r: RuleDecision, i: number): string =>
-      sfString(
-        names.indexOf(names[i]!) === i && names.lastIndexOf(names[i]!) === i
-          ? r.rule.name
-          : `${r.rule.name}/${formatDuration(r.rule.windowMs)}`,
-      )
-    const out: Record<string, string> = {
-      'RateLimit-Policy': listed
-        .map((r, i) => `${label(r, i)};q=${r.limit};w=${Math.max(1, seconds(r.rule.windowMs))}`)
-        .join(', '),
-      RateLimit: listed
-        .map(
-          (r, i) =>
-            `${label(r, i)};r=${r.remaining};t=${seconds(r.allowed ? r.resetMs : Math.max(r.resetMs, r.retryAfterMs === Number.POSITIVE_INFINITY ? 0 : r.retryAfterMs))}`,
-        )
-        .join(', '),
-    }
+    const out: Record<string, string> = { 'RateLimit-Policy': policy, RateLimit: state }
     if (this.#refused && this.#retryAfterMs > 0)
       out['Retry-After'] = String(Math.max(1, seconds(this.#retryAfterMs)))
     return out
   }
+}
+
+/** A rule's header texts, built once per (frozen, long-lived) resolved rule: every response lists them. */
+interface RuleTexts {
+  /** `"name"` */
+  readonly plain: string
+  /** `"name/1m"`, when two listed rules share a name. */
+  windowed?: string
+  /** The plain `RateLimit-Policy` item and the limit it was built for. */
+  policy?: { readonly limit: number; readonly text: string }
+}
+const ruleTexts = new WeakMap<ResolvedRule, RuleTexts>()
+
+function textsOf(rule: ResolvedRule): RuleTexts {
+  let texts = ruleTexts.get(rule)
+  if (texts === undefined) {
+    texts = { plain: sfString(rule.name) }
+    ruleTexts.set(rule, texts)
+  }
+  return texts
+}
+
+/** The list item label: the rule name, or name/window when another listed rule has the same name. */
+function labelOf(rule: ResolvedRule, unique: boolean): string {
+  const texts = textsOf(rule)
+  if (unique) return texts.plain
+  texts.windowed ??= sfString(`${rule.name}/${formatDuration(rule.windowMs)}`)
+  return texts.windowed
+}
+
+/** A `RateLimit-Policy` item; the usual one (a uniquely named rule) is built once per rule and limit. */
+function policyItem(r: RuleDecision, unique: boolean): string {
+  if (!unique) return policyText(r, false)
+  const texts = textsOf(r.rule)
+  if (texts.policy?.limit !== r.limit) texts.policy = { limit: r.limit, text: policyText(r, true) }
+  return texts.policy.text
+}
+
+function policyText(r: RuleDecision, unique: boolean): string {
+  return `${labelOf(r.rule, unique)};q=${r.limit};w=${Math.max(1, seconds(r.rule.windowMs))}`
 }
 
 /**

@@ -163,14 +163,17 @@ export class FieldLimiter {
     context: unknown,
     info: GraphQLResolveInfo,
   ): Decided | undefined {
-    if (key !== undefined && state.paths.has(key)) return state.paths.get(key)
+    if (key !== undefined && state.paths?.has(key)) return state.paths.get(key)
     state.caller ??= identifyCaller(this.#o.identify, context)
     const { caller } = state
     const decided =
       caller instanceof Promise
         ? caller.then((known) => this.#consume(plan, known, context, info) ?? null)
         : this.#consume(plan, caller, context, info)
-    if (key !== undefined) state.paths.set(key, decided)
+    if (key !== undefined) {
+      state.paths ??= new Map()
+      state.paths.set(key, decided)
+    }
     return decided
   }
 

@@ -16,8 +16,11 @@ export interface OperationState {
   readonly context: unknown
   /** Identified on the first limited field; a promise while an asynchronous `identify` runs. */
   caller: Caller | Promise<Caller> | undefined
-  /** Shared decisions of fields under lists, by `Type.field@path.without.indices` (`undefined`: unlimited caller). */
-  readonly paths: Map<string, Promise<RateLimitDecision | null> | undefined>
+  /**
+   * Shared decisions of fields under lists, by `Type.field@path.without.indices` (`undefined`:
+   * unlimited caller). Created by the first limited field under a list: most operations have none.
+   */
+  paths: Map<string, Promise<RateLimitDecision | null> | undefined> | undefined
 }
 
 const states = new WeakMap<object, OperationState>()
@@ -27,7 +30,7 @@ export function operationState(context: unknown, info: GraphQLResolveInfo): Oper
   const key = info.variableValues as object
   let state = states.get(key)
   if (state === undefined || state.context !== context) {
-    state = { context, caller: undefined, paths: new Map() }
+    state = { context, caller: undefined, paths: undefined }
     states.set(key, state)
   }
   return state
