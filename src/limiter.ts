@@ -29,6 +29,11 @@ import type {
 
 export type { ConsumeOptions, ConsumeRequest, RateLimiter, Rules } from './limiter-api.js'
 
+/** True for a request of this identity that needs the store (no early answer). */
+function forStoreOf(identity: string): (p: Prepared) => boolean {
+  return (p) => p.early === undefined && p.identity === identity
+}
+
 const PROBE_RULE: StoreRule = { key: 'probe', algorithm: 'sliding-window', limit: 1, windowMs: 1_000 }
 
 class Limiter implements RateLimiter {
@@ -125,10 +130,10 @@ class Limiter implements RateLimiter {
   async consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]> {
     const prepared = requests.map((r) => prepareRequest(this.#storeRules, r.identity, r.rules, r.cost))
     const batched = this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen
-    const groups = groupByIdentity(prepared)
     // The usual case (a GraphQL operation's checks): one caller, every request for the store.
-    if (batched && groups.length === 1 && groups[0]!.length === prepared.length && prepared.length > 1)
+    if (batched && prepared.length > 1 && prepared.every(forStoreOf(prepared[0]!.identity)))
       return this.#batch(prepared)
+    const groups = groupByIdentity(prepared)
     // Several callers (e.g. the checks of concurrent operations): one promise per identity's batch,
     // none per request.
     const decided: Array<RateLimitDecision | Promise<RateLimitDecision>> = new Array(prepared.length)
