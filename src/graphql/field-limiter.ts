@@ -1,15 +1,10 @@
-import {
-  GraphQLError,
-  type GraphQLFieldResolver,
-  type GraphQLResolveInfo,
-  responsePathAsArray,
-} from 'graphql'
-import { rulesForCaller, toCaller } from '../identity/caller.js'
-import { IdentityError } from '../identity/identity-error.js'
-import type { Caller, Identify } from '../identity/types.js'
+import { type GraphQLFieldResolver, type GraphQLResolveInfo, responsePathAsArray } from 'graphql'
+import { rulesForCaller } from '../identity/caller.js'
+import type { Caller } from '../identity/types.js'
 import type { RateLimitDecision, RateLimitRule } from '../types.js'
 import { RateLimitedError } from './errors.js'
 import type { FieldPlan } from './field-plan.js'
+import { identifyCaller } from './identify-caller.js'
 import { ConsumeBatcher, type QueuedCheck, unsettled } from './operation-batch.js'
 import { listPathKey, type OperationState, operationState } from './operation-state.js'
 import type { ResolvedDirectiveOptions } from './options.js'
@@ -36,31 +31,6 @@ interface FieldCheck extends QueuedCheck {
 
 // biome-ignore lint/suspicious/noExplicitAny: resolvers of any source, context and arguments.
 type Resolver = GraphQLFieldResolver<any, any, any, unknown>
-
-/**
- * Identifies the caller, without a promise when `identify` answers synchronously. An
- * `IdentityError` (API key required, client unidentified, key lookup failed) becomes a
- * `GraphQLError` with its code and HTTP status, so error masking keeps it and yoga answers 401,
- * 400 or 503 instead of a masked server error. Other errors propagate unchanged.
- */
-function identifyCaller(identify: Identify, context: unknown): Caller | Promise<Caller> {
-  let answer: ReturnType<Identify>
-  try {
-    answer = identify(context)
-  } catch (error) {
-    throw asGraphQLError(error)
-  }
-  return typeof (answer as PromiseLike<unknown> | null)?.then === 'function'
-    ? Promise.resolve(answer).then(toCaller, (error: unknown) => {
-        throw asGraphQLError(error)
-      })
-    : toCaller(answer as Caller | string)
-}
-
-function asGraphQLError(error: unknown): unknown {
-  if (!(error instanceof IdentityError)) return error
-  return new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } })
-}
 
 /** A check of one shape for every field (positional, like a resolver's arguments: one allocation). */
 function fieldCheck(

@@ -1,0 +1,29 @@
+import { GraphQLError } from 'graphql'
+import { toCaller } from '../identity/caller.js'
+import { IdentityError } from '../identity/identity-error.js'
+import type { Caller, Identify } from '../identity/types.js'
+
+/**
+ * Identifies the caller, without a promise when `identify` answers synchronously. An
+ * `IdentityError` (API key required, client unidentified, key lookup failed) becomes a
+ * `GraphQLError` with its code and HTTP status, so error masking keeps it and yoga answers 401,
+ * 400 or 503 instead of a masked server error. Other errors propagate unchanged.
+ */
+export function identifyCaller(identify: Identify, context: unknown): Caller | Promise<Caller> {
+  let answer: ReturnType<Identify>
+  try {
+    answer = identify(context)
+  } catch (error) {
+    throw asGraphQLError(error)
+  }
+  return typeof (answer as PromiseLike<unknown> | null)?.then === 'function'
+    ? Promise.resolve(answer).then(toCaller, (error: unknown) => {
+        throw asGraphQLError(error)
+      })
+    : toCaller(answer as Caller | string)
+}
+
+function asGraphQLError(error: unknown): unknown {
+  if (!(error instanceof IdentityError)) return error
+  return new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } })
+}
