@@ -3,6 +3,7 @@ import { describeValue, RateLimitConfigError } from '../errors.js'
 import { HeaderAccumulator, type HeaderPolicies } from '../headers.js'
 import { assertRateLimitsApplied, type DirectiveNames, directiveNames } from './assert-applied.js'
 import { isRateLimitedError } from './errors.js'
+import { isSingleResult, type ResultLike } from './execution-result.js'
 import { DECISION_SINK } from './sink.js'
 
 /** Options of {@link useRateLimitHeaders}. */
@@ -28,12 +29,6 @@ export interface RateLimitHeadersPlugin {
   onResponse(payload: { request: Request; response: Response; setResponse(response: Response): void }): void
 }
 
-interface ResultLike {
-  data?: Record<string, unknown> | null
-  errors?: ReadonlyArray<{ path?: ReadonlyArray<string | number>; extensions?: unknown }>
-  extensions?: Record<string, unknown> & { http?: { status?: number; headers?: Record<string, string> } }
-}
-
 /**
  * True when no data came back because of rate limits: `data` is null (a refused non-null field
  * reached the root), or every root field is null with a `RATE_LIMITED` error under it.
@@ -48,15 +43,6 @@ export function everyRootFieldRefused(result: ResultLike): boolean {
   if (data === null || data === undefined) return true
   const keys = Object.keys(data)
   return keys.length > 0 && keys.every((key) => data[key] === null && refusedRoots.has(key))
-}
-
-function isSingleResult(result: unknown): result is ResultLike {
-  return (
-    typeof result === 'object' &&
-    result !== null &&
-    !Array.isArray(result) &&
-    !(Symbol.asyncIterator in result)
-  )
 }
 
 function setHeaders(

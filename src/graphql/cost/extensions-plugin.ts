@@ -1,4 +1,5 @@
 import type { RateLimitDecision } from '../../types.js'
+import { isSingleResult } from '../execution-result.js'
 import { DECISION_SINK, type DecisionSink, sinkOf } from '../sink.js'
 import {
   LIMIT_STATE,
@@ -7,19 +8,6 @@ import {
   rateLimitExtension,
   recordDecision,
 } from './limit-state.js'
-
-interface ResultLike {
-  extensions?: Record<string, unknown>
-}
-
-function isSingleResult(result: unknown): result is ResultLike {
-  return (
-    typeof result === 'object' &&
-    result !== null &&
-    !Array.isArray(result) &&
-    !(Symbol.asyncIterator in result)
-  )
-}
 
 /**
  * The result with `extensions.rateLimit` set from the operation's state (unchanged when the state
