@@ -54,12 +54,10 @@ function unlinked(markdown) {
   return markdown.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
 }
 
-/** Every heading outside code blocks: level, text, and its unique anchor (`-1`, `-2` for repeats). */
-export function headings(markdown) {
-  const seen = new Map()
-  const found = []
+/** The lines outside fenced code blocks, with their 0-based index. */
+function* proseLines(markdown) {
   let fence
-  for (const line of markdown.split('\n')) {
+  for (const [index, line] of markdown.split('\n').entries()) {
     const marker = FENCE.exec(line)?.[1]
     if (marker) {
       if (!fence) fence = marker
@@ -67,6 +65,15 @@ export function headings(markdown) {
       continue
     }
     if (fence) continue
+    yield [index, line]
+  }
+}
+
+/** Every heading outside code blocks: level, text, and its unique anchor (`-1`, `-2` for repeats). */
+export function headings(markdown) {
+  const seen = new Map()
+  const found = []
+  for (const [, line] of proseLines(markdown)) {
     const match = /^(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line)
     if (!match) continue
     const base = slugify(match[2])
@@ -111,15 +118,7 @@ export function buildReadme(root = ROOT) {
 export function brokenLinks(markdown, root = ROOT) {
   const anchors = new Set(headings(markdown).map((h) => h.anchor))
   const broken = []
-  let fence
-  for (const [index, line] of markdown.split('\n').entries()) {
-    const marker = FENCE.exec(line)?.[1]
-    if (marker) {
-      if (!fence) fence = marker
-      else if (marker[0] === fence[0] && marker.length >= fence.length) fence = undefined
-      continue
-    }
-    if (fence) continue
+  for (const [index, line] of proseLines(markdown)) {
     const prose = line.replace(/`[^`]*`/g, '')
     for (const [, target] of prose.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
       const where = `line ${index + 1}: ${target}`
