@@ -34,11 +34,9 @@ export function prepareRequest(keys: StoreRuleCache, identity: string, rules: Ru
   const resolved = resolveRules(rules)
   if (cost !== 1) validateCost(cost)
   const prepared: Prepared = { identity, resolved, cost, storeRules: keys.get(identity, resolved) }
-  for (let i = 0; i < resolved.length; i++) {
-    if (cost > resolved[i]!.limit) {
-      prepared.early = costTooHigh(identity, resolved, cost)
-      break
-    }
+  // Limits are ≥ 1, so only a cost above 1 can exceed one.
+  if (cost !== 1) {
+    if (resolved.some((rule) => cost > rule.limit)) prepared.early = costTooHigh(identity, resolved, cost)
   }
   return prepared
 }
