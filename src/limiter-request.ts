@@ -35,8 +35,8 @@ export function prepareRequest(keys: StoreRuleCache, identity: string, rules: Ru
   if (cost !== 1) validateCost(cost)
   const prepared: Prepared = { identity, resolved, cost, storeRules: keys.get(identity, resolved) }
   // Limits are ≥ 1, so only a cost above 1 can exceed one.
-  if (cost !== 1) {
-    if (resolved.some((rule) => cost > rule.limit)) prepared.early = costTooHigh(identity, resolved, cost)
+  if (cost !== 1 && resolved.some((rule) => cost > rule.limit)) {
+    prepared.early = costTooHigh(identity, resolved, cost)
   }
   return prepared
 }
