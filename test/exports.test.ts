@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import ts from 'typescript'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ROOT } from './docs/snippets.js'
+
+const ROOT = join(import.meta.dirname, '..')
 
 interface Surface {
   readonly values: readonly string[]
