@@ -6,6 +6,7 @@ export default defineConfig({
     'graphql/index': 'src/graphql/index.ts',
     'trpc/index': 'src/trpc/index.ts',
     'metrics/index': 'src/metrics/index.ts',
+    'testing/index': 'src/testing/index.ts',
     // The CLI keeps its `#!/usr/bin/env node` line (esbuild preserves an entry's hashbang).
     'cli/index': 'src/cli/index.ts',
   },
@@ -16,7 +17,8 @@ export default defineConfig({
   sourcemap: true,
   splitting: true,
   // Peers stay external: a tRPC user never loads graphql, the core never loads ioredis, and only
-  // `resolver-rate-limit/metrics` refers to prom-client / @opentelemetry/api.
+  // `resolver-rate-limit/metrics` refers to prom-client / @opentelemetry/api, and only
+  // `resolver-rate-limit/testing` to vitest.
   external: [
     'graphql',
     '@graphql-tools/utils',
@@ -24,5 +26,6 @@ export default defineConfig({
     'ioredis',
     'prom-client',
     '@opentelemetry/api',
+    'vitest',
   ],
 })

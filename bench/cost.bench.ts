@@ -11,7 +11,8 @@
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { type DocumentNode, execute, type GraphQLSchema, Kind, parse, visit } from 'graphql'
 import { createYoga } from 'graphql-yoga'
-import { costTypeDefs, createCostAnalyzer, useCostBudget } from '../src/graphql/index.js'
+import { createCostAnalyzer } from '../src/graphql/cost/analyze.js'
+import { costTypeDefs, useCostBudget } from '../src/graphql/index.js'
 import { createRateLimiter, MemoryStore } from '../src/index.js'
 import { type BenchContext, type BenchFn, compare, median, perSecond, printTable } from './harness.js'
 

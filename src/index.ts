@@ -1,12 +1,13 @@
+/**
+ * `resolver-rate-limit`: the engine, its stores, caller identity, headers and errors.
+ *
+ * Each name here is a decision (pinned by `test/exports.test.ts`): what the README documents, what
+ * an integrator writes down (option and result types) and what a store author implements (the
+ * store port). Helpers the package uses internally stay in their modules.
+ */
 export type { CircuitBreakerOptions } from './circuit-breaker.js'
-export { formatDuration, parseDuration, tryParseDuration } from './duration.js'
-export {
-  describeValue,
-  RateLimitConfigError,
-  RateLimitError,
-  type RateLimitErrorCode,
-  StoreError,
-} from './errors.js'
+export { formatDuration } from './duration.js'
+export { RateLimitConfigError, RateLimitError, type RateLimitErrorCode, StoreError } from './errors.js'
 export {
   HeaderAccumulator,
   type HeaderOptions,
@@ -14,18 +15,58 @@ export {
   rateLimitHeaders,
   retryAfterSeconds,
 } from './headers.js'
-export * from './identity/index.js'
-export { digest, identityTag, storeKey } from './keys.js'
-export { type ConsumeOptions, createRateLimiter, type RateLimiter, type Rules } from './limiter.js'
-export type { RateLimiterOptions } from './limiter-options.js'
 export {
-  DEFAULT_RULE_NAME,
-  resolveRule,
-  resolveRules,
-  SLIDING_LOG_MAX_DEFAULT_LIMIT,
-  validateCost,
-} from './options.js'
-export { describeShadowDecision, logShadowDecisions } from './shadow-log.js'
+  type ApiKeyLookup,
+  type ApiKeyOptions,
+  type ApiKeyRecord,
+  type Caller,
+  type CallerKind,
+  type ClientIp,
+  type ClientIpOptions,
+  createClientIp,
+  createIdentify,
+  createRedisApiKeys,
+  definePlans,
+  type Identify,
+  type IdentifyOptions,
+  IdentityError,
+  type IdentityErrorCode,
+  type IssuedKey,
+  type IssueKeyOptions,
+  type LimitOverride,
+  type Plan,
+  type ProxyHeader,
+  type RedisApiKeys,
+  type RedisApiKeysClientLike,
+  type RedisApiKeysOptions,
+  resolveCaller,
+  rulesForCaller,
+  type TrustProxy,
+} from './identity/index.js'
+export { createRateLimiter } from './limiter.js'
+export type { ConsumeOptions, ConsumeRequest, RateLimiter, Rules } from './limiter-api.js'
+export type { RateLimiterOptions } from './limiter-options.js'
+export { SLIDING_LOG_MAX_DEFAULT_LIMIT } from './options.js'
+export { logShadowDecisions } from './shadow-log.js'
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory-store.js'
 export { type RedisClientLike, RedisStore, type RedisStoreOptions } from './stores/redis-store.js'
-export type * from './types.js'
+export type {
+  Algorithm,
+  DecisionEvent,
+  DecisionReason,
+  Duration,
+  Logger,
+  RateLimitDecision,
+  RateLimiterEvents,
+  RateLimitRule,
+  RateLimitStore,
+  ResolvedRule,
+  RuleDecision,
+  StoreCall,
+  StoreErrorEvent,
+  StoreErrorPolicy,
+  StoreResult,
+  StoreRule,
+  StoreRuleResult,
+  StoreStateEvent,
+} from './types.js'

@@ -153,7 +153,7 @@ export interface StoreResult {
  * admits and `cost` is recorded under every key, or nothing is recorded.
  *
  * Implement it to keep state somewhere other than memory or Redis; run the shared contract suite
- * (`test/stores/store-contract.ts`) against your store.
+ * (`storeContract` from `resolver-rate-limit/testing`) against your store.
  */
 export interface RateLimitStore {
   /** Checks every rule and, when all admit, records `cost` under every key. */

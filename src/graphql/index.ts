@@ -1,6 +1,32 @@
+/**
+ * `resolver-rate-limit/graphql`: the `@rateLimit` directive and its transformer, the graphql-yoga
+ * plugins (headers and status, `extensions.rateLimit`, the operation cost budget) and their errors.
+ * Each name is a decision, pinned by `test/exports.test.ts`.
+ */
 export { assertRateLimitsApplied, type DirectiveNames } from './assert-applied.js'
-export * from './cost/index.js'
-export * from './cost/index.js'
+export {
+  type ActualCostOptions,
+  type AnalyzeCostOptions,
+  actualCost,
+  analyzeCost,
+  type CostAnalysis,
+  CostAnalysisError,
+  CostBudgetExceededError,
+  type CostBudgetOptions,
+  type CostBudgetPlugin,
+  type CostErrorCode,
+  type CostModelOptions,
+  type CostReport,
+  type CostSchema,
+  compileCostSchema,
+  costTypeDefs,
+  QueryTooExpensiveError,
+  type RateLimitExtension,
+  type RateLimitExtensionsPlugin,
+  type RateLimitPolicyState,
+  useCostBudget,
+  useRateLimitExtensions,
+} from './cost/index.js'
 export { type RateLimitDirective, rateLimitDirective } from './directive.js'
 export {
   isRateLimitedError,
@@ -16,7 +42,7 @@ export {
   type ListMode,
   type RateLimitDirectiveOptions,
 } from './options.js'
-export { DEFAULT_DIRECTIVE_NAME, RATE_LIMIT_SDL, rateLimitTypeDefs } from './sdl.js'
+export { RATE_LIMIT_SDL, rateLimitTypeDefs } from './sdl.js'
 export { RATE_LIMIT_EXTENSION, type RateLimitFieldExtension } from './transformer.js'
 export {
   everyRootFieldRefused,

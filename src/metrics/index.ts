@@ -1,12 +1,7 @@
-export { OTHER_RULES_LABEL, type RuleCounts } from './decision-listener.js'
+/**
+ * `resolver-rate-limit/metrics`: Prometheus (prom-client) and OpenTelemetry bindings of a
+ * limiter's events. Each name is a decision, pinned by `test/exports.test.ts`.
+ */
 export { type OpenTelemetryMetricsOptions, openTelemetryMetrics } from './opentelemetry.js'
 export { type LimiterMetrics, type PrometheusMetricsOptions, prometheusMetrics } from './prometheus.js'
-export {
-  DEFAULT_LATENCY_BUCKETS,
-  type DecisionOutcome,
-  type LatencyCounts,
-  MetricsRecorder,
-  OUTCOMES,
-  type RecorderOptions,
-  STORE_ERROR_CODES,
-} from './recorder.js'
+export type { DecisionOutcome, MetricsRecorder } from './recorder.js'

@@ -1,8 +1,8 @@
 /**
  * `resolver-rate-limit/trpc`: the tRPC v11 middleware. Only this subpath imports `@trpc/server`.
+ * Each name is a decision, pinned by `test/exports.test.ts`.
  */
 export {
-  CHECK_FAILED_RETRY_SECONDS,
   getRateLimitDecision,
   type RateLimitErrorData,
   RateLimitExceededError,
@@ -10,10 +10,8 @@ export {
 } from './errors.js'
 export {
   type AdapterContextOptions,
-  type HeadersLike,
-  type NodeResponseLike,
   type RateLimitHttpContext,
-  RateLimitResponseHeaders,
+  type RateLimitResponseHeaders,
   rateLimitContext,
 } from './headers.js'
 export { type RateLimitContext, type RateLimitMiddleware, rateLimit } from './middleware.js'

@@ -10,6 +10,8 @@ import { Cluster, type Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRateLimiter, RedisStore } from '../../src/index.js'
 import type { RateLimiter } from '../../src/limiter.js'
+import { storeContract } from '../../src/testing/index.js'
+import { sleep } from '../../src/testing/store-contract.js'
 import { identity as fuzzIdentity } from '../fuzz/arbitraries.js'
 import { uniquePrefix } from '../helpers.js'
 import { recordingLogger } from '../resilience/switchable-store.js'
@@ -21,7 +23,6 @@ import {
   type RedisCluster,
   startRedisCluster,
 } from '../setup/redis-cluster.js'
-import { sleep, storeContract } from '../stores/store-contract.js'
 
 const run = promisify(execFile)
 let cluster: RedisCluster
@@ -40,7 +41,7 @@ afterAll(async () => {
   await cluster?.stop()
 })
 
-// The shared store contract (test/stores/store-contract.ts) on the cluster, batched and not.
+// The shared store contract (src/testing/store-contract.ts) on the cluster, batched and not.
 for (const batch of [true, false]) {
   storeContract(
     `Redis Cluster through an ioredis Cluster client${batch ? '' : ', without batching'}`,

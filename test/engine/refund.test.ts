@@ -1,6 +1,6 @@
 /**
  * `limiter.refund` as the engine sees it: validation, stores without refund, and failures (the
- * store semantics are in the shared store contract, `test/stores/refund-contract.ts`).
+ * store semantics are in the shared store contract, `src/testing/refund-contract.ts`).
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import {

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import {
-  createRateLimiter,
-  formatDuration,
-  parseDuration,
-  RateLimitConfigError,
-  resolveRule,
-  resolveRules,
-  tryParseDuration,
-} from '../../src/index.js'
+import { formatDuration, parseDuration, tryParseDuration } from '../../src/duration.js'
+import { createRateLimiter, RateLimitConfigError } from '../../src/index.js'
+import { resolveRule, resolveRules } from '../../src/options.js'
 import type { RateLimitRule } from '../../src/types.js'
 
 const limiter = createRateLimiter()

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
+import { validatePlan } from '../../src/identity/plans.js'
 import {
   definePlans,
   type Plan,
   RateLimitConfigError,
   type RateLimitRule,
-  resolveRules,
   rulesForCaller,
-  validatePlan,
 } from '../../src/index.js'
+import { resolveRules } from '../../src/options.js'
 
 const rules: RateLimitRule[] = [
   { name: 'Query.search', limit: 10, window: '1m' },

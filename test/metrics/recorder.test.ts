@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRateLimiter, MemoryStore, type RateLimiter } from '../../src/index.js'
-import { MetricsRecorder } from '../../src/metrics/index.js'
+import { MetricsRecorder } from '../../src/metrics/recorder.js'
 import { recordingLogger, SwitchableStore } from '../resilience/switchable-store.js'
 
 const opened: RateLimiter[] = []

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRateLimiter, MemoryStore, RateLimitConfigError } from '../../src/index.js'
+import { storeContract } from '../../src/testing/index.js'
 import type { RateLimitRule, StoreRule } from '../../src/types.js'
 import { manualClock } from '../helpers.js'
-import { storeContract } from './store-contract.js'
 
 storeContract(
   'memory store (manual clock)',

@@ -7,10 +7,10 @@ import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRateLimiter, MemoryStore, RedisStore } from '../../src/index.js'
 import type { RateLimiter } from '../../src/limiter.js'
+import { sleep } from '../../src/testing/store-contract.js'
 import type { RateLimitRule } from '../../src/types.js'
 import { ReferenceLog } from '../engine/reference-model.js'
 import { manualClock, ready, redisClient, uniquePrefix } from '../helpers.js'
-import { sleep } from './store-contract.js'
 
 let client: Redis
 const limiters: RateLimiter[] = []

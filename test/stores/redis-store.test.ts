@@ -2,9 +2,10 @@ import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRateLimiter, RateLimitConfigError, RedisStore } from '../../src/index.js'
 import type { RateLimiter } from '../../src/limiter.js'
+import { storeContract } from '../../src/testing/index.js'
+import { sleep } from '../../src/testing/store-contract.js'
 import type { RateLimitRule } from '../../src/types.js'
 import { ready, redisClient, uniquePrefix } from '../helpers.js'
-import { sleep, storeContract } from './store-contract.js'
 
 let client: Redis
 

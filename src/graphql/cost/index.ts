@@ -1,12 +1,10 @@
-/** Operation cost budgets (IBM GraphQL Cost Directives) and `extensions.rateLimit`. */
+/**
+ * Operation cost budgets (IBM GraphQL Cost Directives) and `extensions.rateLimit`, as
+ * `resolver-rate-limit/graphql` offers them. The per-operation limit state, the cost model's
+ * resolution and the cached analyzer are internal.
+ */
 export { type ActualCostOptions, actualCost } from './actual-cost.js'
-export {
-  type AnalyzeCostOptions,
-  analyzeCost,
-  type CostAnalysis,
-  type CostAnalyzer,
-  createCostAnalyzer,
-} from './analyze.js'
+export { type AnalyzeCostOptions, analyzeCost, type CostAnalysis } from './analyze.js'
 export type { CostBudgetOptions } from './budget-options.js'
 export { type CostBudgetPlugin, useCostBudget } from './budget-plugin.js'
 export {
@@ -15,19 +13,8 @@ export {
   type CostErrorCode,
   QueryTooExpensiveError,
 } from './cost-errors.js'
-export { type CostModelOptions, DEFAULT_COST_MODEL, resolveCostModel } from './cost-model.js'
+export type { CostModelOptions } from './cost-model.js'
 export { type CostSchema, compileCostSchema } from './cost-schema.js'
 export { costTypeDefs } from './directives.js'
-export {
-  type RateLimitExtensionsPlugin,
-  useRateLimitExtensions,
-  withRateLimitExtension,
-} from './extensions-plugin.js'
-export {
-  type CostReport,
-  LIMIT_STATE,
-  type LimitState,
-  limitStateOf,
-  type RateLimitExtension,
-  type RateLimitPolicyState,
-} from './limit-state.js'
+export { type RateLimitExtensionsPlugin, useRateLimitExtensions } from './extensions-plugin.js'
+export type { CostReport, RateLimitExtension, RateLimitPolicyState } from './limit-state.js'

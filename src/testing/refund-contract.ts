@@ -3,7 +3,7 @@
  * `limiter.refund(identity, rules, { cost })` must do on top of `RateLimitStore.refund`.
  */
 import { describe, expect, it } from 'vitest'
-import type { Algorithm, RateLimitRule } from '../../src/types.js'
+import type { Algorithm, RateLimitRule } from '../types.js'
 import type { ContractSubject } from './store-contract.js'
 
 const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window']

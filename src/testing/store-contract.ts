@@ -1,5 +1,7 @@
 /**
  * The store contract: what every store must do, run against each store through the limiter.
+ * Shipped as `resolver-rate-limit/testing` (for vitest), so a store written outside this package
+ * is held to the same cases as `MemoryStore` and `RedisStore`:
  *
  *   storeContract('memory store', factory)
  *
@@ -14,29 +16,35 @@
  *   waiting the announced time is enough).
  * - `cleanup()` closes the limiter and whatever the factory opened.
  *
- * Call it inside a test file; it declares its own `describe` block. A third-party store runs the
- * same suite: `storeContract('my store', async ({ prefix }) => ({ limiter: createRateLimiter({
- * store: new MyStore(), prefix }), advance: sleep, exactClock: false, cleanup: ... }))`.
+ * Call it inside a test file; it declares its own `describe` block (see the example on
+ * {@link storeContract}; `{ refund: false }` for a store without the optional `refund`).
  */
+import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { RateLimiter } from '../../src/limiter.js'
-import type { Algorithm, RateLimitDecision, RateLimitRule } from '../../src/types.js'
-import { uniquePrefix } from '../helpers.js'
+import type { RateLimiter } from '../limiter-api.js'
+import type { Algorithm, RateLimitDecision, RateLimitRule } from '../types.js'
 import { refundContract } from './refund-contract.js'
 
+/** What a {@link ContractFactory} builds: a limiter on the store under test, and its clock. */
 export interface ContractSubject {
+  /** A limiter on the store under test, created with the factory's `prefix`. */
   limiter: RateLimiter
+  /** Moves the store's clock forward: a manual clock's step, or a real wait. */
   advance(ms: number): Promise<void>
+  /** True when `advance` is exact to the millisecond (a manual clock). */
   exactClock: boolean
+  /** Closes the limiter and whatever the factory opened. */
   cleanup(): Promise<void>
 }
 
+/** Builds a fresh {@link ContractSubject} for one case; `prefix` is unique to that case. */
 export type ContractFactory = (options: { prefix: string }) => Promise<ContractSubject>
 
 const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window']
 /** Window of the cases where time must pass (real time on Redis). */
 const SHORT = 300
 
+/** Waits real time (for stores whose clock is the wall clock, like Redis `TIME`). */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 function rule(name: string, limit: number, window: number | string, algorithm: Algorithm): RateLimitRule {
@@ -62,8 +70,29 @@ export interface ContractOptions {
    * (not skipped): the Redis model tests cover that ground with crafted entries instead.
    */
   exactClock?: boolean
+  /**
+   * Declares the refund cases (`limiter.refund`, which needs `RateLimitStore.refund`). Set it to
+   * `false` for a store without the optional `refund`.
+   * @default true
+   */
+  refund?: boolean
 }
 
+/** A key prefix no other case uses, so cases never see each other's usage. */
+const casePrefix = (): string => `rrl-contract:${randomUUID().slice(0, 8)}:`
+
+/**
+ * Declares the store contract suite (a `describe` block) for the store a factory builds.
+ *
+ * @example
+ * import { storeContract } from 'resolver-rate-limit/testing'
+ *
+ * storeContract('my store', async ({ prefix }) => {
+ *   const limiter = createRateLimiter({ store: new MyStore(), prefix })
+ *   const advance = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) // real time
+ *   return { limiter, advance, exactClock: false, cleanup: () => limiter.close() }
+ * })
+ */
 export function storeContract(label: string, factory: ContractFactory, options: ContractOptions = {}): void {
   // Declares a case only for exact clocks (see ContractOptions.exactClock).
   const itExact = (name: string, fn: () => Promise<void>): void => {
@@ -72,7 +101,7 @@ export function storeContract(label: string, factory: ContractFactory, options: 
   describe(`store contract: ${label}`, () => {
     let subject: ContractSubject | undefined
     const open = async (): Promise<ContractSubject> => {
-      subject = await factory({ prefix: uniquePrefix('contract') })
+      subject = await factory({ prefix: casePrefix() })
       return subject
     }
     afterEach(async () => {
@@ -380,6 +409,6 @@ export function storeContract(label: string, factory: ContractFactory, options: 
       expect(await limiter.peek('user:1', b)).toMatchObject({ remaining: 0 })
     })
 
-    refundContract(open, itExact)
+    if (options.refund !== false) refundContract(open, itExact)
   })
 }
