@@ -182,6 +182,19 @@ describe('identify with API keys', () => {
     expect(createIdentify({ onUnknownClient: 'shared' })({})).toEqual({ id: 'ip:unknown', kind: 'ip' })
   })
 
+  it('refuses a request whose socket lost its address (a client reset) instead of believing its X-Forwarded-For', () => {
+    const reset = {
+      req: {
+        headers: { 'x-forwarded-for': '6.6.6.6' },
+        socket: { remoteAddress: undefined, server: { address: () => ({ address: '::', port: 443 }) } },
+      },
+    }
+    const strict = createIdentify({ trustProxy: ['10.0.0.0/8'] })
+    expect(() => strict(reset)).toThrow(expect.objectContaining({ code: 'CLIENT_UNIDENTIFIED', status: 400 }))
+    const shared = createIdentify({ trustProxy: ['10.0.0.0/8'], onUnknownClient: 'shared' })
+    expect(shared(reset)).toEqual({ id: 'ip:unknown', kind: 'ip' })
+  })
+
   it('validates its options when built', () => {
     expect(() => createIdentify({ requireApiKey: true })).toThrow(/`apiKeys`.*`requireApiKey`/)
     expect(() => createIdentify({ onUnknownClient: 'allow' as never })).toThrow(/`onUnknownClient`/)
