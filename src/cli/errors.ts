@@ -43,14 +43,3 @@ export class CliError extends Error {
     this.command = command
   }
 }
-
-/** Hides the password of a Redis URL before it is printed. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@')
-  }
-}

@@ -1,44 +1,18 @@
 import { formatDuration } from '../../duration.js'
-import { identityTag } from '../../keys.js'
 import { resolveRule } from '../../options.js'
 import type { RateLimitRule } from '../../types.js'
 import { identityArgument, ruleOption } from '../args.js'
 import type { Command, CommandContext } from '../context.js'
 import { describeKey, summarize } from '../describe-key.js'
 import { operatorLimiter } from '../engine.js'
-import { CliError, EXIT } from '../errors.js'
+import { identityKeys, unknownRule } from '../identity-keys.js'
 import { duration } from '../output.js'
-import { collectKeys, escapeGlob, parseKey, ruleNamePart } from '../scan.js'
+import { parseKey } from '../scan.js'
 
 interface Plan {
   identity: string
   rule: RateLimitRule | undefined
   ruleName: string | undefined
-}
-
-/** The SCAN pattern of an identity's keys, or of its keys for one rule name. */
-export function identityPattern(prefix: string, identity: string, ruleName?: string): string {
-  const base = `${escapeGlob(prefix)}{${escapeGlob(identityTag(identity))}}:`
-  return ruleName === undefined ? `${base}*` : `${base}${escapeGlob(ruleNamePart(ruleName))}:*`
-}
-
-/** The rule names an identity has usage for (for "unknown rule" messages). */
-export async function knownRules(ctx: CommandContext, identity: string): Promise<string[]> {
-  const keys = await collectKeys(ctx.connection, identityPattern(ctx.prefix, identity))
-  return [...new Set(keys.flatMap((key) => parseKey(ctx.prefix, key)?.rule ?? []))].sort()
-}
-
-export async function unknownRule(
-  ctx: CommandContext,
-  identity: string,
-  ruleName: string,
-): Promise<CliError> {
-  const known = await knownRules(ctx, identity)
-  const list = known.length > 0 ? `it has usage for: ${known.join(', ')}` : 'it has no usage at all'
-  return new CliError(
-    EXIT.NOT_FOUND,
-    `No usage recorded for rule "${ruleName}" of ${identity} under prefix "${ctx.prefix}"; ${list}`,
-  )
 }
 
 /** Exact numbers for one budget: the engine's peek (records nothing). */
@@ -55,8 +29,7 @@ async function inspectRule(ctx: CommandContext, identity: string, rule: RateLimi
   const pttl = await ctx.connection.client.pttl(key!)
   const exists = pttl !== -2
   const resetMs = Math.max(pttl, 0)
-  const pattern = identityPattern(ctx.prefix, identity, resolved.name)
-  const others = (await collectKeys(ctx.connection, pattern)).filter((k) => k !== key)
+  const others = (await identityKeys(ctx, identity, resolved.name)).filter((k) => k !== key)
   const { out } = ctx
   if (out.json) {
     const { name, limit, windowMs, algorithm } = resolved
@@ -100,7 +73,7 @@ async function inspectKeys(
   identity: string,
   ruleName: string | undefined,
 ): Promise<void> {
-  const keys = await collectKeys(ctx.connection, identityPattern(ctx.prefix, identity, ruleName))
+  const keys = await identityKeys(ctx, identity, ruleName)
   if (keys.length === 0 && ruleName !== undefined) throw await unknownRule(ctx, identity, ruleName)
   const parsed = keys.flatMap((key) => parseKey(ctx.prefix, key) ?? [])
   const reports = []
