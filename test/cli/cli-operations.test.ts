@@ -5,7 +5,13 @@
  */
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createRateLimiter, createRedisApiKeys, type RateLimiter, RedisStore } from '../../src/index.js'
+import {
+  createIdentify,
+  createRateLimiter,
+  createRedisApiKeys,
+  type RateLimiter,
+  RedisStore,
+} from '../../src/index.js'
 import { ready, redisClient, uniquePrefix } from '../helpers.js'
 import { freePort } from '../setup/redis-server.js'
 import { cli, json } from './run-cli.js'
@@ -136,14 +142,12 @@ describe('inspect --key-id', () => {
   let ids: { pro: string; other: string }
 
   beforeAll(async () => {
-    const keys = createRedisApiKeys({ client, prefix: apiPrefix })
+    const keys = createRedisApiKeys({ client, prefix: apiPrefix, plans: { pro: { name: 'pro', scale: 2 } } })
     const pro = await keys.issue('acct_42', { plan: 'pro' })
     const other = await keys.issue('acct_7')
     ids = { pro: pro.id, other: other.id }
     // What createIdentify counts API-key callers under: the owner's budget by default.
-    const identify = (await import('../../src/index.js')).createIdentify({
-      apiKeys: { lookup: keys.lookup, plans: { pro: { name: 'pro', scale: 2 } } },
-    })
+    const identify = createIdentify({ apiKeys: { lookup: keys.lookup } })
     const caller = await identify({ req: { headers: { 'x-api-key': pro.key } } })
     const id = typeof caller === 'string' ? caller : caller.id
     for (let i = 0; i < 3; i++) await limiter.consume(id, search)

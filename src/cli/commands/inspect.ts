@@ -1,22 +1,39 @@
 import { formatDuration } from '../../duration.js'
 import { resolveRule } from '../../options.js'
 import type { RateLimitRule } from '../../types.js'
+import {
+  type ApiKeyReport,
+  describeKeyReport,
+  type KeyIdQuery,
+  keyIdOption,
+  resolveKeyId,
+} from '../api-key-owner.js'
 import { identityArgument, ruleOption } from '../args.js'
 import type { Command, CommandContext } from '../context.js'
 import { describeKey, summarize } from '../describe-key.js'
 import { operatorLimiter } from '../engine.js'
+import { CliError, EXIT } from '../errors.js'
 import { identityKeys, unknownRule } from '../identity-keys.js'
 import { duration } from '../output.js'
 import { parseKey } from '../scan.js'
 
 interface Plan {
-  identity: string
+  /** The identity given, or the API key whose identity is looked up (`--key-id`). */
+  who: string | KeyIdQuery
   rule: RateLimitRule | undefined
   ruleName: string | undefined
 }
 
+/** For `--key-id`: which key the identity belongs to, shown first (text) or as `apiKey` (JSON). */
+type About = ApiKeyReport | undefined
+
 /** Exact numbers for one budget: the engine's peek (records nothing). */
-async function inspectRule(ctx: CommandContext, identity: string, rule: RateLimitRule): Promise<void> {
+async function inspectRule(
+  ctx: CommandContext,
+  identity: string,
+  rule: RateLimitRule,
+  about: About,
+): Promise<void> {
   const resolved = resolveRule(rule)
   const { limiter, check } = operatorLimiter(ctx)
   const [key] = limiter.keys(identity, rule)
@@ -35,6 +52,7 @@ async function inspectRule(ctx: CommandContext, identity: string, rule: RateLimi
     const { name, limit, windowMs, algorithm } = resolved
     out.data({
       identity,
+      ...(about ? { apiKey: about } : {}),
       rule: { name, limit, windowMs, algorithm },
       key,
       exists,
@@ -48,6 +66,7 @@ async function inspectRule(ctx: CommandContext, identity: string, rule: RateLimi
     return
   }
   const window = formatDuration(resolved.windowMs)
+  if (about) out.line(describeKeyReport(about))
   out.line(`${identity} · ${resolved.name} (${resolved.limit} per ${window}, ${resolved.algorithm})`)
   out.table(
     null,
@@ -72,6 +91,7 @@ async function inspectKeys(
   ctx: CommandContext,
   identity: string,
   ruleName: string | undefined,
+  about: About,
 ): Promise<void> {
   const keys = await identityKeys(ctx, identity, ruleName)
   if (keys.length === 0 && ruleName !== undefined) throw await unknownRule(ctx, identity, ruleName)
@@ -80,9 +100,10 @@ async function inspectKeys(
   for (const key of parsed) reports.push(await describeKey(ctx.connection.client, key))
   const { out } = ctx
   if (out.json) {
-    out.data({ identity, prefix: ctx.prefix, keys: reports })
+    out.data({ identity, ...(about ? { apiKey: about } : {}), prefix: ctx.prefix, keys: reports })
     return
   }
+  if (about) out.line(describeKeyReport(about))
   if (reports.length === 0) {
     out.line(`No usage recorded for ${identity} under prefix "${ctx.prefix}".`)
     return
@@ -102,20 +123,26 @@ async function inspectKeys(
   out.note('Pass --rule, --limit and --window for the exact remaining budget and reset time of one rule.')
 }
 
-/** `inspect <identity> [--rule NAME --limit N --window W]`. */
+/** `inspect <identity> | --key-id ID [--rule NAME --limit N --window W]`. */
 export const inspect: Command<Plan> = {
   prepare(values, positionals) {
     const rule = ruleOption(values, 'inspect')
     if (rule) resolveRule(rule) // a bad limit or window is a usage error before connecting
+    const keyId = keyIdOption(values, 'inspect')
+    if (keyId && positionals.length > 0) {
+      throw new CliError(EXIT.USAGE, 'Pass either an identity or --key-id, not both', 'inspect')
+    }
     return {
-      identity: identityArgument(positionals, 'inspect'),
+      who: keyId ?? identityArgument(positionals, 'inspect'),
       rule,
       ruleName: values.rule as string | undefined,
     }
   },
-  run(ctx, plan) {
+  async run(ctx, plan) {
+    const about = typeof plan.who === 'string' ? undefined : await resolveKeyId(ctx, plan.who)
+    const identity = about ? about.identity : (plan.who as string)
     return plan.rule
-      ? inspectRule(ctx, plan.identity, plan.rule)
-      : inspectKeys(ctx, plan.identity, plan.ruleName)
+      ? inspectRule(ctx, identity, plan.rule, about)
+      : inspectKeys(ctx, identity, plan.ruleName, about)
   },
 }
