@@ -63,8 +63,8 @@ export function checkRedisUrl(url: string): string {
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     usage(`Expected a redis:// or rediss:// URL, got the protocol ${describeValue(parsed.protocol)}`)
   }
-  const path = decodeURIComponent(parsed.pathname.slice(1))
-  for (const db of [path, parsed.searchParams.get('db') ?? '']) {
+  // Checked as ioredis reads them: the raw path, and every `db` parameter (the last one wins there).
+  for (const db of [parsed.pathname.slice(1), ...parsed.searchParams.getAll('db')]) {
     if (db !== '' && !DATABASE.test(db)) {
       usage(
         `Expected the database in the Redis URL to be a number such as redis://localhost:6379/0, got ${describeValue(db)}`,

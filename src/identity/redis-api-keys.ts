@@ -22,7 +22,7 @@ import type { LimitOverride, Plan } from './types.js'
 export interface RedisApiKeysClientLike {
   get(key: string): Promise<string | null>
   set(key: string, value: string): Promise<unknown>
-  pexpire(key: string, milliseconds: number): Promise<unknown>
+  set(key: string, value: string, expiry: 'PX', milliseconds: number): Promise<unknown>
   del(key: string): Promise<number>
   srem(key: string, member: string): Promise<unknown>
   smembers(key: string): Promise<string[]>
@@ -82,6 +82,9 @@ export interface RedisApiKeys {
   /** Revokes every key of `owner`; returns how many existed. */
   revokeOwner(owner: string | number): Promise<number>
 }
+
+/** The owner's set outlives a key by this much: its record is written a round trip later. */
+const OWNER_SET_SLACK_MS = 1_000
 
 function invalid(message: string): never {
   throw new RateLimitConfigError('INVALID_OPTION', message)
@@ -160,9 +163,14 @@ export function createRedisApiKeys(options: RedisApiKeysOptions): RedisApiKeys {
       const key = `${keyPrefix}${randomBytes(32).toString('base64url')}`
       const id = apiKeyId(key)
       const { ttlMs } = issueOptions
-      await client.set(recordKey(prefix, id), JSON.stringify(record))
-      if (ttlMs !== undefined) await client.pexpire(recordKey(prefix, id), ttlMs)
-      await client.eval(OWNER_SET_SCRIPT, 1, ownerKey(prefix, record.owner), id, ttlMs ?? 0)
+      // The owner's set first: if the record write fails, the set holds an id of nothing, which
+      // revokeOwner skips; the other order could leave a live key that revokeOwner cannot find.
+      const setTtl = ttlMs === undefined ? 0 : ttlMs + OWNER_SET_SLACK_MS
+      await client.eval(OWNER_SET_SCRIPT, 1, ownerKey(prefix, record.owner), id, setTtl)
+      const text = JSON.stringify(record)
+      await (ttlMs === undefined
+        ? client.set(recordKey(prefix, id), text)
+        : client.set(recordKey(prefix, id), text, 'PX', ttlMs))
       return { key, id }
     },
     revoke: (key) =>

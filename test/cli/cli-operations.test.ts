@@ -107,6 +107,8 @@ describe('the database index', () => {
     ['-1', (url: string) => `${url}/-1`],
     ['0/extra', (url: string) => `${url}/0/extra`],
     ['?db=x', (url: string) => `${url}?db=x`],
+    ['?db=1&db=x', (url: string) => `${url}?db=1&db=x`],
+    ['%zz', (url: string) => `${url}/%zz`],
   ])('exits with 2 and a clear message, not a stack trace, for %s', async (_db, url) => {
     const run = await cli(['keys', '--redis', url(redis.replace(/\/\d*$/, ''))])
     expect(run.code).toBe(2)

@@ -156,9 +156,9 @@ describe('the owner set behind revokeOwner', () => {
     await keys.issue('acct_short', { ttlMs: 150 })
     const set = await ownerSet(prefix)
     const ttl = await redis.pttl(set)
-    expect(ttl).toBeGreaterThan(0)
-    expect(ttl).toBeLessThanOrEqual(150)
-    await vi.waitFor(async () => expect(await redis.exists(set)).toBe(0), { timeout: 2_000, interval: 50 })
+    expect(ttl).toBeGreaterThan(150) // a second of slack: the record is written after the set
+    expect(ttl).toBeLessThanOrEqual(1_150)
+    await vi.waitFor(async () => expect(await redis.exists(set)).toBe(0), { timeout: 3_000, interval: 50 })
   })
 
   it('lives as long as the longest key, and forever once a key that never expires joins it', async () => {

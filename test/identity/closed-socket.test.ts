@@ -34,7 +34,12 @@ interface Tally {
   limited: number
   unidentified: number
   identities: string[]
+  /** Identify calls waiting for their client to close the connection. */
+  waiting: number
 }
+
+/** A request with this header is identified only once its connection is closed. */
+const WAIT_FOR_CLOSE = 'x-test-wait-for-close'
 
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -56,13 +61,18 @@ async function listen(server: Server, where: number | string = 0): Promise<void>
 
 /**
  * A limiter whose identify waits until the client's socket is closed before the default chain
- * runs, so every request is identified the way the attack arranges it; counts the outcomes.
+ * runs (for requests with {@link WAIT_FOR_CLOSE}), so they are identified the way the attack
+ * arranges it; counts the outcomes.
  */
 function countingLimiter(options: IdentifyOptions, tally: Tally): RateLimiter {
   const inner = createIdentify(options)
   const identify: Identify = async (ctx: { req?: IncomingMessage }) => {
     const socket = ctx.req?.socket
-    if (socket && !socket.destroyed) await new Promise((resolve) => socket.once('close', resolve))
+    if (socket && ctx.req?.headers[WAIT_FOR_CLOSE] && !socket.destroyed) {
+      tally.waiting++
+      await new Promise((resolve) => socket.once('close', resolve))
+      tally.waiting--
+    }
     try {
       const caller = await inner(ctx)
       tally.identities.push(typeof caller === 'string' ? caller : caller.id)
@@ -85,7 +95,7 @@ function sendAndReset(port: number, path: string, body: string, count: number): 
   for (let i = 0; i < count; i++) {
     const socket = connect(port, '127.0.0.1', () => {
       socket.write(
-        `POST ${path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n` +
+        `POST ${path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n${WAIT_FOR_CLOSE}: 1\r\n` +
           `x-forwarded-for: 203.0.113.${i + 1}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       )
       socket.resetAndDestroy()
@@ -139,7 +149,7 @@ const servers = {
 } as const
 
 describe.each(Object.entries(servers))('a client resetting its connection on %s', (_name, server) => {
-  const fresh = (): Tally => ({ executed: 0, limited: 0, unidentified: 0, identities: [] })
+  const fresh = (): Tally => ({ executed: 0, limited: 0, unidentified: 0, identities: [], waiting: 0 })
 
   it('cannot buy a bucket per request with a forged X-Forwarded-For (only 10.0.0.0/8 trusted)', async () => {
     const tally = fresh()
@@ -176,7 +186,7 @@ describe.each(Object.entries(servers))('a client resetting its connection on %s'
       })
       const socket = connect(port, '127.0.0.1', () => {
         socket.write(
-          `POST ${server.path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n` +
+          `POST ${server.path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n${WAIT_FOR_CLOSE}: 1\r\n` +
             `x-forwarded-for: 203.0.113.${i + 1}\r\ncontent-length: ${Buffer.byteLength(server.body)}\r\n\r\n${server.body}`,
         )
       })
@@ -189,11 +199,33 @@ describe.each(Object.entries(servers))('a client resetting its connection on %s'
     await vi.waitFor(() => expect(tally.executed + tally.limited).toBe(5))
     expect(tally.executed).toBe(1)
   })
+
+  it('remembers the address of a keep-alive connection, so a later request on it that resets counts there', async () => {
+    const tally = fresh()
+    const http = server.make({ trustProxy: TRUSTED }, tally)
+    await listen(http)
+    const socket = connect((http.address() as AddressInfo).port, '127.0.0.1')
+    socket.on('error', () => {})
+    const post = (ip: string, waitForClose: boolean) =>
+      socket.write(
+        `POST ${server.path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n` +
+          `${waitForClose ? `${WAIT_FOR_CLOSE}: 1\r\n` : ''}` +
+          `x-forwarded-for: ${ip}\r\ncontent-length: ${Buffer.byteLength(server.body)}\r\n\r\n${server.body}`,
+      )
+    const answered = new Promise((resolve) => socket.once('data', resolve))
+    post('203.0.113.1', false)
+    await answered
+    post('203.0.113.2', true)
+    await vi.waitFor(() => expect(tally.waiting).toBe(1), { timeout: 5_000, interval: 10 })
+    socket.resetAndDestroy()
+    await vi.waitFor(() => expect(tally.identities).toHaveLength(2), { timeout: 5_000, interval: 10 })
+    expect(tally.identities).toEqual(['ip:127.0.0.1', 'ip:127.0.0.1'])
+  })
 })
 
 describe('a server listening on a Unix domain socket', () => {
   it('still believes the local proxy in front of it, which has no address to show', async () => {
-    const tally: Tally = { executed: 0, limited: 0, unidentified: 0, identities: [] }
+    const tally: Tally = { executed: 0, limited: 0, unidentified: 0, identities: [], waiting: 0 }
     const limiter = createRateLimiter({
       store: new MemoryStore(),
       identify: createIdentify({ trustProxy: TRUSTED }),
