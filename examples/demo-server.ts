@@ -66,8 +66,22 @@ async function serveMetrics(res: ServerResponse): Promise<void> {
   res.end(await registry.metrics())
 }
 
+/** The path of a request target; `undefined` for one that is not a URL (`GET http://[`). */
+function pathOf(target = '/'): string | undefined {
+  try {
+    return new URL(target, 'http://localhost').pathname
+  } catch {
+    return undefined
+  }
+}
+
 function route(req: IncomingMessage, res: ServerResponse): void {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname
+  const path = pathOf(req.url)
+  if (path === undefined) {
+    // A malformed request target must not throw out of the request listener: that ends the process.
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad request target\n')
+    return
+  }
   if (path === '/graphql') {
     void yoga(req, res)
   } else if (path.startsWith('/trpc/')) {

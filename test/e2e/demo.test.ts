@@ -3,6 +3,7 @@
  * @trpc/client, by GraphQL POSTs and by plain fetch — once on the memory store, once on Redis.
  * Each anonymous scenario plays its own client through X-Forwarded-For (trusted from loopback).
  */
+import { connect } from 'node:net'
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { DemoRouter } from '../../examples/demo/router.js'
@@ -107,6 +108,22 @@ describe.each(['memory', 'redis'] as const)('the demo server on the %s store', (
       expect(text).not.toContain(USER_SECRET)
       expect(text).not.toContain(QUERY_SECRET)
     }
+  })
+
+  it('answers a request target that is not a URL with 400 and keeps running', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = ''
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write('GET http://[ HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'),
+      )
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString()
+      })
+      socket.on('close', () => resolve(text))
+      socket.on('error', reject)
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+    expect((await fetch(`${base}/`)).status).toBe(200)
   })
 
   it('serves GraphiQL to a browser at /graphql and the start-up help at /', async () => {
