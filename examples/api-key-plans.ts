@@ -35,7 +35,7 @@ async function keyRegistry() {
     const { Redis } = await import('ioredis')
     const client = new Redis(process.env.REDIS_URL, { enableOfflineQueue: false, lazyConnect: true })
     await client.connect()
-    const keys = createRedisApiKeys({ client, prefix: 'example:apikey:' })
+    const keys = createRedisApiKeys({ client, prefix: 'example:apikey:', plans })
     return {
       keys,
       client,

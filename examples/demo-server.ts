@@ -2,9 +2,10 @@
  * The demo server behind `npm start`: a small bookshop API with graphql-yoga at /graphql and tRPC
  * at /trpc on one `node:http` server, sharing one limiter, plus Prometheus metrics at /metrics.
  *
- *   npm start                                        # in-memory store, port 4000
+ *   npm start                                        # in-memory store, http://127.0.0.1:4000
  *   REDIS_URL=redis://127.0.0.1:6379 npm start       # Redis (keys under RATE_LIMIT_PREFIX, default demo:rl:)
  *   PORT=0 npm start                                 # a free port, printed at start-up
+ *   HOST=0.0.0.0 npm start                           # every interface (default: 127.0.0.1 only)
  *
  * The demo imports the library from its sources; in your app import from 'resolver-rate-limit',
  * 'resolver-rate-limit/graphql', 'resolver-rate-limit/trpc' and 'resolver-rate-limit/metrics'.
@@ -30,7 +31,25 @@ function portFromEnv(value = '4000'): number {
   return port
 }
 
+/** Where to listen: loopback unless HOST says otherwise (an address or a host name). */
+function hostFromEnv(value = '127.0.0.1'): string {
+  if (!/^[A-Za-z0-9.:%-]{1,253}$/.test(value)) {
+    console.error(
+      `HOST must be an address or host name such as 127.0.0.1, ::1 or 0.0.0.0, got ${JSON.stringify(value.slice(0, 100))}`,
+    )
+    process.exit(2)
+  }
+  return value
+}
+
+/** `http://127.0.0.1:4000`; a wildcard address reads as localhost, an IPv6 one is bracketed. */
+function baseUrl(address: string, port: number): string {
+  if (address === '0.0.0.0' || address === '::') return `http://localhost:${port}`
+  return address.includes(':') ? `http://[${address}]:${port}` : `http://${address}:${port}`
+}
+
 const port = portFromEnv(process.env.PORT)
+const host = hostFromEnv(process.env.HOST)
 const demo = await createDemoLimiter().catch((error: Error) => {
   console.error(error.message)
   process.exit(1)
@@ -47,8 +66,22 @@ async function serveMetrics(res: ServerResponse): Promise<void> {
   res.end(await registry.metrics())
 }
 
+/** The path of a request target; `undefined` for one that is not a URL (`GET http://[`). */
+function pathOf(target = '/'): string | undefined {
+  try {
+    return new URL(target, 'http://localhost').pathname
+  } catch {
+    return undefined
+  }
+}
+
 function route(req: IncomingMessage, res: ServerResponse): void {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname
+  const path = pathOf(req.url)
+  if (path === undefined) {
+    // A malformed request target must not throw out of the request listener: that ends the process.
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad request target\n')
+    return
+  }
   if (path === '/graphql') {
     void yoga(req, res)
   } else if (path.startsWith('/trpc/')) {
@@ -63,17 +96,35 @@ function route(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
-/** `/`: the start-up text (links, keys, limits, curl lines); anything else: 404 with the same text. */
+/** What a Host header may look like to be echoed in the curl lines: a name or address and a port. */
+const HOST_HEADER = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/
+
+/**
+ * `/`: the start-up text (links, keys, limits, curl lines); anything else: 404 with the same text.
+ * Anyone who can connect reads it, so it names the kind of store only: the console's label says
+ * where Redis is, and a Redis URL may carry a password.
+ */
 function serveIndex(path: string, req: IncomingMessage, res: ServerResponse): void {
   res.statusCode = path === '/' ? 200 : 404
   res.setHeader('content-type', 'text/plain; charset=utf-8')
-  res.end(`${banner(`http://${req.headers.host ?? 'localhost'}`, demo.storeLabel, true)}\n`)
+  const hostHeader = req.headers.host
+  const base = hostHeader && HOST_HEADER.test(hostHeader) ? `http://${hostHeader}` : 'http://localhost'
+  res.end(`${banner(base, demo.storeKind, true)}\n`)
 }
 
 const server = createServer(route)
-server.listen(port, () => {
-  const { port: actual } = server.address() as AddressInfo
-  console.log(banner(`http://localhost:${actual}`, demo.storeLabel, true))
+server.on('error', (error: NodeJS.ErrnoException) => {
+  console.error(`Cannot listen on ${host} port ${port}: ${error.code ?? error.message}`)
+  process.exit(1)
+})
+server.listen(port, host, () => {
+  const { address, port: actual } = server.address() as AddressInfo
+  console.log(banner(baseUrl(address, actual), demo.storeLabel, true))
+  if (address === '0.0.0.0' || address === '::') {
+    console.log(
+      `Listening on every interface (HOST=${host}): anyone who can reach this machine can call the demo.`,
+    )
+  }
 })
 
 let closing = false

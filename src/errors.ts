@@ -16,6 +16,7 @@ export type RateLimitErrorCode =
   | 'RATE_LIMITED'
   | 'API_KEY_REQUIRED'
   | 'API_KEY_LOOKUP_FAILED'
+  | 'API_KEY_MISCONFIGURED'
   | 'CLIENT_UNIDENTIFIED'
 
 /** Base class: an `Error` with a stable `code`. */

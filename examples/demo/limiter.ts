@@ -16,8 +16,10 @@ import { describeIdentity, identify } from './identity.js'
 /** The limiter and what start-up prints about its store. */
 export interface DemoLimiter {
   limiter: RateLimiter
-  /** `memory` or `Redis at redis://…`. */
+  /** For the operator's console: `memory …` or `Redis at redis://host:port/db`, never credentials. */
   storeLabel: string
+  /** For anyone else (the `/` page): `memory` or `Redis`, nothing about where it is. */
+  storeKind: 'memory' | 'Redis'
   prefix: string
   /** Closes the limiter, then the Redis connection the demo opened. */
   close(): Promise<void>
@@ -46,7 +48,7 @@ async function connectRedis(url: string): Promise<Redis> {
     await client.connect()
   } catch (error) {
     client.disconnect()
-    throw new Error(`Cannot reach Redis at ${redactUrl(url)}: ${(error as Error).message}`)
+    throw new Error(`Cannot reach Redis at ${describeRedis(url)}: ${(error as Error).message}`)
   }
   return client
 }
@@ -86,8 +88,9 @@ export async function createDemoLimiter(env: NodeJS.ProcessEnv = process.env): P
   return {
     limiter,
     storeLabel: redis
-      ? `Redis at ${redactUrl(env.REDIS_URL!)}`
+      ? `Redis at ${describeRedis(env.REDIS_URL!)}`
       : 'memory (set REDIS_URL=redis://… to use Redis)',
+    storeKind: redis ? 'Redis' : 'memory',
     prefix,
     async close() {
       stopLogging()
@@ -97,13 +100,19 @@ export async function createDemoLimiter(env: NodeJS.ProcessEnv = process.env): P
   }
 }
 
-/** The URL without its password, for the start-up line. */
-function redactUrl(url: string): string {
+/**
+ * Where Redis is, for the start-up line: scheme, host, port and database only. A Redis URL can
+ * carry a password in its user info (`redis://user:pass@…`) and in its query (`?password=`), so
+ * neither is shown, not even redacted.
+ */
+function describeRedis(url: string): string {
   try {
     const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
+    const hidden =
+      parsed.username || parsed.password || parsed.search ? ' (credentials and options not shown)' : ''
+    const db = parsed.pathname === '/' ? '' : parsed.pathname
+    return `${parsed.protocol}//${parsed.host}${db}${hidden}`
   } catch {
-    return 'REDIS_URL'
+    return 'REDIS_URL (not a URL)'
   }
 }

@@ -26,7 +26,12 @@ const RULE_OPTIONS = {
 
 /** Options of each command, on top of {@link GLOBAL_OPTIONS}. */
 export const COMMAND_OPTIONS = {
-  inspect: RULE_OPTIONS,
+  inspect: {
+    ...RULE_OPTIONS,
+    'key-id': { type: 'string' },
+    'api-key-prefix': { type: 'string' },
+    budget: { type: 'string' },
+  },
   reset: { ...RULE_OPTIONS, yes: { type: 'boolean', short: 'y' } },
   keys: { match: { type: 'string' }, show: { type: 'string' }, count: { type: 'string' } },
 } as const satisfies Record<string, Record<string, OptionSpec>>

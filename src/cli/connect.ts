@@ -1,7 +1,8 @@
 import type { Cluster, Redis } from 'ioredis'
 import { describeValue } from '../errors.js'
 import type { Values } from './args.js'
-import { CliError, EXIT, redactUrl } from './errors.js'
+import { CliError, EXIT } from './errors.js'
+import { checkRedisUrl, redactUrl } from './redis-url.js'
 
 /** Where to connect, from `--redis` / `REDIS_URL` or `--cluster`. */
 export type Target =
@@ -43,22 +44,7 @@ export function targetOption(values: Values, env: Readonly<Record<string, string
       'Pass --redis redis://host:6379 (or set REDIS_URL), or --cluster host:port,… for a Redis Cluster',
     )
   }
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw new CliError(
-      EXIT.USAGE,
-      `Expected a Redis URL like redis://localhost:6379 or rediss://user:pass@host:6380/0, got ${describeValue(redactUrl(url))}`,
-    )
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new CliError(
-      EXIT.USAGE,
-      `Expected a redis:// or rediss:// URL, got the protocol ${describeValue(parsed.protocol)}`,
-    )
-  }
-  return { kind: 'redis', url }
+  return { kind: 'redis', url: checkRedisUrl(url) }
 }
 
 type Ioredis = Pick<typeof import('ioredis'), 'Redis' | 'Cluster'>
@@ -92,6 +78,10 @@ export async function connect(target: Target, timeoutMs: number): Promise<Connec
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
+    // On disconnect ioredis waits up to this long for each socket's 'close' before destroying it.
+    // A socket that failed to connect closed long before, so the default 2 s timer only kept the
+    // process alive after the error was printed. Every command has answered by then: destroy at once.
+    disconnectTimeout: 0,
   }
   const client =
     target.kind === 'redis'
@@ -111,19 +101,26 @@ export async function connect(target: Target, timeoutMs: number): Promise<Connec
     lastError = error
   })
   if (target.kind === 'cluster') client.on('node error', () => {})
+  const close = () => client.disconnect()
   try {
     await withTimeout(client.connect(), timeoutMs, 'connect')
     await withTimeout(client.ping(), timeoutMs, 'PING')
   } catch (error) {
-    client.disconnect()
+    close()
     const reason = lastError?.message ?? (error as Error).message
     throw new CliError(
       EXIT.UNREACHABLE,
       `Cannot reach Redis at ${label}: ${reason} (timeout ${timeoutMs} ms; see --timeout)`,
     )
   }
+  // ioredis reports a failed SELECT (a database the server does not have) as an event and goes
+  // on with database 0: the command would read, or delete, keys of the wrong database.
+  if (lastError) {
+    close()
+    throw new CliError(EXIT.UNREACHABLE, `Cannot use Redis at ${label}: ${lastError.message}`)
+  }
   if (target.kind === 'redis' && (await isClusterNode(client as Redis))) {
-    client.disconnect()
+    close()
     throw new CliError(
       EXIT.USAGE,
       `${label} is a Redis Cluster node: pass --cluster host:port[,host:port…] instead of --redis`,
@@ -133,7 +130,7 @@ export async function connect(target: Target, timeoutMs: number): Promise<Connec
     client,
     label,
     masters: () => (target.kind === 'redis' ? [client as Redis] : (client as Cluster).nodes('master')),
-    close: () => client.disconnect(),
+    close,
   }
 }
 

@@ -6,13 +6,13 @@ export const EXIT = {
   OK: 0,
   /** An unexpected failure (a Redis error while running the command, a bug). */
   FAILURE: 1,
-  /** Bad usage: unknown command or option, missing argument, bad URL, invalid rule. */
+  /** Bad usage: unknown command or option, missing argument, bad URL or database index, invalid rule. */
   USAGE: 2,
-  /** Redis could not be reached within the timeout (refused, unknown host, auth failed). */
+  /** Redis could not be used within the timeout (refused, unknown host, auth failed, no such database). */
   UNREACHABLE: 3,
   /** A reset was not confirmed (answered no, or no terminal to ask and no `--yes`). */
   NOT_CONFIRMED: 4,
-  /** Nothing matches: no usage recorded for the rule named with `--rule`. */
+  /** Nothing matches: no usage recorded for the rule named with `--rule`, no key with the `--key-id`. */
   NOT_FOUND: 5,
 } as const
 
@@ -41,16 +41,5 @@ export class CliError extends Error {
     this.exitCode = exitCode
     this.code = CODE_NAMES[exitCode]
     this.command = command
-  }
-}
-
-/** Hides the password of a Redis URL before it is printed. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@')
   }
 }

@@ -1,6 +1,8 @@
 import type { GraphQLSchema } from 'graphql'
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import { HeaderAccumulator, type HeaderPolicies } from '../headers.js'
+import { peerOf } from '../identity/peer.js'
+import { requestOf } from '../identity/request.js'
 import { assertRateLimitsApplied, type DirectiveNames, directiveNames } from './assert-applied.js'
 import { isRateLimitedError } from './errors.js'
 import { isSingleResult, type ResultLike } from './execution-result.js'
@@ -22,6 +24,7 @@ export interface RateLimitHeadersOptions {
 
 /** The hooks the plugin uses, typed structurally so that this package does not need graphql-yoga's types. */
 export interface RateLimitHeadersPlugin {
+  onRequest(payload: { serverContext?: unknown }): void
   onSchemaChange(payload: { schema: GraphQLSchema }): void
   // biome-ignore lint/suspicious/noExplicitAny: the yoga context is the user's own type.
   onContextBuilding(payload: { context: any; extendContext(extension: object): void }): void
@@ -97,6 +100,8 @@ export function useRateLimitHeaders(options: RateLimitHeadersOptions = {}): Rate
   const sinks = new WeakMap<Request, HeaderAccumulator>()
   const refusedAll = new WeakSet<Request>()
   return {
+    // The peer address, read before the body: a client that resets the connection later takes it along.
+    onRequest: ({ serverContext }) => void peerOf(requestOf(serverContext)),
     onSchemaChange({ schema }) {
       if (names.length === 0 || checked.has(schema)) return
       assertRateLimitsApplied(schema, { directive: names })

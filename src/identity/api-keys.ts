@@ -2,7 +2,7 @@ import { describeValue, RateLimitConfigError } from '../errors.js'
 import { digest } from '../keys.js'
 import type { ApiKeySourceOptions } from './api-key-reader.js'
 import { IdentityError } from './identity-error.js'
-import { definePlans, validateOverrides, validatePlan } from './plans.js'
+import { definePlans, likelyName, validateOverrides, validatePlan } from './plans.js'
 import { TtlCache } from './ttl-cache.js'
 import type { Caller, LimitOverride, Plan } from './types.js'
 
@@ -45,7 +45,20 @@ export interface ApiKeyOptions<TContext = any> extends ApiKeySourceOptions<TCont
 /** Turns a well-formed key into its caller: `null` for an unknown or revoked key. */
 export type ApiKeyResolver = (key: string) => Caller | null | Promise<Caller | null>
 
-type Cached = { readonly caller: Caller | null } | { readonly error: RateLimitConfigError }
+type Cached = { readonly caller: Caller | null } | { readonly error: IdentityError }
+
+/** What a caller whose key record cannot work is told; the detail goes to the server's log. */
+const MISCONFIGURED_MESSAGE =
+  "This API key cannot be used: the server's configuration for it is incomplete. Contact the API provider."
+
+/**
+ * The identity an API-key caller is counted under: `key:` and a digest of its owner (`budget:
+ * 'owner'`, so every key of one account spends one budget), or of the key itself (`budget: 'key'`;
+ * `keyDigest` is the key's 43-character SHA-256 digest, the Redis registry's key id).
+ */
+export function apiKeyIdentity(budget: 'owner' | 'key', owner: string, keyDigest: string): string {
+  return `key:${budget === 'key' ? keyDigest.slice(0, 22) : digest(owner)}`
+}
 
 function invalid(message: string): never {
   throw new RateLimitConfigError('INVALID_OPTION', message)
@@ -91,15 +104,20 @@ function toKeyCaller(record: ApiKeyRecord, keyDigest: string, options: ApiKeyOpt
   }
   let resolvedPlan: Plan | undefined
   if (typeof plan === 'string') {
-    resolvedPlan = options.plans?.[plan]
-    if (!resolvedPlan)
-      invalid(`Expected \`plan\` in ${where} to name one of \`apiKeys.plans\`, got ${describeValue(plan)}`)
+    resolvedPlan = options.plans && Object.hasOwn(options.plans, plan) ? options.plans[plan] : undefined
+    if (!resolvedPlan) {
+      const known = Object.keys(options.plans ?? {})
+      const guess = likelyName(plan, known)
+      invalid(
+        `Expected \`plan\` in ${where} to name one of \`apiKeys.plans\` (${known.join(', ') || 'none given'}), got ${describeValue(plan)}${guess ? ` (did you mean "${guess}"?)` : ''}`,
+      )
+    }
   } else if (plan !== undefined && plan !== null) {
     resolvedPlan = validatePlan(plan, `\`plan\` in ${where}`)
   }
   const overrides =
     limits === undefined || limits === null ? undefined : validateOverrides(limits, `\`limits\` in ${where}`)
-  const id = `key:${options.budget === 'key' ? keyDigest.slice(0, 22) : digest(String(owner))}`
+  const id = apiKeyIdentity(options.budget ?? 'owner', String(owner), keyDigest)
   return Object.freeze({
     id,
     kind: 'api-key' as const,
@@ -123,7 +141,9 @@ function redacted(cause: unknown, key: string): unknown {
  * Builds the key → caller step: one lookup per key per `cacheTtlMs` (answers, valid or not,
  * are cached under the key's SHA-256 digest, never the key), concurrent requests with one key
  * share one lookup, and each record is validated once. A lookup that throws rejects with
- * `IdentityError('API_KEY_LOOKUP_FAILED')` and is not cached.
+ * `IdentityError('API_KEY_LOOKUP_FAILED')` and is not cached; a record that cannot work (a plan
+ * name no plan answers to, a bad owner or limits) rejects with
+ * `IdentityError('API_KEY_MISCONFIGURED')`, its `cause` the config error naming the problem.
  * @throws RateLimitConfigError (`INVALID_OPTION`) naming the option that cannot work.
  */
 export function createApiKeyResolver(options: ApiKeyOptions): ApiKeyResolver {
@@ -155,7 +175,8 @@ export function createApiKeyResolver(options: ApiKeyOptions): ApiKeyResolver {
           caller: record === null || record === undefined ? null : toKeyCaller(record, keyDigest, options),
         }
       } catch (error) {
-        entry = { error: error as RateLimitConfigError }
+        const cause = redacted(error, key)
+        entry = { error: new IdentityError('API_KEY_MISCONFIGURED', MISCONFIGURED_MESSAGE, { cause }) }
       }
       if (ttl > 0) cache.set(keyDigest, entry)
       return settle(entry)

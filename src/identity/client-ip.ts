@@ -1,7 +1,8 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import { addressBucket, DEFAULT_IPV6_SUBNET, parseAddress } from './address.js'
 import { forwardedEntries, type ProxyHeader } from './forwarded.js'
-import { headerOf, requestOf, socketAddressOf } from './request.js'
+import { peerOf, UNIX_SOCKET } from './peer.js'
+import { headerOf, requestOf } from './request.js'
 import { compileTrustProxy, MAX_TRUSTED_HOPS, pickClient, type TrustProxy } from './trust-proxy.js'
 
 /** Options of {@link createClientIp} (also accepted by `createIdentify`). */
@@ -26,8 +27,10 @@ export interface ClientIpOptions<TContext = any> {
   ipv6Subnet?: number
   /**
    * The peer address when the context has no Node request, e.g. Bun's `server.requestIP(req)`
-   * or Deno's `info.remoteAddr`, passed through your context. `trustProxy` still applies on top.
-   * @default reads `socket.remoteAddress` of `ctx.req` / `ctx.request` / `ctx.extra.request`
+   * or Deno's `info.remoteAddr`, passed through your context. `trustProxy` still applies on top;
+   * `null`/`undefined` means unknown, which a list of trusted proxies never trusts.
+   * @default reads `socket.remoteAddress` of `ctx.req` / `ctx.request` / `ctx.extra.request`;
+   * a missing address is a Unix socket only when the server listens on a path
    * @example getIp: (ctx) => ctx.remoteAddress
    */
   getIp?: (ctx: TContext) => string | null | undefined
@@ -85,10 +88,10 @@ export function createClientIp<TContext = any>(options: ClientIpOptions<TContext
     invalid('Expected `getIp` to be a function (ctx) => address')
   return (ctx) => {
     const request = requestOf(ctx)
-    const peer = getIp ? getIp(ctx) : socketAddressOf(request)
-    const socket = parseAddress(peer)
+    const peer = getIp ? getIp(ctx) : peerOf(request)
+    const socket = peer === UNIX_SOCKET ? peer : parseAddress(peer)
     // A peer address that does not parse is not a Unix socket: never trust headers behind it.
-    if (peer && !socket) return undefined
+    if (typeof peer === 'string' && !socket) return undefined
     const entries = policy ? forwardedEntries(header, headerOf(request, header), MAX_TRUSTED_HOPS) : []
     const client = pickClient(socket, entries, policy)
     return client ? addressBucket(client, subnet) : undefined

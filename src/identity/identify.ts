@@ -4,6 +4,7 @@ import { createApiKeyReader } from './api-key-reader.js'
 import { type ApiKeyOptions, createApiKeyResolver } from './api-keys.js'
 import { type ClientIpOptions, createClientIp } from './client-ip.js'
 import { IdentityError } from './identity-error.js'
+import { TtlCache } from './ttl-cache.js'
 import type { Caller, Identify } from './types.js'
 
 /** Options of {@link createIdentify}. Every option is validated when `createIdentify` runs. */
@@ -30,12 +31,19 @@ export interface IdentifyOptions<TContext = any> extends ClientIpOptions<TContex
    * @default 'refuse'
    */
   onUnknownClient?: 'refuse' | 'shared'
-  /** Where failed key lookups are reported (at most once a minute). `false` silences it. @default console */
+  /**
+   * Where failed key lookups (at most once a minute) and unusable key records (once an hour per
+   * record problem) are reported. `false` silences it.
+   * @default console
+   */
   logger?: Logger | false
 }
 
 /** How often a failing key lookup is logged. */
 const LOG_EVERY_MS = 60_000
+/** How often one unusable key record is logged again, and how many distinct ones are remembered. */
+const MISCONFIGURED_LOG_EVERY_MS = 3_600_000
+const MISCONFIGURED_REMEMBERED = 1000
 
 // biome-ignore lint/suspicious/noExplicitAny: contexts are the user's own types.
 function defaultUserId(ctx: any): unknown {
@@ -95,16 +103,38 @@ function addressStep<TContext>(options: IdentifyOptions<TContext>): (ctx: TConte
 }
 
 /**
+ * A key the lookup accepted whose record cannot work: log the problem (once an hour per problem,
+ * never the key) and refuse. Counting the caller by IP instead would silently hand a paying
+ * customer anonymous limits.
+ */
+function misconfiguredStep(logger: Logger | false): (error: IdentityError) => never {
+  const logged = new TtlCache<true>(MISCONFIGURED_LOG_EVERY_MS, MISCONFIGURED_REMEMBERED)
+  return (error) => {
+    const problem = error.cause instanceof Error ? error.cause.message : String(error.cause)
+    if (logger && logged.get(problem) === undefined) {
+      logged.set(problem, true)
+      logger.warn(
+        `[resolver-rate-limit] ${problem}. Requests with this API key are refused with API_KEY_MISCONFIGURED (HTTP 403) until its record or the plans are fixed`,
+      )
+    }
+    throw error
+  }
+}
+
+/**
  * A failed lookup: refuse with `requireApiKey`, else log (at most once a minute, the key redacted
- * from the lookup's own message) and count the caller by IP. Config errors are rethrown.
+ * from the lookup's own message) and count the caller by IP. An unusable record is refused.
+ * Other errors are rethrown.
  */
 function lookupFailureStep<TContext>(
   options: IdentifyOptions<TContext>,
   byAddress: (ctx: TContext) => Caller,
 ): (error: unknown, key: string, ctx: TContext) => Caller {
   const logger = options.logger === undefined ? console : options.logger
+  const misconfigured = misconfiguredStep(logger)
   let loggedAt = Number.NEGATIVE_INFINITY
   return (error, key, ctx) => {
+    if (error instanceof IdentityError && error.code === 'API_KEY_MISCONFIGURED') misconfigured(error)
     if (options.requireApiKey || !(error instanceof IdentityError)) throw error
     const now = Date.now()
     if (logger && now - loggedAt >= LOG_EVERY_MS) {

@@ -94,3 +94,26 @@ export function definePlans<T extends Record<string, Plan>>(plans: T): T {
   }
   return plans
 }
+
+/**
+ * The known name a mistyped one most likely meant: the same letters in another case, or one or
+ * two edits away. For error messages (`did you mean "free"?`).
+ */
+export function likelyName(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase()
+  const exact = known.find((k) => k.toLowerCase() === lower)
+  if (exact) return exact
+  return known.find((k) => Math.abs(k.length - name.length) <= 2 && editDistance(k, name) <= 2)
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    row = next
+  }
+  return row[b.length]!
+}

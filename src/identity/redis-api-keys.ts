@@ -1,23 +1,32 @@
 import { randomBytes } from 'node:crypto'
 import { describeValue, RateLimitConfigError } from '../errors.js'
-import { digest } from '../keys.js'
-import type { ApiKeyLookup, ApiKeyRecord } from './api-keys.js'
-import { validateOverrides } from './plans.js'
-import type { LimitOverride } from './types.js'
+import {
+  apiKeyId,
+  isApiKeyId,
+  OWNER_SET_SCRIPT,
+  ownerKey,
+  ownerOf,
+  parseRecord,
+  recordKey,
+  validateIssue,
+} from './api-key-records.js'
+import type { ApiKeyLookup } from './api-keys.js'
+import { definePlans } from './plans.js'
+import type { LimitOverride, Plan } from './types.js'
 
 /**
  * The Redis commands the key registry uses. ioredis `Redis` and `Cluster` both satisfy it; the
- * package never imports ioredis (see `RedisClientLike`). Every command touches one key, so it
- * works on Redis Cluster.
+ * package never imports ioredis (see `RedisClientLike`). Every command and script touches one
+ * key, so it works on Redis Cluster.
  */
 export interface RedisApiKeysClientLike {
   get(key: string): Promise<string | null>
   set(key: string, value: string): Promise<unknown>
-  pexpire(key: string, milliseconds: number): Promise<unknown>
+  set(key: string, value: string, expiry: 'PX', milliseconds: number): Promise<unknown>
   del(key: string): Promise<number>
-  sadd(key: string, member: string): Promise<unknown>
   srem(key: string, member: string): Promise<unknown>
   smembers(key: string): Promise<string[]>
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
 }
 
 /** Options of {@link createRedisApiKeys}. */
@@ -28,15 +37,25 @@ export interface RedisApiKeysOptions {
   prefix?: string
   /** Starts every issued key, so keys are recognisable (and scannable by secret scanners). @default 'rk_' */
   keyPrefix?: string
+  /**
+   * The plans keys may be issued with, by name (see `definePlans`). `issue` refuses any other
+   * name, and `lookup` answers the plan itself, so `createIdentify` needs no `plans` of its own.
+   * Without it, keys can only be issued without a plan.
+   * @example createRedisApiKeys({ client: redis, plans: definePlans({ free: { name: 'free' }, pro: { name: 'pro', scale: 10 } }) })
+   */
+  plans?: Readonly<Record<string, Plan>>
 }
 
 /** What {@link RedisApiKeys.issue} records with a key. */
 export interface IssueKeyOptions {
-  /** A plan name; `createIdentify({ apiKeys: { plans } })` must define it. */
+  /** One of the registry's `plans`, by name; checked now, so a typo fails here and not on every request. */
   plan?: string
   /** Limits for this key alone, by rule name. */
   limits?: Readonly<Record<string, LimitOverride>>
-  /** The key expires after this many milliseconds. @default never */
+  /**
+   * The key expires after this many milliseconds (its owner's set of keys lives as long as the
+   * owner's longest-lived key). @default never
+   */
   ttlMs?: number
 }
 
@@ -64,23 +83,30 @@ export interface RedisApiKeys {
   revokeOwner(owner: string | number): Promise<number>
 }
 
-interface StoredRecord {
-  owner: string
-  plan?: string
-  limits?: Record<string, LimitOverride>
-}
-
-const ID = /^[A-Za-z0-9_-]{43}$/
+/** The owner's set outlives a key by this much: its record is written a round trip later. */
+const OWNER_SET_SLACK_MS = 1_000
 
 function invalid(message: string): never {
   throw new RateLimitConfigError('INVALID_OPTION', message)
 }
 
-function validateOptions(options: RedisApiKeysOptions): Required<RedisApiKeysOptions> {
-  const { client, prefix = 'rrl:apikey:', keyPrefix = 'rk_' } = options ?? {}
-  if (!client || typeof client.get !== 'function' || typeof client.smembers !== 'function') {
+interface Resolved {
+  client: RedisApiKeysClientLike
+  prefix: string
+  keyPrefix: string
+  plans: Readonly<Record<string, Plan>> | undefined
+}
+
+function validateOptions(options: RedisApiKeysOptions): Resolved {
+  const { client, prefix = 'rrl:apikey:', keyPrefix = 'rk_', plans } = options ?? {}
+  if (
+    !client ||
+    typeof client.get !== 'function' ||
+    typeof client.smembers !== 'function' ||
+    typeof client.eval !== 'function'
+  ) {
     invalid(
-      'Expected `client` to be an ioredis Redis or Cluster instance (with get, set, del, sadd, smembers)',
+      'Expected `client` to be an ioredis Redis or Cluster instance (with get, set, del, smembers, eval)',
     )
   }
   if (typeof prefix !== 'string' || prefix.length > 64 || /[{}\s]/.test(prefix)) {
@@ -93,74 +119,34 @@ function validateOptions(options: RedisApiKeysOptions): Required<RedisApiKeysOpt
       `Expected \`keyPrefix\` to be up to 16 letters, digits or underscores, got ${describeValue(keyPrefix)}`,
     )
   }
-  return { client, prefix, keyPrefix }
-}
-
-function validateIssue(owner: unknown, options: IssueKeyOptions): StoredRecord {
-  if (
-    (typeof owner !== 'string' && typeof owner !== 'number') ||
-    owner === '' ||
-    String(owner).length > 1000
-  ) {
-    invalid(`Expected \`owner\` to be a non-empty string or number, got ${describeValue(owner)}`)
-  }
-  const { plan, limits, ttlMs } = options
-  if (plan !== undefined && (typeof plan !== 'string' || plan.length === 0 || plan.length > 100)) {
-    invalid(`Expected \`plan\` to be a plan name, got ${describeValue(plan)}`)
-  }
-  if (limits !== undefined) validateOverrides(limits, '`limits`')
-  if (ttlMs !== undefined && (!Number.isSafeInteger(ttlMs) || ttlMs < 1)) {
-    invalid(`Expected \`ttlMs\` to be a positive integer of milliseconds, got ${describeValue(ttlMs)}`)
-  }
-  return { owner: String(owner), ...(plan ? { plan } : {}), ...(limits ? { limits: { ...limits } } : {}) }
-}
-
-function parseRecord(text: string, id: string): ApiKeyRecord {
-  try {
-    const record = JSON.parse(text) as StoredRecord
-    if (typeof record?.owner === 'string') return record
-  } catch {
-    // Reported below without the text, which is not secret but not ours to log either.
-  }
-  throw new Error(
-    `The API key record ${id.slice(0, 8)}… in Redis is not valid JSON { owner, plan?, limits? }`,
-  )
-}
-
-function safeOwner(text: string): string | undefined {
-  try {
-    const owner = (JSON.parse(text) as Partial<StoredRecord> | null)?.owner
-    return typeof owner === 'string' ? owner : undefined
-  } catch {
-    return undefined
-  }
+  if (plans !== undefined) definePlans(plans as Record<string, Plan>)
+  return { client, prefix, keyPrefix, plans }
 }
 
 /**
  * A ready-made API-key registry backed by Redis. Redis holds `prefix + 'k:' + sha256(key)` →
- * `{ owner, plan, limits }` and one set of key ids per owner (for `revokeOwner`); the keys
- * themselves are never stored, so a Redis dump reveals none. Keys are 256 random bits.
+ * `{ owner, plan, limits }` and one set of key ids per owner (for `revokeOwner`, expiring with the
+ * owner's longest-lived key); the keys themselves are never stored, so a Redis dump reveals none.
+ * Keys are 256 random bits.
  *
  * @example
- * const keys = createRedisApiKeys({ client: redis })
- * const { key } = await keys.issue('acct_42', { plan: 'pro' })
- * const identify = createIdentify({ apiKeys: { lookup: keys.lookup, pattern: keys.pattern, plans } })
+ * const plans = definePlans({ free: { name: 'free' }, pro: { name: 'pro', scale: 10 } })
+ * const keys = createRedisApiKeys({ client: redis, plans })
+ * const { key, id } = await keys.issue('acct_42', { plan: 'pro' }) // { plan: 'Pro' } throws
+ * const identify = createIdentify({ apiKeys: { lookup: keys.lookup, pattern: keys.pattern } })
  * @throws RateLimitConfigError (`INVALID_OPTION`) naming the option that cannot work.
  */
 export function createRedisApiKeys(options: RedisApiKeysOptions): RedisApiKeys {
-  const { client, prefix, keyPrefix } = validateOptions(options)
+  const { client, prefix, keyPrefix, plans } = validateOptions(options)
   const pattern = new RegExp(`^${keyPrefix}[A-Za-z0-9_-]{43}$`)
-  const recordKey = (id: string) => `${prefix}k:${id}`
-  const ownerKey = (owner: string) => `${prefix}o:${digest(owner)}`
-  const idOf = (key: string) => digest(key, 43)
 
   const revokeId = async (id: string): Promise<boolean> => {
-    if (typeof id !== 'string' || !ID.test(id)) return false
-    const text = await client.get(recordKey(id))
+    if (!isApiKeyId(id)) return false
+    const text = await client.get(recordKey(prefix, id))
     if (text === null) return false
-    await client.del(recordKey(id))
-    const owner = safeOwner(text)
-    if (owner !== undefined) await client.srem(ownerKey(owner), id)
+    await client.del(recordKey(prefix, id))
+    const owner = ownerOf(text)
+    if (owner !== undefined) await client.srem(ownerKey(prefix, owner), id)
     return true
   }
 
@@ -168,26 +154,32 @@ export function createRedisApiKeys(options: RedisApiKeysOptions): RedisApiKeys {
     pattern,
     lookup: async (key) => {
       if (typeof key !== 'string' || !pattern.test(key)) return null
-      const id = idOf(key)
-      const text = await client.get(recordKey(id))
-      return text === null ? null : parseRecord(text, id)
+      const id = apiKeyId(key)
+      const text = await client.get(recordKey(prefix, id))
+      return text === null ? null : parseRecord(text, id, plans)
     },
     async issue(owner, issueOptions = {}) {
-      const record = validateIssue(owner, issueOptions)
+      const record = validateIssue(owner, issueOptions ?? {}, plans)
       const key = `${keyPrefix}${randomBytes(32).toString('base64url')}`
-      const id = idOf(key)
-      await client.set(recordKey(id), JSON.stringify(record))
-      if (issueOptions.ttlMs !== undefined) await client.pexpire(recordKey(id), issueOptions.ttlMs)
-      await client.sadd(ownerKey(record.owner), id)
+      const id = apiKeyId(key)
+      const { ttlMs } = issueOptions
+      // The owner's set first: if the record write fails, the set holds an id of nothing, which
+      // revokeOwner skips; the other order could leave a live key that revokeOwner cannot find.
+      const setTtl = ttlMs === undefined ? 0 : ttlMs + OWNER_SET_SLACK_MS
+      await client.eval(OWNER_SET_SCRIPT, 1, ownerKey(prefix, record.owner), id, setTtl)
+      const text = JSON.stringify(record)
+      await (ttlMs === undefined
+        ? client.set(recordKey(prefix, id), text)
+        : client.set(recordKey(prefix, id), text, 'PX', ttlMs))
       return { key, id }
     },
     revoke: (key) =>
-      typeof key === 'string' && pattern.test(key) ? revokeId(idOf(key)) : Promise.resolve(false),
+      typeof key === 'string' && pattern.test(key) ? revokeId(apiKeyId(key)) : Promise.resolve(false),
     revokeId,
     async revokeOwner(owner) {
-      const set = ownerKey(String(owner))
+      const set = ownerKey(prefix, String(owner))
       const ids = await client.smembers(set)
-      const removed = await Promise.all(ids.map((id) => client.del(recordKey(id))))
+      const removed = await Promise.all(ids.map((id) => client.del(recordKey(prefix, id))))
       await client.del(set)
       return removed.reduce((sum, n) => sum + n, 0)
     },

@@ -1,11 +1,13 @@
 /**
- * Reads headers and the peer address from a request context, whatever the server put there:
+ * Reads headers and finds the request in a context, whatever the server put there:
  * - `ctx.req`: a Node `IncomingMessage` (graphql-yoga on `node:http`, tRPC standalone and
  *   Express adapters) or a Fetch `Request` (tRPC fetch adapter);
  * - `ctx.request`: a Fetch `Request` (graphql-yoga) or a Node-style request;
  * - `ctx.extra.request`: the upgrade request of a graphql-ws WebSocket connection.
- * Only the shapes are used (`headers`, `socket.remoteAddress`), so no server library is imported.
+ * Only the shapes are used (`headers`, `socket`), so no server library is imported. The peer
+ * address is read by `peer.ts`.
  */
+import type { SocketLike } from './peer.js'
 
 /** Node's `IncomingHttpHeaders`, or anything shaped like it. */
 type HeaderRecord = Readonly<Record<string, string | readonly string[] | undefined>>
@@ -18,7 +20,7 @@ interface HeadersGetter {
 /** A Node `IncomingMessage` or Fetch `Request`, as far as identity needs one. */
 export interface RequestLike {
   readonly headers?: HeaderRecord | HeadersGetter
-  readonly socket?: { readonly remoteAddress?: string | undefined } | null
+  readonly socket?: SocketLike | null
 }
 
 /** Header values longer than this are not read at all: no proxy or client writes one legitimately. */
@@ -50,10 +52,4 @@ export function headerOf(request: RequestLike | undefined, name: string): string
   else value = (headers as HeaderRecord)[name]
   if (Array.isArray(value)) value = value.join(', ')
   return typeof value === 'string' && value.length <= MAX_HEADER_LENGTH ? value : undefined
-}
-
-/** The peer address of the connection (`socket.remoteAddress`); `undefined` for Fetch requests or closed sockets. */
-export function socketAddressOf(request: RequestLike | undefined): string | undefined {
-  const address = request?.socket?.remoteAddress
-  return typeof address === 'string' ? address : undefined
 }

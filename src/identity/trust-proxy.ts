@@ -1,5 +1,6 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import { type Address, type AddressRange, inRanges, parseAddress, parseRange } from './address.js'
+import { UNIX_SOCKET } from './peer.js'
 
 /**
  * Which proxies in front of the app are believed when they say who the client is:
@@ -76,31 +77,38 @@ export function compileTrustProxy(value: unknown, option = 'trustProxy'): TrustP
   return { ranges: compileRanges(list, option) }
 }
 
-function trusts(policy: NonNullable<TrustPolicy>, hop: number, address: Address | undefined): boolean {
+/** The connection's peer as `pickClient` sees it: parsed, a proven Unix socket, or unknown. */
+export type SocketPeer = Address | typeof UNIX_SOCKET | undefined
+
+function trusts(policy: NonNullable<TrustPolicy>, hop: number, peer: SocketPeer): boolean {
   if ('hops' in policy) return hop < policy.hops
-  // No address means a Unix domain socket: only a local process (your proxy) can connect.
-  return address === undefined ? hop === 0 : inRanges(address, policy.ranges)
+  // Only a local process (your proxy) can connect to a Unix socket. An unknown peer (a closed
+  // socket, a Fetch request) proves nothing: believing it would believe any header.
+  if (peer === UNIX_SOCKET) return hop === 0
+  return peer !== undefined && inRanges(peer, policy.ranges)
 }
 
 /**
  * Walks from the socket outwards through the forwarded entries (nearest proxy last) while each
  * hop is a trusted proxy, and returns the first address not vouched for by a trusted proxy: the
  * client. An entry that is not an address stops the walk at the hop that wrote it, so a client
- * can never choose its own bucket with garbage. `undefined` when nothing is known.
+ * can never choose its own bucket with garbage. `undefined` when nothing is known (an unknown
+ * peer, or a Unix socket whose proxy named nobody).
  */
 export function pickClient(
-  socket: Address | undefined,
+  socket: SocketPeer,
   entries: readonly string[],
   policy: TrustPolicy,
 ): Address | undefined {
-  if (policy === null) return socket
+  const known = (peer: SocketPeer) => (peer === UNIX_SOCKET ? undefined : peer)
+  if (policy === null) return known(socket)
   let current = socket
   const hops = Math.min(entries.length, MAX_TRUSTED_HOPS)
   for (let hop = 0; hop < hops; hop++) {
-    if (!trusts(policy, hop, current)) return current
+    if (!trusts(policy, hop, current)) return known(current)
     const next = parseAddress(entries[entries.length - 1 - hop])
-    if (!next) return current
+    if (!next) return known(current)
     current = next
   }
-  return current
+  return known(current)
 }

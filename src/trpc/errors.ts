@@ -68,12 +68,15 @@ export function checkFailed(error: Error): TRPCError {
 
 /**
  * The answer to a caller the default identify refuses to name: `UNAUTHORIZED` (no valid API key
- * with `requireApiKey`) or `BAD_REQUEST` (no user, key or address), with the `IdentityError` as
+ * with `requireApiKey`), `FORBIDDEN` (a key whose record cannot work: `API_KEY_MISCONFIGURED`) or
+ * `BAD_REQUEST` (no user, key or address), with the `IdentityError` as
  * `cause`. The client sees a short message; the detail stays in `cause` for the server's logs.
  */
 export function identityRefused(error: IdentityError): TRPCError {
   if (error.code === 'API_KEY_REQUIRED')
     return new TRPCError({ code: 'UNAUTHORIZED', message: error.message, cause: error })
+  if (error.code === 'API_KEY_MISCONFIGURED')
+    return new TRPCError({ code: 'FORBIDDEN', message: error.message, cause: error })
   return new TRPCError({ code: 'BAD_REQUEST', message: 'Cannot identify the caller', cause: error })
 }
 

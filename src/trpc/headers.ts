@@ -1,4 +1,6 @@
 import { HeaderAccumulator, type HeaderOptions } from '../headers.js'
+import { peerOf } from '../identity/peer.js'
+import type { RequestLike } from '../identity/request.js'
 import type { RateLimitDecision } from '../types.js'
 
 /** A Node `ServerResponse` (standalone, Express, Next.js pages adapters), reduced to what is used. */
@@ -85,7 +87,8 @@ function targetOf(opts: { res?: unknown; resHeaders?: unknown }): Target | undef
 /**
  * Wires rate-limit headers (`RateLimit`, `RateLimit-Policy`, `Retry-After`) into a request's
  * context in one line. Works with the standalone, Express and Next.js adapters (`res`) and the
- * fetch adapter (`resHeaders`); keeps `req` for the default identify.
+ * fetch adapter (`resHeaders`); keeps `req` for the default identify, and reads its peer address
+ * now: a client that resets the connection before the procedure runs would take it along.
  *
  * @example
  * createHTTPServer({ router, createContext: (opts) => ({ ...rateLimitContext(opts), user: userOf(opts.req) }) })
@@ -95,6 +98,7 @@ export function rateLimitContext<TRequest>(
   opts: AdapterContextOptions<TRequest>,
   options?: HeaderOptions,
 ): RateLimitHttpContext<TRequest> {
+  peerOf(opts.req as RequestLike | undefined)
   return {
     req: opts.req as TRequest,
     rateLimitHeaders: new RateLimitResponseHeaders(targetOf(opts), options),

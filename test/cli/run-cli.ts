@@ -9,6 +9,8 @@ export interface CliRun {
   stderr: string
   /** Wall time of the whole process, start-up included. */
   ms: number
+  /** Milliseconds from the last output to the exit: what the process waited for after saying everything. */
+  exitLagMs: number
 }
 
 /**
@@ -27,15 +29,24 @@ export function cli(args: readonly string[], env: Record<string, string | undefi
   child.stdin.end()
   let stdout = ''
   let stderr = ''
+  let lastOutput = started
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString()
+    lastOutput = performance.now()
   })
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString()
+    lastOutput = performance.now()
   })
   return new Promise((resolve, reject) => {
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }))
+    child.on('exit', (code) => {
+      const now = performance.now()
+      // 'close' waits for the pipes to drain: read the output once they have.
+      child.on('close', () =>
+        resolve({ code, stdout, stderr, ms: now - started, exitLagMs: now - lastOutput }),
+      )
+    })
   })
 }
 

@@ -34,7 +34,7 @@ describe('the demo server when Redis dies', () => {
       REDIS_URL: redis.url,
       RATE_LIMIT_PREFIX: uniquePrefix('demo-outage'),
     })
-    const [, port] = await demo.waitFor(/listening on http:\/\/localhost:(\d+)/, 30_000)
+    const [, port] = await demo.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 30_000)
     const base = `http://127.0.0.1:${port}`
     const checkout = () =>
       fetch(`${base}/trpc/order.checkout`, {

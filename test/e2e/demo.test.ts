@@ -3,6 +3,7 @@
  * @trpc/client, by GraphQL POSTs and by plain fetch — once on the memory store, once on Redis.
  * Each anonymous scenario plays its own client through X-Forwarded-For (trusted from loopback).
  */
+import { connect } from 'node:net'
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { DemoRouter } from '../../examples/demo/router.js'
@@ -10,6 +11,18 @@ import { ready, redisClient, uniquePrefix } from '../helpers.js'
 import { type Child, runTs } from './child.js'
 
 const FREE_KEY = 'demo-free-key-ada'
+/** Credentials in both places a Redis URL holds them: none may reach the console or an HTTP client. */
+const USER_SECRET = 's3cret-in-userinfo'
+const QUERY_SECRET = 's3cret-in-query'
+
+/** The tests' Redis URL with a password in the user info and another in `?password=`. */
+function urlWithCredentials(): string {
+  const url = new URL(inject('redisUrl'))
+  url.username = 'default' // Redis accepts any password for a default user without one
+  url.password = USER_SECRET
+  url.searchParams.set('password', QUERY_SECRET)
+  return url.toString()
+}
 const PRO_KEY = 'demo-pro-key-grace'
 
 interface GraphQLBody {
@@ -21,15 +34,17 @@ interface GraphQLBody {
 describe.each(['memory', 'redis'] as const)('the demo server on the %s store', (store) => {
   let demo: Child
   let base: string
+  let port: string
   const prefix = uniquePrefix(`demo-${store}`)
 
   beforeAll(async () => {
     demo = runTs('examples/demo-server.ts', {
       PORT: '0',
       RATE_LIMIT_PREFIX: prefix,
-      REDIS_URL: store === 'redis' ? inject('redisUrl') : undefined,
+      REDIS_URL: store === 'redis' ? urlWithCredentials() : undefined,
     })
-    const [, port] = await demo.waitFor(/listening on http:\/\/localhost:(\d+)/, 30_000)
+    const [, found] = await demo.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 30_000)
+    port = found!
     base = `http://127.0.0.1:${port}`
   }, 40_000)
 
@@ -67,8 +82,48 @@ describe.each(['memory', 'redis'] as const)('the demo server on the %s store', (
     expect(out).toMatch(store === 'redis' ? /store +Redis at redis:\/\// : /store +memory/)
     expect(out).toContain(FREE_KEY)
     expect(out).toContain(PRO_KEY)
-    expect(out).toMatch(/curl -i http:\/\/localhost:\d+\/graphql /)
-    expect(out).toMatch(/curl -i -G http:\/\/localhost:\d+\/trpc\/book\.search /)
+    expect(out).toMatch(/curl -i http:\/\/127\.0\.0\.1:\d+\/graphql /)
+    expect(out).toMatch(/curl -i -G http:\/\/127\.0\.0\.1:\d+\/trpc\/book\.search /)
+    expect(out).not.toContain(USER_SECRET)
+    expect(out).not.toContain(QUERY_SECRET)
+  })
+
+  it('listens on 127.0.0.1 only by default: another loopback address is refused', async () => {
+    await expect(fetch(`http://127.0.0.2:${port}/`)).rejects.toThrow()
+    expect((await fetch(`${base}/`)).status).toBe(200)
+  })
+
+  it('never shows where the store is, or its credentials, to HTTP clients on / or on a 404', async () => {
+    for (const [path, status] of [
+      ['/', 200],
+      ['/nowhere', 404],
+      ['/?password=x', 200],
+    ] as const) {
+      const response = await fetch(`${base}${path}`)
+      expect(response.status).toBe(status)
+      const text = await response.text()
+      expect(text).toMatch(store === 'redis' ? /store +Redis\n/ : /store +memory\n/)
+      expect(text).not.toMatch(/redis:\/\//)
+      expect(text).not.toMatch(new RegExp(`:${new URL(inject('redisUrl')).port}\\b`))
+      expect(text).not.toContain(USER_SECRET)
+      expect(text).not.toContain(QUERY_SECRET)
+    }
+  })
+
+  it('answers a request target that is not a URL with 400 and keeps running', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = ''
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write('GET http://[ HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'),
+      )
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString()
+      })
+      socket.on('close', () => resolve(text))
+      socket.on('error', reject)
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+    expect((await fetch(`${base}/`)).status).toBe(200)
   })
 
   it('serves GraphiQL to a browser at /graphql and the start-up help at /', async () => {
@@ -284,4 +339,27 @@ describe.each(['memory', 'redis'] as const)('the demo server on the %s store', (
     expect({ code, signal }).toEqual({ code: 0, signal: null })
     expect(demo.output()).toMatch(/SIGTERM: closing the server, the limiter and the store\nclosed\n/)
   })
+})
+
+describe('the demo server with HOST', () => {
+  it('listens where HOST says, and only there', async () => {
+    const demo = runTs('examples/demo-server.ts', { PORT: '0', HOST: '127.0.0.2' })
+    try {
+      const [, port] = await demo.waitFor(/listening on http:\/\/127\.0\.0\.2:(\d+)/, 30_000)
+      expect((await fetch(`http://127.0.0.2:${port}/`)).status).toBe(200)
+      await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow()
+    } finally {
+      await demo.stop('SIGKILL')
+    }
+  }, 40_000)
+
+  it('refuses a HOST that is neither an address nor a host name, with exit code 2', async () => {
+    const demo = runTs('examples/demo-server.ts', { PORT: '0', HOST: 'not a host' })
+    try {
+      await demo.waitFor(/HOST must be an address or host name/, 30_000)
+      expect(await demo.exited).toEqual({ code: 2, signal: null })
+    } finally {
+      await demo.stop('SIGKILL')
+    }
+  }, 40_000)
 })

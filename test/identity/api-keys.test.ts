@@ -96,14 +96,27 @@ describe('resolving API keys', () => {
     expect((await byKey('acct1-key-a'))!.id).not.toBe((await byKey('acct1-key-b'))!.id)
   })
 
-  it('rejects a record that cannot work with a config error that names the field but never the key', async () => {
+  it('rejects a record that cannot work as API_KEY_MISCONFIGURED, its cause naming the field but never the key', async () => {
     const resolve = createApiKeyResolver({ lookup: () => ({ owner: 'acct_1', plan: 'gold' }), plans })
     const error = await Promise.resolve(resolve(KEY)).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(RateLimitConfigError)
-    expect((error as Error).message).toMatch(/`plan`.*"gold"/)
-    expect((error as Error).message).not.toContain(KEY)
+    expect(error).toBeInstanceOf(IdentityError)
+    expect(error).toMatchObject({ code: 'API_KEY_MISCONFIGURED', status: 403 })
+    const cause = (error as IdentityError).cause as Error
+    expect(cause).toBeInstanceOf(RateLimitConfigError)
+    expect(cause.message).toMatch(/`plan`.*"gold"/)
+    expect(`${(error as Error).message} ${cause.message} ${cause.stack}`).not.toContain(KEY)
     const bad = createApiKeyResolver({ lookup: () => ({ owner: 'a', limits: { 'Query.x': { limit: 0 } } }) })
-    await expect(Promise.resolve(bad(KEY))).rejects.toThrow(/limits.*Query\.x.*limit/)
+    const badError = await Promise.resolve(bad(KEY)).catch((e: IdentityError) => e)
+    expect((badError as IdentityError).cause).toMatchObject({
+      message: expect.stringMatching(/limits.*Query\.x.*limit/),
+    })
+  })
+
+  it('never resolves a plan name that is an Object.prototype property', async () => {
+    for (const plan of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const resolve = createApiKeyResolver({ lookup: () => ({ owner: 'acct_1', plan }), plans })
+      await expect(Promise.resolve(resolve(KEY))).rejects.toMatchObject({ code: 'API_KEY_MISCONFIGURED' })
+    }
   })
 
   it('validates plans and options when built', () => {
@@ -180,6 +193,19 @@ describe('identify with API keys', () => {
   it('refuses a request with no address at all by default, or shares one bucket with onUnknownClient "shared"', async () => {
     expect(() => createIdentify()({ request: new Request('http://x/') })).toThrow(IdentityError)
     expect(createIdentify({ onUnknownClient: 'shared' })({})).toEqual({ id: 'ip:unknown', kind: 'ip' })
+  })
+
+  it('refuses a request whose socket lost its address (a client reset) instead of believing its X-Forwarded-For', () => {
+    const reset = {
+      req: {
+        headers: { 'x-forwarded-for': '6.6.6.6' },
+        socket: { remoteAddress: undefined, server: { address: () => ({ address: '::', port: 443 }) } },
+      },
+    }
+    const strict = createIdentify({ trustProxy: ['10.0.0.0/8'] })
+    expect(() => strict(reset)).toThrow(expect.objectContaining({ code: 'CLIENT_UNIDENTIFIED', status: 400 }))
+    const shared = createIdentify({ trustProxy: ['10.0.0.0/8'], onUnknownClient: 'shared' })
+    expect(shared(reset)).toEqual({ id: 'ip:unknown', kind: 'ip' })
   })
 
   it('validates its options when built', () => {

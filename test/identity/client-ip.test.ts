@@ -96,11 +96,9 @@ describe('client IP with a hop count', () => {
     expect(three(ctx('10.0.0.2', { 'x-real-ip': '6.6.6.6, 203.0.113.7' }))).toBe('203.0.113.7')
   })
 
-  it('treats a missing socket address (a Unix domain socket behind a local proxy) as the first trusted hop', () => {
+  it('walks the header behind a socket whose address is lost: the hop count vouches for the topology', () => {
     const one = createClientIp({ trustProxy: 1 })
     expect(one(ctx(undefined, { 'x-forwarded-for': '203.0.113.7' }))).toBe('203.0.113.7')
-    const list = createClientIp({ trustProxy: ['loopback'] })
-    expect(list(ctx(undefined, { 'x-forwarded-for': '6.6.6.6, 203.0.113.7' }))).toBe('203.0.113.7')
   })
 
   it('reads only the end of a huge header, where trusted proxies append', () => {
@@ -146,6 +144,57 @@ describe('client IP with a list of trusted addresses', () => {
     const named = createClientIp({ trustProxy: ['loopback', 'uniquelocal'] })
     expect(named(ctx('127.0.0.1', { 'x-forwarded-for': '203.0.113.7, 192.168.1.1' }))).toBe('203.0.113.7')
     expect(named(ctx('::1', { 'x-forwarded-for': '203.0.113.7, fd00::1' }))).toBe('203.0.113.7')
+  })
+})
+
+/** A socket with no address (reset by the client, or a Unix socket) accepted by a server listening on `on`. */
+const lost = (on: unknown, headers: Record<string, string> = {}) => ({
+  req: { headers, socket: { remoteAddress: undefined, server: { address: () => on } } },
+})
+
+describe('client IP when the socket has no address', () => {
+  const list = createClientIp({ trustProxy: ['10.0.0.0/8', 'loopback'] })
+  const forged = { 'x-forwarded-for': '6.6.6.6, 203.0.113.7' }
+
+  it('does not believe forwarding headers on a TCP server (a client reset its connection): unknown', () => {
+    expect(list(lost({ address: '0.0.0.0', family: 'IPv4', port: 4000 }, forged))).toBeUndefined()
+    expect(list(lost(null, forged))).toBeUndefined() // the server has closed
+    expect(list({ req: { headers: forged, socket: { remoteAddress: undefined } } })).toBeUndefined()
+    expect(list({ req: { headers: forged, socket: null } })).toBeUndefined()
+    expect(list({ request: new Request('http://x/', { headers: forged }) })).toBeUndefined()
+  })
+
+  it('treats it as the first trusted hop when the server listens on a Unix domain socket', () => {
+    expect(list(lost('/run/app.sock', forged))).toBe('203.0.113.7')
+    // The proxy wrote nothing: nobody to count by.
+    expect(list(lost('/run/app.sock'))).toBeUndefined()
+    expect(createClientIp()(lost('/run/app.sock', forged))).toBeUndefined()
+  })
+
+  it('never trusts an address from getIp that is missing, empty or not an address', () => {
+    for (const peer of [undefined, null, '', 'garbage', '10.0.0.1/8']) {
+      const fetchIp = createClientIp({ trustProxy: ['10.0.0.0/8'], getIp: () => peer })
+      expect(fetchIp({ request: new Request('http://x/', { headers: forged }) })).toBeUndefined()
+    }
+  })
+
+  it('survives a socket or server whose properties throw', () => {
+    const hostile = {
+      req: {
+        headers: forged,
+        socket: {
+          get remoteAddress(): string {
+            throw new Error('no socket manipulation')
+          },
+          server: {
+            address() {
+              throw new Error('EBADF')
+            },
+          },
+        },
+      },
+    }
+    expect(list(hostile)).toBeUndefined()
   })
 })
 

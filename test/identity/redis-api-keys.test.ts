@@ -39,13 +39,13 @@ const ctx = (headers: Record<string, string | undefined>) => ({
 
 describe('createRedisApiKeys', () => {
   it('issues keys that the lookup accepts, and revokes them by key, by id and by owner', async () => {
-    const keys = createRedisApiKeys({ client: redis, prefix: uniquePrefix('keys') })
+    const keys = createRedisApiKeys({ client: redis, prefix: uniquePrefix('keys'), plans })
     const a = await keys.issue('acct_1', { plan: 'pro' })
     const b = await keys.issue('acct_1', { limits: { 'Query.search': { limit: 7 } } })
     const c = await keys.issue(42)
     expect(a.key).toMatch(keys.pattern)
     expect(a.id).toMatch(/^[\w-]{43}$/)
-    expect(await keys.lookup(a.key)).toEqual({ owner: 'acct_1', plan: 'pro' })
+    expect(await keys.lookup(a.key)).toEqual({ owner: 'acct_1', plan: plans.pro })
     expect(await keys.lookup(b.key)).toEqual({ owner: 'acct_1', limits: { 'Query.search': { limit: 7 } } })
     expect(await keys.lookup('rk_not-a-key')).toBeNull()
     expect(await keys.revoke(a.key)).toBe(true)
@@ -92,7 +92,7 @@ describe('createRedisApiKeys', () => {
   it('never stores an API key in clear: after a run, no Redis key name or value under the prefixes contains one', async () => {
     const keyPrefix = uniquePrefix('keys')
     const limitPrefix = uniquePrefix('limits')
-    const keys = createRedisApiKeys({ client: redis, prefix: keyPrefix })
+    const keys = createRedisApiKeys({ client: redis, prefix: keyPrefix, plans })
     const limiter = createRateLimiter({
       store: new RedisStore({ client: redis, logger: false }),
       prefix: limitPrefix,

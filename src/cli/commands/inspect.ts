@@ -1,48 +1,39 @@
 import { formatDuration } from '../../duration.js'
-import { identityTag } from '../../keys.js'
 import { resolveRule } from '../../options.js'
 import type { RateLimitRule } from '../../types.js'
+import {
+  type ApiKeyReport,
+  describeKeyReport,
+  type KeyIdQuery,
+  keyIdOption,
+  resolveKeyId,
+} from '../api-key-owner.js'
 import { identityArgument, ruleOption } from '../args.js'
 import type { Command, CommandContext } from '../context.js'
 import { describeKey, summarize } from '../describe-key.js'
 import { operatorLimiter } from '../engine.js'
 import { CliError, EXIT } from '../errors.js'
+import { identityKeys, unknownRule } from '../identity-keys.js'
 import { duration } from '../output.js'
-import { collectKeys, escapeGlob, parseKey, ruleNamePart } from '../scan.js'
+import { parseKey } from '../scan.js'
 
 interface Plan {
-  identity: string
+  /** The identity given, or the API key whose identity is looked up (`--key-id`). */
+  who: string | KeyIdQuery
   rule: RateLimitRule | undefined
   ruleName: string | undefined
 }
 
-/** The SCAN pattern of an identity's keys, or of its keys for one rule name. */
-export function identityPattern(prefix: string, identity: string, ruleName?: string): string {
-  const base = `${escapeGlob(prefix)}{${escapeGlob(identityTag(identity))}}:`
-  return ruleName === undefined ? `${base}*` : `${base}${escapeGlob(ruleNamePart(ruleName))}:*`
-}
-
-/** The rule names an identity has usage for (for "unknown rule" messages). */
-export async function knownRules(ctx: CommandContext, identity: string): Promise<string[]> {
-  const keys = await collectKeys(ctx.connection, identityPattern(ctx.prefix, identity))
-  return [...new Set(keys.flatMap((key) => parseKey(ctx.prefix, key)?.rule ?? []))].sort()
-}
-
-export async function unknownRule(
-  ctx: CommandContext,
-  identity: string,
-  ruleName: string,
-): Promise<CliError> {
-  const known = await knownRules(ctx, identity)
-  const list = known.length > 0 ? `it has usage for: ${known.join(', ')}` : 'it has no usage at all'
-  return new CliError(
-    EXIT.NOT_FOUND,
-    `No usage recorded for rule "${ruleName}" of ${identity} under prefix "${ctx.prefix}"; ${list}`,
-  )
-}
+/** For `--key-id`: which key the identity belongs to, shown first (text) or as `apiKey` (JSON). */
+type About = ApiKeyReport | undefined
 
 /** Exact numbers for one budget: the engine's peek (records nothing). */
-async function inspectRule(ctx: CommandContext, identity: string, rule: RateLimitRule): Promise<void> {
+async function inspectRule(
+  ctx: CommandContext,
+  identity: string,
+  rule: RateLimitRule,
+  about: About,
+): Promise<void> {
   const resolved = resolveRule(rule)
   const { limiter, check } = operatorLimiter(ctx)
   const [key] = limiter.keys(identity, rule)
@@ -55,13 +46,13 @@ async function inspectRule(ctx: CommandContext, identity: string, rule: RateLimi
   const pttl = await ctx.connection.client.pttl(key!)
   const exists = pttl !== -2
   const resetMs = Math.max(pttl, 0)
-  const pattern = identityPattern(ctx.prefix, identity, resolved.name)
-  const others = (await collectKeys(ctx.connection, pattern)).filter((k) => k !== key)
+  const others = (await identityKeys(ctx, identity, resolved.name)).filter((k) => k !== key)
   const { out } = ctx
   if (out.json) {
     const { name, limit, windowMs, algorithm } = resolved
     out.data({
       identity,
+      ...(about ? { apiKey: about } : {}),
       rule: { name, limit, windowMs, algorithm },
       key,
       exists,
@@ -75,6 +66,7 @@ async function inspectRule(ctx: CommandContext, identity: string, rule: RateLimi
     return
   }
   const window = formatDuration(resolved.windowMs)
+  if (about) out.line(describeKeyReport(about))
   out.line(`${identity} · ${resolved.name} (${resolved.limit} per ${window}, ${resolved.algorithm})`)
   out.table(
     null,
@@ -99,17 +91,19 @@ async function inspectKeys(
   ctx: CommandContext,
   identity: string,
   ruleName: string | undefined,
+  about: About,
 ): Promise<void> {
-  const keys = await collectKeys(ctx.connection, identityPattern(ctx.prefix, identity, ruleName))
+  const keys = await identityKeys(ctx, identity, ruleName)
   if (keys.length === 0 && ruleName !== undefined) throw await unknownRule(ctx, identity, ruleName)
   const parsed = keys.flatMap((key) => parseKey(ctx.prefix, key) ?? [])
   const reports = []
   for (const key of parsed) reports.push(await describeKey(ctx.connection.client, key))
   const { out } = ctx
   if (out.json) {
-    out.data({ identity, prefix: ctx.prefix, keys: reports })
+    out.data({ identity, ...(about ? { apiKey: about } : {}), prefix: ctx.prefix, keys: reports })
     return
   }
+  if (about) out.line(describeKeyReport(about))
   if (reports.length === 0) {
     out.line(`No usage recorded for ${identity} under prefix "${ctx.prefix}".`)
     return
@@ -129,20 +123,26 @@ async function inspectKeys(
   out.note('Pass --rule, --limit and --window for the exact remaining budget and reset time of one rule.')
 }
 
-/** `inspect <identity> [--rule NAME --limit N --window W]`. */
+/** `inspect <identity> | --key-id ID [--rule NAME --limit N --window W]`. */
 export const inspect: Command<Plan> = {
   prepare(values, positionals) {
     const rule = ruleOption(values, 'inspect')
     if (rule) resolveRule(rule) // a bad limit or window is a usage error before connecting
+    const keyId = keyIdOption(values, 'inspect')
+    if (keyId && positionals.length > 0) {
+      throw new CliError(EXIT.USAGE, 'Pass either an identity or --key-id, not both', 'inspect')
+    }
     return {
-      identity: identityArgument(positionals, 'inspect'),
+      who: keyId ?? identityArgument(positionals, 'inspect'),
       rule,
       ruleName: values.rule as string | undefined,
     }
   },
-  run(ctx, plan) {
+  async run(ctx, plan) {
+    const about = typeof plan.who === 'string' ? undefined : await resolveKeyId(ctx, plan.who)
+    const identity = about ? about.identity : (plan.who as string)
     return plan.rule
-      ? inspectRule(ctx, plan.identity, plan.rule)
-      : inspectKeys(ctx, plan.identity, plan.ruleName)
+      ? inspectRule(ctx, identity, plan.rule, about)
+      : inspectKeys(ctx, identity, plan.ruleName, about)
   },
 }

@@ -4,9 +4,9 @@ import { identityArgument, ruleOption } from '../args.js'
 import { confirm } from '../confirm.js'
 import type { Command, CommandContext } from '../context.js'
 import { operatorLimiter } from '../engine.js'
+import { identityKeys, unknownRule } from '../identity-keys.js'
 import { count } from '../output.js'
-import { collectKeys, parseKey } from '../scan.js'
-import { identityPattern, unknownRule } from './inspect.js'
+import { parseKey } from '../scan.js'
 
 interface Plan {
   identity: string
@@ -23,7 +23,7 @@ async function targetKeys(ctx: CommandContext, plan: Plan): Promise<string[]> {
     const present = await Promise.all(keys.map((key) => ctx.connection.client.exists(key)))
     return keys.filter((_, i) => present[i] === 1)
   }
-  return collectKeys(ctx.connection, identityPattern(ctx.prefix, plan.identity, plan.ruleName))
+  return identityKeys(ctx, plan.identity, plan.ruleName)
 }
 
 async function run(ctx: CommandContext, plan: Plan): Promise<void> {
