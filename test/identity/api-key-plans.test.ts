@@ -144,8 +144,15 @@ describe('a key whose record names a plan nobody defines', () => {
 })
 
 describe('the owner set behind revokeOwner', () => {
+  // A whole SCAN (one call of COUNT n sees only part of a database that other test files share).
   const ownerSet = async (prefix: string) => {
-    const [, names] = await redis.scan('0', 'MATCH', `${prefix}o:*`, 'COUNT', 1000)
+    const names: string[] = []
+    let cursor = '0'
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}o:*`, 'COUNT', 1000)
+      names.push(...batch)
+      cursor = next
+    } while (cursor !== '0')
     expect(names).toHaveLength(1)
     return names[0]!
   }

@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { inRanges, parseRange } from '../../src/identity/address.js'
+import { addressBucket, inRanges, parseAddress, parseRange } from '../../src/identity/address.js'
 import { createApiKeyResolver } from '../../src/identity/api-keys.js'
 import { createClientIp } from '../../src/identity/client-ip.js'
-import { addressBucket, definePlans, IdentityError, parseAddress } from '../../src/index.js'
+import { definePlans, IdentityError } from '../../src/index.js'
 
 const TRUSTED = ['10.0.0.0/8', 'fd00::/8']
 const byList = createClientIp({ trustProxy: TRUSTED })
