@@ -142,9 +142,12 @@ export class MemoryStore implements RateLimitStore {
    */
   #now(): number {
     const now = this.#clock() + this.#stepBack
-    if (now >= this.#last) return (this.#last = now)
-    this.#stepBack += this.#last - now
-    return this.#last
+    if (now < this.#last) {
+      this.#stepBack += this.#last - now
+      return this.#last
+    }
+    this.#last = now
+    return now
   }
 
   /** Checks every rule, then (all admitting and recording) records under every key. */
