@@ -20,15 +20,18 @@ export function groupByIdentity(prepared: readonly Prepared[]): number[][] {
   return [...groups.values()]
 }
 
-/** The store's answers to one batch, and how long the round trip took (0 when not timed). */
-export interface BatchAnswer {
-  readonly results: StoreResult[]
-  readonly storeMs: number
-}
+/**
+ * The store's answers to one batch, or why there are none; and how long the store call took (0
+ * when not timed). A batch is one store call, so its time is one observation, not one per check.
+ */
+export type BatchAnswer =
+  | { readonly results: StoreResult[]; readonly error?: undefined; readonly storeMs: number }
+  | { readonly results?: undefined; readonly error: unknown; readonly storeMs: number }
 
 /**
- * One `consumeMany` store call for a group, under the deadline. Rejects when the store fails or
- * times out. Only an asynchronous answer is timed, and only when `timed` (someone listens).
+ * One `consumeMany` store call for a group, under the deadline. Never rejects: a failure or a
+ * timeout is an answer with `error`, timed like a success. Only an asynchronous answer is timed,
+ * and only when `timed` (someone listens).
  */
 export async function callStoreBatch(
   store: RateLimitStore,
@@ -36,9 +39,19 @@ export async function callStoreBatch(
   timed: boolean,
   group: readonly Prepared[],
 ): Promise<BatchAnswer> {
-  const batch = store.consumeMany!(group.map((p) => ({ rules: p.storeRules, cost: p.cost })))
+  let batch: StoreResult[] | Promise<StoreResult[]>
+  try {
+    batch = store.consumeMany!(group.map((p) => ({ rules: p.storeRules, cost: p.cost })))
+  } catch (error) {
+    return { error, storeMs: 0 }
+  }
   if (!isPromise(batch)) return { results: batch, storeMs: 0 }
   const started = timed ? performance.now() : 0
-  const results = await withDeadline(batch, timeoutMs, store.kind)
-  return { results, storeMs: started ? performance.now() - started : 0 }
+  const elapsed = () => (started ? performance.now() - started : 0)
+  try {
+    const results = await withDeadline(batch, timeoutMs, store.kind)
+    return { results, storeMs: elapsed() }
+  } catch (error) {
+    return { error, storeMs: elapsed() }
+  }
 }

@@ -7,7 +7,7 @@ import { createIdentify } from './identity/identify.js'
 import type { Identify } from './identity/types.js'
 import { keyBase, StoreRuleCache } from './keys.js'
 import type { ConsumeOptions, ConsumeRequest, RateLimiter, Rules } from './limiter-api.js'
-import { type BatchAnswer, callStoreBatch, groupByIdentity } from './limiter-batch.js'
+import { callStoreBatch, groupByIdentity } from './limiter-batch.js'
 import { DECISION_HOOK, type DecisionHook, LimiterEvents } from './limiter-events.js'
 import {
   type RateLimiterOptions,
@@ -157,19 +157,26 @@ class Limiter implements RateLimiter {
    * promise for the group, not one per request.
    */
   async #batch(group: readonly Prepared[]): Promise<RateLimitDecision[]> {
-    let answer: BatchAnswer
-    try {
-      answer = await callStoreBatch(this.#o.store, this.#o.timeoutMs, this.#events.has('decision'), group)
-    } catch (error) {
-      const failure = this.#failed(error)
+    const timed = this.#events.has('decision')
+    const answer = await callStoreBatch(this.#o.store, this.#o.timeoutMs, timed, group)
+    // One store call, one round trip: its time goes with the first decision only (see DecisionEvent).
+    const storeMs = (i: number) => (i === 0 ? answer.storeMs : 0)
+    if (answer.results === undefined) {
+      const failure = this.#failed(answer.error)
       return Promise.all(
-        group.map(async (p) =>
-          this.#emitDecision(true, await this.#policy.answer(true, p, 'store-unavailable'), 0, failure),
+        group.map(async (p, i) =>
+          this.#emitDecision(
+            true,
+            await this.#policy.answer(true, p, 'store-unavailable'),
+            storeMs(i),
+            failure,
+          ),
         ),
       )
     }
     this.#breaker?.success()
-    const decisions = group.map((p, i) => this.#settle(true, p, answer.results[i]!, answer.storeMs))
+    const results = answer.results
+    const decisions = group.map((p, i) => this.#settle(true, p, results[i]!, storeMs(i)))
     // A decision is a promise only when a shadow rule refused (see #settle).
     return decisions.some(isPromise) ? Promise.all(decisions) : (decisions as RateLimitDecision[])
   }

@@ -192,7 +192,9 @@ export interface DecisionEvent {
   /**
    * Milliseconds the store took to answer asynchronously (a Redis round trip, deadline included
    * on failure). 0 when the store was not asked, or answered synchronously (the MemoryStore):
-   * timing a call that takes a microsecond would cost more than the call.
+   * timing a call that takes a microsecond would cost more than the call. A `consumeMany` batch is
+   * one store call: its time comes with the batch's first decision, the others carry 0, so the
+   * non-zero values count round trips and add up to the time spent waiting for the store.
    */
   readonly storeMs: number
   readonly operation: 'consume' | 'peek'
