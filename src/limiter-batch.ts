@@ -24,9 +24,14 @@ export function groupByIdentity(prepared: readonly Prepared[]): number[][] {
  * The store's answers to one batch, or why there are none; and how long the store call took (0
  * when not timed). A batch is one store call, so its time is one observation, not one per check.
  */
-export type BatchAnswer =
-  | { readonly results: StoreResult[]; readonly error?: undefined; readonly storeMs: number }
-  | { readonly results?: undefined; readonly error: unknown; readonly storeMs: number }
+export type BatchAnswer = (
+  | { readonly results: StoreResult[]; readonly error?: undefined }
+  | { readonly results?: undefined; readonly error: unknown }
+) & {
+  readonly storeMs: number
+  /** True when the store answered asynchronously (a round trip), false for a synchronous store. */
+  readonly asynchronous: boolean
+}
 
 /**
  * One `consumeMany` store call for a group, under the deadline. Never rejects: a failure or a
@@ -43,15 +48,15 @@ export async function callStoreBatch(
   try {
     batch = store.consumeMany!(group.map((p) => ({ rules: p.storeRules, cost: p.cost })))
   } catch (error) {
-    return { error, storeMs: 0 }
+    return { error, storeMs: 0, asynchronous: false }
   }
-  if (!isPromise(batch)) return { results: batch, storeMs: 0 }
+  if (!isPromise(batch)) return { results: batch, storeMs: 0, asynchronous: false }
   const started = timed ? performance.now() : 0
   const elapsed = () => (started ? performance.now() - started : 0)
   try {
     const results = await withDeadline(batch, timeoutMs, store.kind)
-    return { results, storeMs: elapsed() }
+    return { results, storeMs: elapsed(), asynchronous: true }
   } catch (error) {
-    return { error, storeMs: elapsed() }
+    return { error, storeMs: elapsed(), asynchronous: true }
   }
 }

@@ -129,7 +129,10 @@ class Limiter implements RateLimiter {
 
   async consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]> {
     const prepared = requests.map((r) => prepareRequest(this.#storeRules, r.identity, r.rules, r.cost))
-    const batched = this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen
+    // After an outage, checks of keys the local fallback still counts go one by one (see #run);
+    // RedisStore still packs the checks of one tick into one script call.
+    const batched =
+      this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen && !this.#policy.carrying
     // The usual case (a GraphQL operation's checks): one caller, every request for the store.
     if (batched && prepared.length > 1 && prepared.every(forStoreOf(prepared[0]!.identity)))
       return this.#batch(prepared)
@@ -176,7 +179,10 @@ class Limiter implements RateLimiter {
     }
     this.#breaker?.success()
     const results = answer.results
-    const decisions = group.map((p, i) => this.#settle(true, p, results[i]!, storeMs(i)))
+    const remember = answer.asynchronous
+    const decisions = group.map((p, i) =>
+      this.#settle(true, p, remember ? this.#policy.remember(p, results[i]!) : results[i]!, storeMs(i)),
+    )
     // A decision is a promise only when a shadow rule refused (see #settle).
     return decisions.some(isPromise) ? Promise.all(decisions) : (decisions as RateLimitDecision[])
   }
@@ -201,15 +207,23 @@ class Limiter implements RateLimiter {
       return this.#admitShadow(record, p, p.early.rules, true).then((d) => this.#emitDecision(record, d, 0))
     }
     if (this.#breaker?.isOpen) return this.#degraded(record, p, 'circuit-open', 0)
+    // After an outage, a key the local fallback counted usage for must be admitted by both stores.
+    const local = this.#policy.carrying ? this.#policy.alongside(record, p) : undefined
+    if (local?.allowed === false) {
+      return Promise.resolve(this.#emitDecision(record, this.#policy.refusedAlongside(p, local), 0))
+    }
     let pending: StoreResult | Promise<StoreResult>
     try {
       pending = this.#call(this.#o.store, record, p.storeRules, p.cost)
     } catch (error) {
+      this.#policy.giveBack(p, local)
       return this.#degraded(record, p, 'store-unavailable', 0, error)
     }
     if (!isPromise(pending)) {
       this.#breaker?.success()
-      return Promise.resolve(this.#settle(record, p, pending, 0))
+      // A synchronous store (MemoryStore) is not remembered: it is its own fallback's equal.
+      const answered = local ? this.#policy.combine(record, p, local, pending) : pending
+      return Promise.resolve(this.#settle(record, p, answered, 0))
     }
     // Only a round trip is timed: a synchronous store (MemoryStore) has already answered, and two
     // clock reads would cost more than its answer did (metrics must stay nearly free).
@@ -217,10 +231,22 @@ class Limiter implements RateLimiter {
     return pending.then(
       (result) => {
         this.#breaker?.success()
-        return this.#settle(record, p, result, started ? performance.now() - started : 0)
+        const answered = this.#answered(record, p, result, local)
+        return this.#settle(record, p, answered, started ? performance.now() - started : 0)
       },
-      (error: unknown) => this.#degraded(record, p, 'store-unavailable', started, error),
+      (error: unknown) => {
+        this.#policy.giveBack(p, local)
+        return this.#degraded(record, p, 'store-unavailable', started, error)
+      },
     )
+  }
+
+  /**
+   * The store's result as the decision sees it: combined with the local fallback's answer when
+   * the key was checked there too, else remembered as that key's last known usage.
+   */
+  #answered(record: boolean, p: Prepared, result: StoreResult, local: StoreResult | undefined): StoreResult {
+    return local ? this.#policy.combine(record, p, local, result) : this.#policy.remember(p, result)
   }
 
   /** The failure policy's answer; with `error`, the store failure is recorded first. */

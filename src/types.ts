@@ -67,6 +67,11 @@ export type DecisionReason =
   | 'store-unavailable'
   /** The circuit breaker is open: the store was not asked; the answer follows the policy. */
   | 'circuit-open'
+  /**
+   * Refused, without asking the store, by usage the `'local'` policy admitted while the store was
+   * failing and that is still in the window (the store may be back: it does not know that usage).
+   */
+  | 'outage-usage'
   /** A shadow rule would have refused; the request was admitted. */
   | 'shadow'
 

@@ -1,11 +1,23 @@
 import { monotonicNow } from '../clock.js'
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import type { RateLimitStore, StoreCall, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
-import { type CounterState, checkCounter, recordCounter, refundCounter } from './memory-counter.js'
-import { checkLog, type LogState, type RuleCheck, recordLog, refundLog } from './memory-log.js'
+import {
+  type CounterState,
+  checkCounter,
+  recordCounter,
+  refundCounter,
+  seedCounter,
+} from './memory-counter.js'
+import { checkLog, type LogState, type RuleCheck, recordLog, refundLog, seedLog } from './memory-log.js'
 
 /** What the store keeps per key. */
 type EntryState = LogState | CounterState
+
+/**
+ * The method (internal, not exported from the package) through which the limiter's `'local'`
+ * failure policy hands a memory store the usage the main store last reported for a key.
+ */
+export const SEED_USAGE: unique symbol = Symbol('resolver-rate-limit.seed-usage')
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -117,6 +129,23 @@ export class MemoryStore implements RateLimitStore {
       results[i] = { used: out.used, retryAfterMs: 0, resetMs: out.resetMs }
     }
     return { allowed: true, rules: results }
+  }
+
+  /**
+   * Takes over usage another store reported for a key this store holds nothing live for: `used`
+   * units, all leaving the window `expiresInMs` from now (that store's reset time), which never
+   * counts less than that store meanwhile. A key with live state of its own is left alone.
+   */
+  [SEED_USAGE](rule: StoreRule, used: number, expiresInMs: number): void {
+    const now = this.#now()
+    const state = this.#entries.get(rule.key)
+    if ((state !== undefined && state.expiresAt > now) || used <= 0 || expiresInMs <= 0) return
+    const seeded =
+      rule.algorithm === 'sliding-log'
+        ? seedLog(now, rule.limit, rule.windowMs, used, expiresInMs)
+        : seedCounter(now, rule.windowMs, used, expiresInMs)
+    this.#entries.delete(rule.key)
+    this.#touch(rule.key, seeded)
   }
 
   reset(keys: readonly string[]): void {
