@@ -83,6 +83,12 @@ export class FailurePolicy {
     return result
   }
 
+  /** True when the local fallback holds usage for the request's `'local'` rules (see {@link alongside}). */
+  holds(request: DegradedRequest): boolean {
+    const at = this.#localRules(request.resolved)
+    return at?.length !== 0 && this.#local.holds(pick(request.storeRules, at), request.cost)
+  }
+
   /**
    * While {@link carrying}: the local answer for the request's `'local'` rules when the local store
    * holds usage from the outage for them — recorded if it admits and `record` — else undefined.

@@ -6,13 +6,14 @@ import type { RateLimitStore, StoreResult } from './types.js'
  * The positions of the requests of `consumeMany` that need the store, one group per identity, in
  * order. A sharded store (Redis Cluster) keeps every key of one identity on one shard, and a batch
  * spanning shards would fail as a whole; a GraphQL operation's batch is usually one caller's, so
- * this is still one round trip. Requests answered without the store (`early`) are left out.
+ * this is still one round trip. Requests answered without the store (`early`) and those marked
+ * in `alone` are left out.
  */
-export function groupByIdentity(prepared: readonly Prepared[]): number[][] {
+export function groupByIdentity(prepared: readonly Prepared[], alone?: readonly boolean[]): number[][] {
   const groups = new Map<string, number[]>()
   for (let at = 0; at < prepared.length; at++) {
     const p = prepared[at]!
-    if (p.early) continue
+    if (p.early || alone?.[at]) continue
     const group = groups.get(p.identity)
     if (group) group.push(at)
     else groups.set(p.identity, [at])

@@ -129,14 +129,18 @@ class Limiter implements RateLimiter {
 
   async consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]> {
     const prepared = requests.map((r) => prepareRequest(this.#storeRules, r.identity, r.rules, r.cost))
-    // After an outage, checks of keys the local fallback still counts go one by one (see #run);
-    // RedisStore still packs the checks of one tick into one script call.
-    const batched =
-      this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen && !this.#policy.carrying
+    const batched = this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen
+    // After an outage, a check of a key the local fallback still counts usage for runs alone (#run).
+    const alone = this.#policy.carrying ? prepared.map((p) => this.#policy.holds(p)) : undefined
     // The usual case (a GraphQL operation's checks): one caller, every request for the store.
-    if (batched && prepared.length > 1 && prepared.every(forStoreOf(prepared[0]!.identity)))
+    if (
+      batched &&
+      prepared.length > 1 &&
+      !alone?.includes(true) &&
+      prepared.every(forStoreOf(prepared[0]!.identity))
+    )
       return this.#batch(prepared)
-    const groups = groupByIdentity(prepared)
+    const groups = groupByIdentity(prepared, alone)
     // Several callers (e.g. the checks of concurrent operations): one promise per identity's batch,
     // none per request.
     const decided: Array<RateLimitDecision | Promise<RateLimitDecision>> = new Array(prepared.length)
@@ -150,7 +154,7 @@ class Limiter implements RateLimiter {
       } else for (const at of group) decided[at] = this.#run(true, prepared[at]!)
     }
     for (let at = 0; at < prepared.length; at++)
-      if (prepared[at]!.early) decided[at] = this.#run(true, prepared[at]!)
+      if (prepared[at]!.early || alone?.[at]) decided[at] = this.#run(true, prepared[at]!)
     if (batches.length > 0) await Promise.all(batches)
     return decided.some(isPromise) ? Promise.all(decided) : (decided as RateLimitDecision[])
   }

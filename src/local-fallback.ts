@@ -98,12 +98,23 @@ export class LocalFallback {
    */
   alongside(record: boolean, rules: readonly StoreRule[], cost: number): StoreResult | undefined {
     const store = this.#store
-    if (store?.refund === undefined) return undefined
-    const held = store.peek(rules, cost)
-    if (isPromise(held) || !held.rules.some((r) => r.used > 0)) return undefined
+    if (store === undefined || !this.holds(rules, cost)) return undefined
     this.#seed(store, rules)
-    if (!record) return store.peek(rules, cost) as StoreResult
-    return store.consume(rules, cost) as StoreResult
+    return (record ? store.consume(rules, cost) : store.peek(rules, cost)) as StoreResult
+  }
+
+  /**
+   * True when the local store holds usage under any of the rules' keys and takes part in the
+   * carry-over: it answers synchronously and can give units back (the `MemoryStore`).
+   */
+  holds(rules: readonly StoreRule[], cost: number): boolean {
+    const store = this.#store
+    if (store?.refund === undefined) return false
+    const held = store.peek(rules, cost)
+    if (isPromise(held)) return false
+    // An admissible peek reports usage with its own cost; a refused one, without.
+    const own = held.allowed ? cost : 0
+    return held.rules.some((r) => r.used - own > 0)
   }
 
   /** Takes back a unit recorded by {@link alongside} for a request the store refused or failed. */

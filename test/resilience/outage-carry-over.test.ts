@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createRateLimiter, MemoryStore, type RateLimiter, type RateLimitRule } from '../../src/index.js'
 import type { RateLimiterOptions } from '../../src/limiter-options.js'
 import { LocalFallback, MAX_SEEDS } from '../../src/local-fallback.js'
-import type { StoreRule } from '../../src/types.js'
+import type { StoreCall, StoreResult, StoreRule } from '../../src/types.js'
 import { SwitchableStore, sleep } from './switchable-store.js'
 
 const rule: RateLimitRule = { name: 'Query.search', limit: 5, window: '1h' }
@@ -106,6 +106,16 @@ describe('carry-over: what the local limiter admitted stays in force after the s
     expect((await limiter.consume('user:2', rule)).reason).toBeUndefined()
   })
 
+  it('leaves the keys it holds nothing for to the store alone, recording nothing locally', async () => {
+    const { store, limiter } = build()
+    store.health = 'fail'
+    await limiter.consume('user:1', rule) // the carry-over starts
+    store.health = 'up'
+    expect(await admitted(limiter, 'user:2', 5)).toBe(5)
+    await store.inner.reset(limiter.keys('user:2', rule)) // the store forgets: only a local count would remain
+    expect(await admitted(limiter, 'user:2', 9)).toBe(5)
+  })
+
   it('admits a partly used key only as far as both stores allow, recording in both', async () => {
     const { store, limiter } = build()
     store.health = 'fail'
@@ -170,8 +180,10 @@ describe('carry-over: what the local limiter admitted stays in force after the s
     expect(store.calls).toBe(calls + 1)
   })
 
-  it('keeps batching the checks of one caller out of the outage’s reach in one store call', async () => {
-    const { store, limiter } = build()
+  it('keeps batching the checks of keys out of the outage’s reach; a key it holds is checked alone', async () => {
+    const store = new BatchingStore()
+    const limiter = createRateLimiter({ store, logger: false, timeoutMs: 50, circuitBreaker: false })
+    opened.push(limiter)
     store.health = 'fail'
     await limiter.consume('user:1', rule)
     store.health = 'up'
@@ -181,6 +193,7 @@ describe('carry-over: what the local limiter admitted stays in force after the s
       { identity: 'user:2', rules: { ...rule, name: 'other' } },
     ])
     expect(decisions.map((d) => d.remaining)).toEqual([3, 4, 4])
+    expect(store.batches).toEqual([2]) // user:2's two checks in one call; user:1 through consume
   })
 })
 
@@ -227,6 +240,16 @@ describe('the bound, for any sequence of outages and requests in one window', ()
     )
   })
 })
+
+/** A switchable store that also takes batches, and counts their sizes. */
+class BatchingStore extends SwitchableStore {
+  readonly batches: number[] = []
+  consumeMany(calls: readonly StoreCall[]): Promise<StoreResult[]> {
+    this.batches.push(calls.length)
+    if (this.health !== 'up') return Promise.reject(new Error('ECONNREFUSED (batching store)'))
+    return Promise.resolve(this.inner.consumeMany(calls))
+  }
+}
 
 function asStoreRule(key: string): StoreRule {
   return { key, algorithm: 'sliding-log', limit: rule.limit, windowMs: 3_600_000 }
