@@ -247,10 +247,12 @@ class Limiter implements RateLimiter {
 
   /**
    * The store's result as the decision sees it: combined with the local fallback's answer when
-   * the key was checked there too, else remembered as that key's last known usage.
+   * the key was checked there too, else remembered as that key's last known usage (a consume's
+   * only: an admissible peek reports usage with a cost that was not recorded).
    */
   #answered(record: boolean, p: Prepared, result: StoreResult, local: StoreResult | undefined): StoreResult {
-    return local ? this.#policy.combine(record, p, local, result) : this.#policy.remember(p, result)
+    if (local) return this.#policy.combine(record, p, local, result)
+    return record ? this.#policy.remember(p, result) : result
   }
 
   /** The failure policy's answer; with `error`, the store failure is recorded first. */

@@ -68,6 +68,14 @@ describe('seeds: the local limiter starts from the store’s last known usage', 
     expect((await limiter.consume('user:1', short)).allowed).toBe(true)
   })
 
+  it('takes usage only from consumes: a peek reports its own cost, which was not recorded', async () => {
+    const { store, limiter } = build()
+    await limiter.consume('user:1', rule)
+    await limiter.peek('user:1', rule, { cost: 3 })
+    store.health = 'fail'
+    expect(await admitted(limiter, 'user:1', 9)).toBe(4)
+  })
+
   it('forgets a key’s seed on reset, so a reset is not undone by the next outage', async () => {
     const { store, limiter } = build()
     expect(await admitted(limiter, 'user:1', 5)).toBe(5)
