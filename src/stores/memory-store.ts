@@ -29,10 +29,10 @@ export interface MemoryStoreOptions {
   maxKeys?: number
   /**
    * The clock, in milliseconds. Inject one in tests instead of sleeping. The default is monotonic
-   * (`performance.now()` anchored at the process start, see `monotonicNow`): setting the wall clock
+   * (`performance.now()` anchored at the process start): setting the wall clock
    * back or forward neither extends nor shortens a window. Should an injected clock step back, the
    * store carries on from the latest time it saw, so a block never outlasts its window.
-   * @default monotonicNow
+   * @default performance.timeOrigin + performance.now()
    */
   clock?: () => number
   /**
