@@ -109,13 +109,13 @@ export class FailurePolicy {
    * locally is given back if the store refused.
    */
   combine(record: boolean, request: DegradedRequest, local: StoreResult, result: StoreResult): StoreResult {
-    if (record && !result.allowed) this.giveBack(request, local)
+    if (!result.allowed) this.giveBack(record, request, local)
     return combineResults(result, local, this.#localRules(request.resolved))
   }
 
-  /** Gives back what {@link alongside} recorded (the store refused the request or failed). */
-  giveBack(request: DegradedRequest, local: StoreResult | undefined): void {
-    if (!local?.allowed) return
+  /** Gives back what {@link alongside} recorded for a consume (the store refused it or failed). */
+  giveBack(record: boolean, request: DegradedRequest, local: StoreResult | undefined): void {
+    if (!record || !local?.allowed) return
     this.#local.giveBack(pick(request.storeRules, this.#localRules(request.resolved)), request.cost)
   }
 

@@ -220,12 +220,12 @@ class Limiter implements RateLimiter {
     try {
       pending = this.#call(this.#o.store, record, p.storeRules, p.cost)
     } catch (error) {
-      this.#policy.giveBack(p, local)
+      this.#policy.giveBack(record, p, local)
       return this.#degraded(record, p, 'store-unavailable', 0, error)
     }
     if (!isPromise(pending)) {
       this.#breaker?.success()
-      // A synchronous store (MemoryStore) is not remembered: it is its own fallback's equal.
+      // A synchronous store (MemoryStore) cannot be out of reach: its answers are not remembered.
       const answered = local ? this.#policy.combine(record, p, local, pending) : pending
       return Promise.resolve(this.#settle(record, p, answered, 0))
     }
@@ -239,7 +239,7 @@ class Limiter implements RateLimiter {
         return this.#settle(record, p, answered, started ? performance.now() - started : 0)
       },
       (error: unknown) => {
-        this.#policy.giveBack(p, local)
+        this.#policy.giveBack(record, p, local)
         return this.#degraded(record, p, 'store-unavailable', started, error)
       },
     )

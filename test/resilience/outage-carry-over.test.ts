@@ -166,6 +166,14 @@ describe('carry-over: what the local limiter admitted stays in force after the s
     expect(await admitted(limiter, 'user:1', 3)).toBe(1)
   })
 
+  it('gives nothing back for a peek the store failed to answer (a peek recorded nothing)', async () => {
+    const { store, limiter } = build()
+    store.health = 'fail'
+    expect(await admitted(limiter, 'user:1', 2)).toBe(2)
+    for (let i = 0; i < 3; i++) expect((await limiter.peek('user:1', rule)).reason).toBe('store-unavailable')
+    expect(await admitted(limiter, 'user:1', 9)).toBe(3)
+  })
+
   it('carries only the rules on the local policy', async () => {
     const { store, limiter } = build()
     const open: RateLimitRule = { name: 'open', limit: 2, window: '1h', onStoreError: 'open' }
