@@ -17,5 +17,11 @@
  * const elapsedMs = monotonicNow() - started
  */
 export function monotonicNow(): number {
-  return performance.timeOrigin + performance.now()
+  return ORIGIN + clock.now()
 }
+
+// Read once: the global `performance` is a getter, and looking it up on every call costs as much as
+// the clock read itself (measured: ~125 ns against ~65 ns, `Date.now` ~65 ns). `now` is still looked
+// up on the object at each call, so a test can replace it.
+const clock = performance
+const ORIGIN = clock.timeOrigin

@@ -1,3 +1,4 @@
+import { monotonicNow } from './clock.js'
 import { assumedRuleDecision, makeDecision, ruleDecisions } from './decision.js'
 import { combineResults, LocalFallback } from './local-fallback.js'
 import type {
@@ -76,10 +77,13 @@ export class FailurePolicy {
     return this.#local.carrying
   }
 
-  /** Remembers the usage the store reported for the request's `'local'` rules (a fallback's seed). */
-  remember(request: DegradedRequest, result: StoreResult): StoreResult {
+  /**
+   * Remembers the usage the store reported for the request's `'local'` rules (a fallback's seed),
+   * as of `now` (monotonic ms).
+   */
+  remember(request: DegradedRequest, result: StoreResult, now = monotonicNow()): StoreResult {
     const at = this.#localRules(request.resolved)
-    if (at?.length !== 0) this.#local.remember(request.storeRules, result, at)
+    if (at?.length !== 0) this.#local.remember(request.storeRules, result, at, now)
     return result
   }
 

@@ -1,4 +1,5 @@
 import { CircuitBreaker, stateChangeMessage } from './circuit-breaker.js'
+import { monotonicNow } from './clock.js'
 import { asError, isPromise, withDeadline } from './deadline.js'
 import { makeDecision, ruleDecisions } from './decision.js'
 import { StoreError } from './errors.js'
@@ -183,9 +184,10 @@ class Limiter implements RateLimiter {
     }
     this.#breaker?.success()
     const results = answer.results
-    const remember = answer.asynchronous
+    // A round trip's answers are remembered for the local fallback, with one clock read for all.
+    const now = answer.asynchronous ? monotonicNow() : 0
     const decisions = group.map((p, i) =>
-      this.#settle(true, p, remember ? this.#policy.remember(p, results[i]!) : results[i]!, storeMs(i)),
+      this.#settle(true, p, now ? this.#policy.remember(p, results[i]!, now) : results[i]!, storeMs(i)),
     )
     // A decision is a promise only when a shadow rule refused (see #settle).
     return decisions.some(isPromise) ? Promise.all(decisions) : (decisions as RateLimitDecision[])

@@ -56,9 +56,16 @@ export class LocalFallback {
     return false
   }
 
-  /** Remembers the usage the store reported for the rules at `at` (the others are left alone). */
-  remember(rules: readonly StoreRule[], result: StoreResult, at: readonly number[] | undefined): void {
-    const now = monotonicNow()
+  /**
+   * Remembers the usage the store reported for the rules at `at` (all when undefined), as of `now`
+   * (monotonic ms: a batch reads the clock once for all its answers).
+   */
+  remember(
+    rules: readonly StoreRule[],
+    result: StoreResult,
+    at: readonly number[] | undefined,
+    now: number,
+  ): void {
     const seeds = this.#seeds
     const count = at === undefined ? rules.length : at.length
     for (let j = 0; j < count; j++) {
@@ -119,7 +126,9 @@ export class LocalFallback {
 
   /** Takes back a unit recorded by {@link alongside} for a request the store refused or failed. */
   giveBack(rules: readonly StoreRule[], cost: number): void {
-    void this.#store?.refund?.(rules, cost)
+    const pending = this.#store?.refund?.(rules, cost)
+    // A store that refunds asynchronously and fails keeps the unit: stricter, never an unhandled rejection.
+    if (isPromise(pending)) pending.catch(() => {})
   }
 
   /** Forgets local usage and seeds too, so a reset is not undone by the next outage. */

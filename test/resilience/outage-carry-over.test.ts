@@ -91,7 +91,8 @@ describe('seeds: the local limiter starts from the store’s last known usage', 
       { key: `k${i}`, algorithm: 'sliding-log', limit: 2, windowMs: 60_000 },
     ]
     const full = { allowed: true, rules: [{ used: 2, retryAfterMs: 0, resetMs: 60_000 }] }
-    for (let i = 0; i <= MAX_SEEDS; i++) fallback.remember(key(i), full, undefined)
+    for (let i = 0; i <= MAX_SEEDS; i++)
+      fallback.remember(key(i), full, undefined, performance.timeOrigin + performance.now())
     expect((fallback.answer(true, key(0), 1) as { allowed: boolean }).allowed).toBe(true) // forgotten
     expect((fallback.answer(true, key(1), 1) as { allowed: boolean }).allowed).toBe(false) // seeded: full
     local.close()
