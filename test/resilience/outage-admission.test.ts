@@ -10,7 +10,7 @@ import { uniquePrefix } from '../helpers.js'
 import { PrivateRedis, whenReady } from './private-redis.js'
 import { sleep, waitUntil, watchUnhandledRejections } from './switchable-store.js'
 
-const DEADLINE_MS = 100
+const DEADLINE_MS = 250 // generous: only the hung calls may miss it, even on a busy machine
 const LIMIT = 10
 const rule = { name: 'Query.search', limit: LIMIT, window: '1m' }
 
@@ -68,7 +68,7 @@ function tally() {
 }
 
 describe("one key across a Redis outage under onStoreError: 'local'", () => {
-  it('admits at most `limit` in the window across a hang (SIGSTOP), counting calls Redis applies after their deadline once', async () => {
+  it('admits at most `limit` in the window across a hang (SIGSTOP), the timed-out calls Redis applies later included', async () => {
     const { limiter } = await limiterOnRedis()
     const caller = tally()
     for (let i = 0; i < 4; i++) caller.add(await limiter.consume('user:1', rule))
