@@ -54,7 +54,7 @@ export class CircuitBreaker {
     this.#failures++
     // A call still in flight when the limiter was closed must not start probing again.
     if (this.#failures >= this.#threshold && !this.isOpen && !this.#disposed) {
-      this.#openedAt = Date.now()
+      this.#openedAt = performance.now() // monotonic: a wall-clock step must not distort downForMs
       this.#timer = setInterval(() => this.#runProbe(), this.#probeIntervalMs)
       this.#timer.unref()
       this.#onChange({ state: 'down', failures: this.#failures, error })
@@ -82,7 +82,7 @@ export class CircuitBreaker {
         const failures = this.#failures
         this.#stopProbing()
         this.#failures = 0
-        this.#onChange({ state: 'up', failures, downForMs: Date.now() - this.#openedAt })
+        this.#onChange({ state: 'up', failures, downForMs: Math.round(performance.now() - this.#openedAt) })
       },
       () => {
         this.#probing = false

@@ -1,4 +1,5 @@
 import { CircuitBreaker, stateChangeMessage } from './circuit-breaker.js'
+import { monotonicNow } from './clock.js'
 import { asError, isPromise, withDeadline } from './deadline.js'
 import { makeDecision, ruleDecisions } from './decision.js'
 import { StoreError } from './errors.js'
@@ -7,7 +8,7 @@ import { createIdentify } from './identity/identify.js'
 import type { Identify } from './identity/types.js'
 import { keyBase, StoreRuleCache } from './keys.js'
 import type { ConsumeOptions, ConsumeRequest, RateLimiter, Rules } from './limiter-api.js'
-import { type BatchAnswer, callStoreBatch, groupByIdentity } from './limiter-batch.js'
+import { callStoreBatch, groupByIdentity } from './limiter-batch.js'
 import { DECISION_HOOK, type DecisionHook, LimiterEvents } from './limiter-events.js'
 import {
   type RateLimiterOptions,
@@ -130,10 +131,17 @@ class Limiter implements RateLimiter {
   async consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]> {
     const prepared = requests.map((r) => prepareRequest(this.#storeRules, r.identity, r.rules, r.cost))
     const batched = this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen
+    // After an outage, a check of a key the local fallback still counts usage for runs alone (#run).
+    const alone = this.#policy.carrying ? prepared.map((p) => this.#policy.holds(p)) : undefined
     // The usual case (a GraphQL operation's checks): one caller, every request for the store.
-    if (batched && prepared.length > 1 && prepared.every(forStoreOf(prepared[0]!.identity)))
+    if (
+      batched &&
+      prepared.length > 1 &&
+      !alone?.includes(true) &&
+      prepared.every(forStoreOf(prepared[0]!.identity))
+    )
       return this.#batch(prepared)
-    const groups = groupByIdentity(prepared)
+    const groups = groupByIdentity(prepared, alone)
     // Several callers (e.g. the checks of concurrent operations): one promise per identity's batch,
     // none per request.
     const decided: Array<RateLimitDecision | Promise<RateLimitDecision>> = new Array(prepared.length)
@@ -147,7 +155,7 @@ class Limiter implements RateLimiter {
       } else for (const at of group) decided[at] = this.#run(true, prepared[at]!)
     }
     for (let at = 0; at < prepared.length; at++)
-      if (prepared[at]!.early) decided[at] = this.#run(true, prepared[at]!)
+      if (prepared[at]!.early || alone?.[at]) decided[at] = this.#run(true, prepared[at]!)
     if (batches.length > 0) await Promise.all(batches)
     return decided.some(isPromise) ? Promise.all(decided) : (decided as RateLimitDecision[])
   }
@@ -157,19 +165,30 @@ class Limiter implements RateLimiter {
    * promise for the group, not one per request.
    */
   async #batch(group: readonly Prepared[]): Promise<RateLimitDecision[]> {
-    let answer: BatchAnswer
-    try {
-      answer = await callStoreBatch(this.#o.store, this.#o.timeoutMs, this.#events.has('decision'), group)
-    } catch (error) {
-      const failure = this.#failed(error)
+    const timed = this.#events.has('decision')
+    const answer = await callStoreBatch(this.#o.store, this.#o.timeoutMs, timed, group)
+    // One store call, one round trip: its time goes with the first decision only (see DecisionEvent).
+    const storeMs = (i: number) => (i === 0 ? answer.storeMs : 0)
+    if (answer.results === undefined) {
+      const failure = this.#failed(answer.error)
       return Promise.all(
-        group.map(async (p) =>
-          this.#emitDecision(true, await this.#policy.answer(true, p, 'store-unavailable'), 0, failure),
+        group.map(async (p, i) =>
+          this.#emitDecision(
+            true,
+            await this.#policy.answer(true, p, 'store-unavailable'),
+            storeMs(i),
+            failure,
+          ),
         ),
       )
     }
     this.#breaker?.success()
-    const decisions = group.map((p, i) => this.#settle(true, p, answer.results[i]!, answer.storeMs))
+    const results = answer.results
+    // A round trip's answers are remembered for the local fallback, with one clock read for all.
+    const now = answer.asynchronous ? monotonicNow() : 0
+    const decisions = group.map((p, i) =>
+      this.#settle(true, p, now ? this.#policy.remember(p, results[i]!, now) : results[i]!, storeMs(i)),
+    )
     // A decision is a promise only when a shadow rule refused (see #settle).
     return decisions.some(isPromise) ? Promise.all(decisions) : (decisions as RateLimitDecision[])
   }
@@ -194,15 +213,23 @@ class Limiter implements RateLimiter {
       return this.#admitShadow(record, p, p.early.rules, true).then((d) => this.#emitDecision(record, d, 0))
     }
     if (this.#breaker?.isOpen) return this.#degraded(record, p, 'circuit-open', 0)
+    // After an outage, a key the local fallback counted usage for must be admitted by both stores.
+    const local = this.#policy.carrying ? this.#policy.alongside(record, p) : undefined
+    if (local?.allowed === false) {
+      return Promise.resolve(this.#emitDecision(record, this.#policy.refusedAlongside(p, local), 0))
+    }
     let pending: StoreResult | Promise<StoreResult>
     try {
       pending = this.#call(this.#o.store, record, p.storeRules, p.cost)
     } catch (error) {
+      this.#policy.giveBack(record, p, local)
       return this.#degraded(record, p, 'store-unavailable', 0, error)
     }
     if (!isPromise(pending)) {
       this.#breaker?.success()
-      return Promise.resolve(this.#settle(record, p, pending, 0))
+      // A synchronous store (MemoryStore) cannot be out of reach: its answers are not remembered.
+      const answered = local ? this.#policy.combine(record, p, local, pending) : pending
+      return Promise.resolve(this.#settle(record, p, answered, 0))
     }
     // Only a round trip is timed: a synchronous store (MemoryStore) has already answered, and two
     // clock reads would cost more than its answer did (metrics must stay nearly free).
@@ -210,10 +237,24 @@ class Limiter implements RateLimiter {
     return pending.then(
       (result) => {
         this.#breaker?.success()
-        return this.#settle(record, p, result, started ? performance.now() - started : 0)
+        const answered = this.#answered(record, p, result, local)
+        return this.#settle(record, p, answered, started ? performance.now() - started : 0)
       },
-      (error: unknown) => this.#degraded(record, p, 'store-unavailable', started, error),
+      (error: unknown) => {
+        this.#policy.giveBack(record, p, local)
+        return this.#degraded(record, p, 'store-unavailable', started, error)
+      },
     )
+  }
+
+  /**
+   * The store's result as the decision sees it: combined with the local fallback's answer when
+   * the key was checked there too, else remembered as that key's last known usage (a consume's
+   * only: an admissible peek reports usage with a cost that was not recorded).
+   */
+  #answered(record: boolean, p: Prepared, result: StoreResult, local: StoreResult | undefined): StoreResult {
+    if (local) return this.#policy.combine(record, p, local, result)
+    return record ? this.#policy.remember(p, result) : result
   }
 
   /** The failure policy's answer; with `error`, the store failure is recorded first. */

@@ -67,6 +67,11 @@ export type DecisionReason =
   | 'store-unavailable'
   /** The circuit breaker is open: the store was not asked; the answer follows the policy. */
   | 'circuit-open'
+  /**
+   * Refused, without asking the store, by usage the `'local'` policy admitted while the store was
+   * failing and that is still in the window (the store may be back: it does not know that usage).
+   */
+  | 'outage-usage'
   /** A shadow rule would have refused; the request was admitted. */
   | 'shadow'
 
@@ -192,7 +197,9 @@ export interface DecisionEvent {
   /**
    * Milliseconds the store took to answer asynchronously (a Redis round trip, deadline included
    * on failure). 0 when the store was not asked, or answered synchronously (the MemoryStore):
-   * timing a call that takes a microsecond would cost more than the call.
+   * timing a call that takes a microsecond would cost more than the call. A `consumeMany` batch is
+   * one store call: its time comes with the batch's first decision, the others carry 0, so the
+   * non-zero values count round trips and add up to the time spent waiting for the store.
    */
   readonly storeMs: number
   readonly operation: 'consume' | 'peek'

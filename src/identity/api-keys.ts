@@ -38,7 +38,7 @@ export interface ApiKeyOptions<TContext = any> extends ApiKeySourceOptions<TCont
   cacheTtlMs?: number
   /** Most lookup answers cached (least recently used dropped first). @default 10_000 */
   cacheSize?: number
-  /** The cache's clock, in milliseconds; inject one in tests. @default Date.now */
+  /** The cache's clock, in milliseconds; inject one in tests. @default a monotonic clock (setting the wall clock does not stretch or cut the TTL) */
   clock?: () => number
 }
 

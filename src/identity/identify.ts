@@ -1,3 +1,4 @@
+import { monotonicNow } from '../clock.js'
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import type { Logger } from '../types.js'
 import { createApiKeyReader } from './api-key-reader.js'
@@ -136,7 +137,7 @@ function lookupFailureStep<TContext>(
   return (error, key, ctx) => {
     if (error instanceof IdentityError && error.code === 'API_KEY_MISCONFIGURED') misconfigured(error)
     if (options.requireApiKey || !(error instanceof IdentityError)) throw error
-    const now = Date.now()
+    const now = monotonicNow() // a wall-clock step back must not silence the log
     if (logger && now - loggedAt >= LOG_EVERY_MS) {
       loggedAt = now
       const cause = error.cause instanceof Error ? error.cause.message : String(error.cause)

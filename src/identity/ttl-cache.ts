@@ -1,3 +1,5 @@
+import { monotonicNow } from '../clock.js'
+
 /**
  * A bounded cache with a time to live: at most `maxEntries` entries (least recently used dropped
  * first), each valid for `ttlMs` after it was stored. A `Map` keeps insertion order, which makes
@@ -9,7 +11,7 @@ export class TtlCache<V> {
   readonly #maxEntries: number
   readonly #clock: () => number
 
-  constructor(ttlMs: number, maxEntries: number, clock: () => number = Date.now) {
+  constructor(ttlMs: number, maxEntries: number, clock: () => number = monotonicNow) {
     this.#ttlMs = ttlMs
     this.#maxEntries = maxEntries
     this.#clock = clock

@@ -21,7 +21,8 @@ const INSTRUMENT_PREFIX = /^[A-Za-z][A-Za-z0-9_.\-/]{0,200}$/
  * optional peer dependency), with the same instruments as {@link prometheusMetrics}:
  *
  * - `resolver_rate_limit.decisions` (counter; `rule`, `outcome`): `consume` decisions;
- * - `resolver_rate_limit.store.duration` (histogram, seconds): latency of store round trips;
+ * - `resolver_rate_limit.store.duration` (histogram, seconds): latency of store round trips, one
+ *   per store call the limiter waits for (a `consumeMany` batch is one);
  * - `resolver_rate_limit.store.errors` (counter; `code`) and `resolver_rate_limit.store.outages`;
  * - `resolver_rate_limit.circuit.open` (gauge, 1 while the breaker is open);
  * - `resolver_rate_limit.memory_store.keys` (gauge; only for a store with `size`).
@@ -53,7 +54,7 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Limi
   const recorder = new MetricsRecorder(limiter, options)
   const duration = meter.createHistogram(`${prefix}store.duration`, {
     description:
-      'Round trips to the rate-limit store (consume and peek), failures and timeouts included; a synchronous store is not timed',
+      "Store round trips the limiter waited for: one per consume, peek or consumeMany batch (a GraphQL operation's checks, one script call), failures and timeouts included; a synchronous store is not timed",
     unit: 's',
     advice: { explicitBucketBoundaries: [...recorder.bucketsSeconds] },
   })

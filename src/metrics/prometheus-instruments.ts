@@ -73,7 +73,7 @@ export function createPrometheusInstruments(
   const histogram = add(
     new client.Histogram({
       name: `${prefix}store_duration_seconds`,
-      help: 'Round trips to the rate-limit store (consume and peek), in seconds, failures and timeouts included; a synchronous store is not timed',
+      help: "Store round trips the limiter waited for, in seconds: one per consume, peek or consumeMany batch (a GraphQL operation's checks, one script call), failures and timeouts included; a synchronous store is not timed",
       buckets: [...recorder.bucketsSeconds],
       registers,
       collect() {

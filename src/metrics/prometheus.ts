@@ -47,8 +47,9 @@ function loadClient(): typeof PromClient {
  *
  * - `resolver_rate_limit_decisions_total{rule, outcome}`: `consume` decisions, labelled with the
  *   binding rule's name and `allowed` / `limited` / `degraded` / `shadow`;
- * - `resolver_rate_limit_store_duration_seconds`: latency of store round trips (Redis; a
- *   synchronous store such as the MemoryStore is not timed);
+ * - `resolver_rate_limit_store_duration_seconds`: latency of store round trips, one observation
+ *   per store call the limiter waits for, a `consumeMany` batch being one (Redis; a synchronous
+ *   store such as the MemoryStore is not timed);
  * - `resolver_rate_limit_store_errors_total{code}`: `STORE_TIMEOUT`, `STORE_UNAVAILABLE` or `other`;
  * - `resolver_rate_limit_store_outages_total`: times the circuit breaker opened;
  * - `resolver_rate_limit_circuit_open`: 1 while the breaker is open;

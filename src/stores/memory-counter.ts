@@ -142,3 +142,23 @@ export function counterWait(
   const roomNext = limit - cost
   return left + (current > roomNext ? windowMs * (1 - roomNext / current) : 0)
 }
+
+/**
+ * A counter whose estimate is `used` now, known from another store whose estimate reaches 0
+ * `expiresInMs` from now, and never below that store's estimate until then: when that is within
+ * this window, as the previous window's share (decaying to 0 at its end); else as this window's
+ * count (decaying through the next).
+ */
+export function seedCounter(now: number, windowMs: number, used: number, expiresInMs: number): CounterState {
+  const w = Math.floor(now / windowMs)
+  const left = (w + 1) * windowMs - now
+  const state: CounterState = { kind: 'counter', w, current: 0, previous: 0, expiresAt: 0, seen: -1 }
+  if (expiresInMs > left) {
+    state.current = used
+    state.expiresAt = (w + 2) * windowMs
+  } else {
+    state.previous = used / (left / windowMs) // × the share left, (left / W), is `used` now
+    state.expiresAt = (w + 1) * windowMs
+  }
+  return state
+}

@@ -182,3 +182,19 @@ function grow(log: LogState, capacity: number): void {
 function nextPowerOfTwo(n: number): number {
   return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n))
 }
+
+/**
+ * A log holding `used` units known from another store, all leaving the window `expiresInMs` from
+ * now (that store's reset time, when its newest entry leaves): never less than that store's usage
+ * at any moment until then, and nothing after.
+ */
+export function seedLog(
+  now: number,
+  limit: number,
+  windowMs: number,
+  used: number,
+  expiresInMs: number,
+): LogState {
+  const at = now - windowMs + Math.min(windowMs, expiresInMs)
+  return recordLog(undefined, at, limit, windowMs, Math.min(limit, Math.ceil(used)))
+}

@@ -1,10 +1,23 @@
+import { monotonicNow } from '../clock.js'
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import type { RateLimitStore, StoreCall, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
-import { type CounterState, checkCounter, recordCounter, refundCounter } from './memory-counter.js'
-import { checkLog, type LogState, type RuleCheck, recordLog, refundLog } from './memory-log.js'
+import {
+  type CounterState,
+  checkCounter,
+  recordCounter,
+  refundCounter,
+  seedCounter,
+} from './memory-counter.js'
+import { checkLog, type LogState, type RuleCheck, recordLog, refundLog, seedLog } from './memory-log.js'
 
 /** What the store keeps per key. */
 type EntryState = LogState | CounterState
+
+/**
+ * The method (internal, not exported from the package) through which the limiter's `'local'`
+ * failure policy hands a memory store the usage the main store last reported for a key.
+ */
+export const SEED_USAGE: unique symbol = Symbol('resolver-rate-limit.seed-usage')
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -15,8 +28,11 @@ export interface MemoryStoreOptions {
    */
   maxKeys?: number
   /**
-   * The clock, in milliseconds. Inject one in tests instead of sleeping.
-   * @default Date.now
+   * The clock, in milliseconds. Inject one in tests instead of sleeping. The default is monotonic
+   * (`performance.now()` anchored at the process start): setting the wall clock
+   * back or forward neither extends nor shortens a window. Should an injected clock step back, the
+   * store carries on from the latest time it saw, so a block never outlasts its window.
+   * @default performance.timeOrigin + performance.now()
    */
   clock?: () => number
   /**
@@ -39,12 +55,15 @@ export class MemoryStore implements RateLimitStore {
   readonly #entries = new Map<string, EntryState>()
   readonly #maxKeys: number
   readonly #clock: () => number
+  /** The latest time read, and how far an injected clock has stepped back in total (see {@link #now}). */
+  #last = Number.NEGATIVE_INFINITY
+  #stepBack = 0
   /** New keys added so far: the clock of the approximate LRU. */
   #arrivals = 0
   #sweeper: NodeJS.Timeout | undefined
 
   constructor(options: MemoryStoreOptions = {}) {
-    const { maxKeys = 100_000, clock = Date.now, sweepIntervalMs = 60_000 } = options
+    const { maxKeys = 100_000, clock = monotonicNow, sweepIntervalMs = 60_000 } = options
     if (!Number.isInteger(maxKeys) || maxKeys < 1) {
       throw new RateLimitConfigError(
         'INVALID_OPTION',
@@ -93,7 +112,7 @@ export class MemoryStore implements RateLimitStore {
    * newest entries, a counter from its current window. Creates no key; drops a log left empty.
    */
   refund(rules: readonly StoreRule[], cost: number): StoreResult {
-    const now = this.#clock()
+    const now = this.#now()
     const results: StoreRuleResult[] = new Array(rules.length)
     const out: RuleCheck = { used: 0, resetMs: 0, retryAfterMs: 0, usedAfter: 0, resetAfterMs: 0 }
     for (let i = 0; i < rules.length; i++) {
@@ -112,13 +131,30 @@ export class MemoryStore implements RateLimitStore {
     return { allowed: true, rules: results }
   }
 
+  /**
+   * Takes over usage another store reported for a key this store holds nothing live for: `used`
+   * units, all leaving the window `expiresInMs` from now (that store's reset time), which never
+   * counts less than that store meanwhile. A key with live state of its own is left alone.
+   */
+  [SEED_USAGE](rule: StoreRule, used: number, expiresInMs: number): void {
+    const now = this.#now()
+    const state = this.#entries.get(rule.key)
+    if ((state !== undefined && state.expiresAt > now) || used <= 0 || expiresInMs <= 0) return
+    const seeded =
+      rule.algorithm === 'sliding-log'
+        ? seedLog(now, rule.limit, rule.windowMs, used, expiresInMs)
+        : seedCounter(now, rule.windowMs, used, expiresInMs)
+    this.#entries.delete(rule.key)
+    this.#touch(rule.key, seeded)
+  }
+
   reset(keys: readonly string[]): void {
     for (const key of keys) this.#entries.delete(key)
   }
 
   /** Drops every expired key now. */
   sweep(): void {
-    const now = this.#clock()
+    const now = this.#now()
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key)
   }
 
@@ -127,9 +163,25 @@ export class MemoryStore implements RateLimitStore {
     this.#sweeper = undefined
   }
 
+  /**
+   * The store's time: the clock's, shifted by every step back it has taken, so it never goes back.
+   * A clock set back an hour would otherwise keep each entry recorded before the step in its window
+   * for an hour more; absorbed, the step costs nothing. (A step forward cannot be told from time
+   * passing: the default monotonic clock never takes one.)
+   */
+  #now(): number {
+    const now = this.#clock() + this.#stepBack
+    if (now < this.#last) {
+      this.#stepBack += this.#last - now
+      return this.#last
+    }
+    this.#last = now
+    return now
+  }
+
   /** Checks every rule, then (all admitting and recording) records under every key. */
   #evaluate(rules: readonly StoreRule[], cost: number, record: boolean): StoreResult {
-    const now = this.#clock()
+    const now = this.#now()
     const allowed = this.#check(rules, cost, now)
     const results: StoreRuleResult[] = new Array(rules.length)
     for (let i = 0; i < rules.length; i++) {

@@ -57,8 +57,6 @@ export interface RedisStoreOptions {
  * ran 4 % faster).
  */
 const MAX_BATCH = 32
-/** Connection states in which a command would sit in ioredis' offline queue instead of being sent. */
-const DISCONNECTED = new Set(['reconnecting', 'end', 'close'])
 
 /**
  * Keeps usage in Redis (single node or Cluster) so that every app server shares one count. A
@@ -109,8 +107,8 @@ export class RedisStore implements RateLimitStore {
 
   /** Several independent checks in one script call (per hash tag on a Cluster); one promise for all. */
   consumeMany(calls: readonly StoreCall[]): Promise<StoreResult[]> {
-    const status = this.#client.status
-    if (status !== undefined && DISCONNECTED.has(status)) return Promise.reject(notConnected(status))
+    const unavailable = notSendable(this.#client)
+    if (unavailable) return Promise.reject(unavailable)
     if (calls.length === 0) return Promise.resolve([])
     return new Promise<StoreResult[]>((resolve, reject) => {
       const waiter = new Waiter(calls.length, true, resolve as (value: never) => void, reject)
@@ -130,18 +128,29 @@ export class RedisStore implements RateLimitStore {
   }
 
   async reset(keys: readonly string[]): Promise<void> {
-    this.#assertConnected()
-    if (keys.length > 0) await this.#client.del(...keys)
+    if (keys.length > 0) await this.#command(() => this.#client.del(...keys))
   }
 
   async ping(): Promise<void> {
-    this.#assertConnected()
-    await this.#client.ping()
+    await this.#command(() => this.#client.ping())
+  }
+
+  /** A plain command (not the script), refused or classified like a script call. */
+  async #command(send: () => Promise<unknown>): Promise<void> {
+    const client = this.#client
+    const unavailable = notSendable(client)
+    if (unavailable) throw unavailable
+    const sentWhile = client.status
+    try {
+      await send()
+    } catch (error) {
+      throw asUnavailable(client, sentWhile, error)
+    }
   }
 
   #one(rules: readonly StoreRule[], cost: number, mode: Mode): Promise<StoreResult> {
-    const status = this.#client.status
-    if (status !== undefined && DISCONNECTED.has(status)) return Promise.reject(notConnected(status))
+    const unavailable = notSendable(this.#client)
+    if (unavailable) return Promise.reject(unavailable)
     return new Promise<StoreResult>((resolve, reject) => {
       this.#push({
         rules,
@@ -183,6 +192,7 @@ export class RedisStore implements RateLimitStore {
   #call(batch: readonly Check[]): void {
     const { keys, argv } = scriptArgs(batch)
     const client = this.#client
+    const sentWhile = client.status
     client
       .evalsha(CONSUME_SCRIPT_SHA, keys.length, ...keys, ...argv)
       // After a restart, failover or SCRIPT FLUSH the script is gone: nothing ran, so EVAL sends it
@@ -196,19 +206,51 @@ export class RedisStore implements RateLimitStore {
       .then(
         (reply) => settleReply(batch, reply),
         (error: unknown) => {
-          for (const check of batch) check.waiter.fail(error)
+          const failure = asUnavailable(client, sentWhile, error)
+          for (const check of batch) check.waiter.fail(failure)
         },
       )
   }
-
-  #assertConnected(): void {
-    const status = this.#client.status
-    if (status !== undefined && DISCONNECTED.has(status)) throw notConnected(status)
-  }
 }
 
-function notConnected(status: string): StoreError {
-  return new StoreError('STORE_UNAVAILABLE', `Redis is not connected (client status: ${status})`)
+function notConnected(status: string, cause?: unknown): StoreError {
+  const why = cause instanceof Error ? `: ${cause.message}` : ''
+  return new StoreError('STORE_UNAVAILABLE', `Redis is not connected (client status: ${status})${why}`, {
+    cause,
+  })
+}
+
+/** States in which an ioredis client is setting up a connection (the first one, or again). */
+const CONNECTING = new Set(['connecting', 'connect'])
+
+/**
+ * Why a command cannot be sent now, or undefined when it can: `STORE_UNAVAILABLE` naming the client
+ * status, raised here so that it is classified as what it is (ioredis' own refusal, "Stream isn't
+ * writeable…", reads like any failed command). Sent: a `ready` client; `wait` (`lazyConnect`,
+ * never connected), since a command is what makes ioredis connect, its failure being classified by
+ * {@link asUnavailable}; a connecting client that queues commands (they wait for the connection or
+ * the deadline, as the README says); a client without a `status`. Refused at once: a connecting
+ * client without an offline queue (ioredis would refuse the command anyway), and every state of a
+ * lost connection (`reconnecting`, `close`, `end`, …), so nothing waits for a dead Redis.
+ */
+function notSendable(client: RedisClientLike): StoreError | undefined {
+  const status = client.status
+  if (status === undefined || status === 'ready' || status === 'wait') return undefined
+  if (CONNECTING.has(status) && client.options?.enableOfflineQueue !== false) return undefined
+  return notConnected(status)
+}
+
+/**
+ * A failed script call: `STORE_UNAVAILABLE` when the client was not ready when the command was
+ * sent or is not ready now (the connection never came up, or dropped with the command in flight),
+ * else the client's own error (a script or server error).
+ */
+function asUnavailable(client: RedisClientLike, sentWhile: string | undefined, error: unknown): unknown {
+  if (error instanceof StoreError) return error
+  const status = client.status
+  if (status === undefined) return error
+  if (status !== 'ready') return notConnected(status, error)
+  return sentWhile !== undefined && sentWhile !== 'ready' ? notConnected(sentWhile, error) : error
 }
 
 /** What Redis Cluster hashes: the first non-empty `{…}` section of the key, else the whole key. */

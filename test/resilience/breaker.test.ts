@@ -104,7 +104,8 @@ describe('the circuit breaker', () => {
     expect(recoveredIn).toBeLessThan(200)
     // The probe takes the requests' path (a peek on the limiter's own key), not the store's ping.
     expect(store.pings).toBe(0)
-    const decision = await limiter.consume('user:1', rule)
+    // Another caller: user:1 spent its budget locally during the outage, which still counts.
+    const decision = await limiter.consume('user:2', rule)
     expect(decision.reason).toBeUndefined()
     expect(decision.policy).toBeUndefined()
     await limiter.close()
@@ -160,7 +161,8 @@ describe('the circuit breaker', () => {
     store.health = 'hang'
     for (let i = 0; i < 5; i++) {
       const started = performance.now()
-      const decision = await limiter.consume('user:1', rule)
+      // One caller each: a caller whose budget the local policy has spent is refused without a wait.
+      const decision = await limiter.consume(`user:${i}`, rule)
       expect(decision.reason).toBe('store-unavailable')
       expect(performance.now() - started).toBeGreaterThanOrEqual(45)
     }

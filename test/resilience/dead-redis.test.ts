@@ -54,7 +54,13 @@ describe('a dead Redis (SIGKILL) and its restart on the same port', () => {
   beforeAll(async () => {
     client = redis.client()
     // A client with ioredis' default offline queue: the store must not let requests wait in it either.
-    queueing = redis.client({ enableOfflineQueue: true, maxRetriesPerRequest: 20 })
+    // It retries rarely, so it stays 'reconnecting' (the lost connection the store refuses at once)
+    // rather than passing through 'connecting', where a queueing client is documented to wait.
+    queueing = redis.client({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: 20,
+      retryStrategy: () => 60_000,
+    })
     await Promise.all([whenReady(client), whenReady(queueing)])
     await redis.kill()
     await Promise.all([untilDisconnected(client), untilDisconnected(queueing)])
@@ -85,12 +91,13 @@ describe('a dead Redis (SIGKILL) and its restart on the same port', () => {
     await limiter.close()
   })
 
-  it('fails fast even on a client that would queue commands offline (enableOfflineQueue left on)', async () => {
+  it('fails fast even on a client that would queue commands offline (enableOfflineQueue left on) once it is reconnecting', async () => {
     const limiter = limiterOn(queueing, { circuitBreaker: false })
     const waits: number[] = []
     for (let i = 0; i < 5; i++) {
       const started = performance.now()
-      const decision = await limiter.consume('user:1', rule)
+      // One caller each: every check is sent to the store (none is refused by local usage first).
+      const decision = await limiter.consume(`user:${i}`, rule)
       expect(decision.reason).toBe('store-unavailable')
       waits.push(performance.now() - started)
     }
@@ -129,11 +136,13 @@ describe('a dead Redis (SIGKILL) and its restart on the same port', () => {
     await redis.restart()
     const back = performance.now()
     const fresh = { ...rule, limit: 2 }
-    let first = await limiter.consume('user:back', fresh)
+    // A new caller per attempt: one admitted by the local policy meanwhile keeps that usage.
+    let attempt = 0
+    let first = await limiter.consume(`user:back${attempt}`, fresh)
     while (first.reason !== undefined) {
       expect(performance.now() - back).toBeLessThan(1_000)
       await sleep(5)
-      first = await limiter.consume('user:back', fresh)
+      first = await limiter.consume(`user:back${++attempt}`, fresh)
     }
     const recoveredMs = performance.now() - back
     console.info(
@@ -145,8 +154,9 @@ describe('a dead Redis (SIGKILL) and its restart on the same port', () => {
     const other = redis.client()
     await whenReady(other)
     const peer = limiterOn(other, {}, prefix)
-    expect(await peer.consume('user:back', fresh)).toMatchObject({ allowed: true, remaining: 0 })
-    expect(await limiter.consume('user:back', fresh)).toMatchObject({ allowed: false, reason: 'limited' })
+    const caller = `user:back${attempt}`
+    expect(await peer.consume(caller, fresh)).toMatchObject({ allowed: true, remaining: 0 })
+    expect(await limiter.consume(caller, fresh)).toMatchObject({ allowed: false, reason: 'limited' })
     expect(logger.lines).toEqual([expect.stringMatching(/is down/), expect.stringMatching(/recovered after/)])
     await Promise.all([limiter.close(), peer.close()])
   })

@@ -103,16 +103,6 @@ describe('MemoryStore', () => {
     expect(() => new MemoryStore({ clock: 5 as unknown as () => number })).toThrow(/`clock`/)
   })
 
-  it('keeps times increasing in the log when the injected clock goes back', () => {
-    const clock = manualClock()
-    const store = make({ clock })
-    const rule = log('back', 2, 1000)
-    store.consume([rule], 1)
-    clock.advance(-500)
-    expect(store.consume([rule], 1).rules[0]!.resetMs).toBe(1500)
-    expect(store.consume([rule], 1).allowed).toBe(false)
-  })
-
   it('answers a store-level cost above the limit with an infinite wait instead of failing', () => {
     const store = make({ clock: manualClock() })
     const result = store.consume([log('big', 2)], 3)
