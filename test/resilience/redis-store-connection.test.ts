@@ -6,7 +6,7 @@ import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { Redis, type RedisOptions } from 'ioredis'
 import { describe, expect, inject, it } from 'vitest'
 import { createRateLimiter, RedisStore, StoreError } from '../../src/index.js'
-import { MetricsRecorder } from '../../src/metrics/index.js'
+import { MetricsRecorder } from '../../src/metrics/recorder.js'
 import { ready, uniquePrefix } from '../helpers.js'
 import { recordingLogger } from './switchable-store.js'
 
