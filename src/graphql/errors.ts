@@ -23,7 +23,7 @@ export interface RateLimitedExtensions {
   readonly reset: number
   /** The binding rule's name: the field coordinate (`Query.search`) or the bucket. */
   readonly policy: string
-  /** Set when the refusal is not a plain spent budget: `'cost-exceeds-limit'`, `'store-unavailable'`, `'circuit-open'`. */
+  /** Set when the refusal is not a plain spent budget: `'cost-exceeds-limit'`, `'store-unavailable'`, `'circuit-open'`, `'outage-usage'`. */
   readonly reason?: string
 }
 
