@@ -1,29 +1,21 @@
 /** Operation cost budgets (IBM GraphQL Cost Directives) and `extensions.rateLimit`. */
 export { type ActualCostOptions, actualCost } from './actual-cost.js'
-export type { AnalysisCacheOptions, AnalysisCacheStats } from './analysis-cache.js'
 export {
   type AnalyzeCostOptions,
   analyzeCost,
   type CostAnalysis,
   type CostAnalyzer,
-  type CostAnalyzerOptions,
   createCostAnalyzer,
 } from './analyze.js'
 export type { CostBudgetOptions } from './budget-options.js'
 export { type CostBudgetPlugin, useCostBudget } from './budget-plugin.js'
 export {
   CostAnalysisError,
-  type CostAnalysisErrorCode,
   CostBudgetExceededError,
   type CostErrorCode,
   QueryTooExpensiveError,
 } from './cost-errors.js'
-export {
-  type CostModelOptions,
-  DEFAULT_COST_MODEL,
-  MAX_CHARGED_COST,
-  resolveCostModel,
-} from './cost-model.js'
+export { type CostModelOptions, DEFAULT_COST_MODEL, resolveCostModel } from './cost-model.js'
 export { type CostSchema, compileCostSchema } from './cost-schema.js'
 export { costTypeDefs } from './directives.js'
 export {
