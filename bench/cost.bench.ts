@@ -14,7 +14,9 @@
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { type DocumentNode, execute, type GraphQLSchema, Kind, parse, visit } from 'graphql'
 import { createYoga } from 'graphql-yoga'
-import { actualCost, costTypeDefs, createCostAnalyzer, useCostBudget } from '../src/graphql/index.js'
+import { actualCost } from '../src/graphql/cost/actual-cost.js'
+import { createCostAnalyzer } from '../src/graphql/cost/analyze.js'
+import { costTypeDefs, useCostBudget } from '../src/graphql/index.js'
 import { createRateLimiter, MemoryStore } from '../src/index.js'
 import { type BenchContext, type BenchFn, compare, median, perSecond, printTable } from './harness.js'
 
