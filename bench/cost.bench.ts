@@ -7,10 +7,14 @@
  * - cold: a new analyzer each time (the first request with this document and these variables);
  * - warm: the cached analysis (graphql-yoga reuses parsed documents, so a repeated operation with
  *   the same cost-relevant variable values is a map lookup). Goal: under 5 % of execution.
+ * - hostile: 24 fragments that each spread the previous one twice (2^24 paths through a document
+ *   of 1.5 kB), priced before execution inside a sized connection and after it: bounded work, so
+ *   microseconds, not seconds.
  */
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { type DocumentNode, execute, type GraphQLSchema, Kind, parse, visit } from 'graphql'
 import { createYoga } from 'graphql-yoga'
+import { actualCost } from '../src/graphql/cost/actual-cost.js'
 import { createCostAnalyzer } from '../src/graphql/cost/analyze.js'
 import { costTypeDefs, useCostBudget } from '../src/graphql/index.js'
 import { createRateLimiter, MemoryStore } from '../src/index.js'
@@ -90,6 +94,13 @@ const QUERY = /* GraphQL */ `
   fragment RepoBits on Repository { id name description stars forks url topics }
 `
 
+/** `depth` fragments on `type`, each spreading the previous one twice, under `root`. */
+function doubling(root: string, depth: number, type: string, leaf: string): DocumentNode {
+  let text = `${root.replace('SPREAD', `...F${depth}`)}\nfragment F0 on ${type} { ${leaf} }\n`
+  for (let i = 1; i <= depth; i++) text += `fragment F${i} on ${type} { ...F${i - 1} ...F${i - 1} }\n`
+  return parse(text)
+}
+
 function countFields(document: DocumentNode): number {
   let fields = 0
   visit(document, { [Kind.FIELD]: () => void fields++ })
@@ -155,6 +166,29 @@ export default async function (ctx: BenchContext): Promise<void> {
   )
   console.log(
     `ratio analysis/execution: cold ${(cold / exec).toFixed(3)}, warm ${(cached / exec).toFixed(4)} (goal < 0.05)`,
+  )
+
+  const sized = doubling(
+    '{ viewer { repositories(first: 5) { SPREAD } } }',
+    24,
+    'RepositoryConnection',
+    'nodes { id }',
+  )
+  const shape = doubling('{ viewer { SPREAD } }', 24, 'User', 'login')
+  const few = Math.max(30, iterations / 10)
+  const estimateHostile = await microsPerCall(() => createCostAnalyzer()(schema, sized), few, rounds)
+  const actualHostile = await microsPerCall(
+    () => actualCost(schema, shape, { viewer: { login: 'x' } }),
+    few,
+    rounds,
+  )
+  printTable(
+    'Hostile documents: 24 fragments each spreading the previous one twice (2^24 paths), cold',
+    ['step', 'µs per operation', 'share of the execution above'],
+    [
+      ['estimate, inside a sized connection', estimateHostile.toFixed(1), pct(estimateHostile)],
+      ['actual cost of the response', actualHostile.toFixed(1), pct(actualHostile)],
+    ],
   )
 
   const limiter = createRateLimiter({ store: new MemoryStore(), logger: false })

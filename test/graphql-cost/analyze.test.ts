@@ -48,8 +48,8 @@ describe('cost of an operation (hand-computed against the IBM spec defaults)', (
     expect(cost(query)).toBe(57)
   })
 
-  it('counts the most expensive branch of a union, through inline fragments', () => {
-    // search: 1 × (1 + nodes 10 × (SearchResult 1 + max(User 5, Repository 3, Issue 0))) = 61
+  it('counts the most expensive branch of a union, its type weight included, through inline fragments', () => {
+    // search: 1 × (1 + nodes 10 × max(User 1 + 5, Repository @cost 2 + stars 3, Issue 1 + 0)) = 61
     const query = `{ search(query: "x", first: 10) { issueCount nodes {
       ... on User { login followers(first: 5) { login } }
       ... on Repository { name stars }
@@ -57,14 +57,14 @@ describe('cost of an operation (hand-computed against the IBM spec defaults)', (
     } } }`
     expect(cost(query)).toBe(61)
     const cheaperUser = query.replace('followers(first: 5)', 'followers(first: 2)')
-    // max(User 2, Repository 3) = 3 → 1 + 10 × 4 = 41
-    expect(cost(cheaperUser)).toBe(41)
+    // max(User 1 + 2, Repository 2 + 3, Issue 1) = 5 → 1 + 10 × 5 = 51
+    expect(cost(cheaperUser)).toBe(51)
   })
 
   it('counts the most expensive implementation of an interface, and argument weights', () => {
-    // node 1 × (Node 1 + max(User: avatar(size:) argument @cost 2, Repository: stars 3, Issue 0)) = 4
+    // node: max(User 1 + avatar(size:) argument @cost 2, Repository @cost 2 + stars 3, Issue 1) = 5
     expect(cost('{ node(id: "1") { id ... on Repository { stars } ... on User { avatar(size: 3) } } }')).toBe(
-      4,
+      5,
     )
     // a named fragment on the interface applies to every implementation
     const query = '{ node(id: "1") { ...N } } fragment N on Node { id ... on User { avatar(size: 1) } }'
@@ -126,14 +126,16 @@ describe('cost of an operation (hand-computed against the IBM spec defaults)', (
     expect(cost(one, undefined, { mutationCost: 0 })).toBe(7)
   })
 
-  it('charges introspection its flat cost and __typename nothing', () => {
-    expect(estimate('{ __schema { types { name fields { name } } } }')).toBe(0)
+  it('charges introspection by the objects it returns plus its flat cost, and __typename nothing', () => {
+    const types = Object.keys(schema.getTypeMap()).length
+    expect(estimate('{ __schema { types { name } } }')).toBe(1 + types)
     expect(cost('{ __typename }')).toBe(1)
+    // (5 + __schema 1 + its types) + (5 + __type 1)
     expect(
       cost('{ __schema { types { name } } __type(name: "User") { name } }', undefined, {
         introspectionCost: 5,
       }),
-    ).toBe(10)
+    ).toBe(5 + 1 + types + 5 + 1)
   })
 
   it('refuses a list field without exactly one required slicing argument', () => {

@@ -1,31 +1,48 @@
 import type { DocumentNode, GraphQLSchema, OperationTypeNode } from 'graphql'
+import { AnalysisCache, type AnalysisCacheOptions, type AnalysisCacheStats } from './analysis-cache.js'
+import type { AnalysisContext } from './analysis-context.js'
+import { CostAnalysisError, type CostAnalysisErrorCode } from './cost-errors.js'
 import { type CostModelOptions, chargedCost, type ResolvedCostModel, resolveCostModel } from './cost-model.js'
 import { compileCostSchema } from './cost-schema.js'
 import { Estimator } from './estimator.js'
-import { type PreparedOperation, prepareOperation } from './operation.js'
-import { VariableReader } from './variables.js'
+import { coerceVariables } from './operation.js'
+import { type OperationEntry, OperationIndex } from './operation-index.js'
+import { OperationValues } from './operation-values.js'
+import { WorkMeter, withinStack } from './work-meter.js'
 
 /** The cost of one operation, before it runs. */
 export interface CostAnalysis {
-  /** Whole budget units charged: the estimate rounded up, at least `minimumCost`. */
+  /**
+   * Whole budget units charged: the estimate rounded up, at least `minimumCost`; 2^53 − 1 when
+   * the estimate is not finite (always too expensive).
+   */
   readonly cost: number
-  /** The estimate as the cost model computes it (may be fractional with fractional weights). */
+  /** The estimate as the cost model computes it (may be fractional with fractional weights, or `Infinity`). */
   readonly estimate: number
   readonly operationType: OperationTypeNode
   readonly operationName: string | undefined
 }
 
 /**
- * Computes an operation's cost; `undefined` when the document has no such operation (execution
- * reports that itself). Expects a document that passed validation.
- * @throws CostAnalysisError (`INVALID_SLICING_ARGUMENTS`) when `@listSize` requires one slicing argument.
+ * Computes an operation's cost from the request's variables, coerced as graphql-js executes them.
+ * `undefined` when the document has no such operation or the variables do not coerce (execution
+ * reports either error itself, and runs nothing). Expects a document that passed validation.
+ * @throws CostAnalysisError: `INVALID_SLICING_ARGUMENTS` (a `@listSize` requirement is not met, or
+ *   a slicing value is negative), `QUERY_TOO_COMPLEX` (past `maxAnalysisNodes`).
  */
-export type CostAnalyzer = (
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  variables?: Readonly<Record<string, unknown>> | null,
-  operationName?: string | null,
-) => CostAnalysis | undefined
+export interface CostAnalyzer {
+  (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables?: Readonly<Record<string, unknown>> | null,
+    operationName?: string | null,
+  ): CostAnalysis | undefined
+  /** What the analysis cache retains now, by its own accounting, and its bounds. */
+  cacheStats(): AnalysisCacheStats
+}
+
+/** Options of {@link createCostAnalyzer}: the cost model and the bounds of its cache. */
+export interface CostAnalyzerOptions extends CostModelOptions, AnalysisCacheOptions {}
 
 /** Options of {@link analyzeCost}. */
 export interface AnalyzeCostOptions extends CostModelOptions {
@@ -33,91 +50,77 @@ export interface AnalyzeCostOptions extends CostModelOptions {
   operationName?: string | null
 }
 
-interface CacheEntry {
-  readonly prepared: PreparedOperation
-  /** Variables the estimate read, in first-read order; results are keyed by their values. */
-  used: readonly string[]
-  readonly results: Map<string, CostAnalysis>
-}
-
-/** Distinct variable values remembered per operation before the oldest are forgotten. */
-const RESULTS_PER_OPERATION = 64
-const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({})
-
-function keyOf(used: readonly string[], variables: Readonly<Record<string, unknown>>): string {
-  // A given value is wrapped in an array, an absent one is 0: `null` and "not given" (default) differ.
-  return used.length === 0
-    ? ''
-    : JSON.stringify(used.map((name) => (Object.hasOwn(variables, name) ? [variables[name]] : 0)))
+/** A cached refusal: thrown again, as a new error, for the same operation and values. */
+interface Refusal {
+  readonly message: string
+  readonly code: CostAnalysisErrorCode
 }
 
 function estimate(
   schema: GraphQLSchema,
   model: ResolvedCostModel,
-  entry: CacheEntry,
+  entry: OperationEntry,
   variables: Readonly<Record<string, unknown>>,
-) {
-  const { operation, fragments, defaults } = entry.prepared
-  const estimator = new Estimator(
-    compileCostSchema(schema),
-    model,
-    fragments,
-    new VariableReader(variables, defaults),
-  )
-  const value = estimator.operation(operation)
-  const analysis: CostAnalysis = {
-    cost: chargedCost(value, model),
-    estimate: value,
-    operationType: operation.operation,
-    operationName: operation.name?.value,
+): { result: CostAnalysis | Refusal; used: Set<string> } {
+  const meter = new WorkMeter(model.maxAnalysisNodes)
+  const values = new OperationValues(variables, meter)
+  const { operation, fragments } = entry.prepared
+  const ctx: AnalysisContext = { costs: compileCostSchema(schema), model, fragments, values, meter }
+  try {
+    const value = withinStack(() => new Estimator(ctx).operation(operation))
+    const analysis: CostAnalysis = Object.freeze({
+      cost: chargedCost(value, model),
+      estimate: value,
+      operationType: operation.operation,
+      operationName: entry.operationName,
+    })
+    return { result: analysis, used: values.used }
+  } catch (error) {
+    if (!(error instanceof CostAnalysisError)) throw error
+    return { result: { message: error.message, code: error.code }, used: values.used }
   }
-  return { analysis, used: [...estimator.values.used] }
+}
+
+function settled(result: CostAnalysis | Refusal): CostAnalysis {
+  if ('cost' in result) return result
+  throw new CostAnalysisError(result.message, result.code)
 }
 
 /**
- * Creates a cost analyzer with one cost model. Results are cached per schema, document (graphql-yoga
- * reuses parsed documents) and the values of only those variables the estimate read, so a repeated
- * operation costs a map lookup.
+ * Creates a cost analyzer with one cost model. Results — refusals included — are cached per
+ * schema, document (graphql-yoga reuses parsed documents), operation and the coerced values of
+ * only those variables the estimate read (digested when long), in a cache bounded by entries and
+ * bytes; a repeated operation costs a coercion and a map lookup.
  *
+ * @throws RateLimitConfigError (`INVALID_OPTION`) naming a bad option.
  * @example
  * const analyze = createCostAnalyzer({ defaultListSize: 20 })
  * const { cost } = analyze(schema, parse('{ users(first: 5) { name } }'))!
  */
-export function createCostAnalyzer(options?: CostModelOptions): CostAnalyzer {
-  const model = resolveCostModel(options)
-  const cache = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, CacheEntry | null>>>()
-  return (schema, document, variables, operationName) => {
-    const vars = variables ?? EMPTY
-    let bySchema = cache.get(schema)
-    if (!bySchema) {
-      bySchema = new WeakMap()
-      cache.set(schema, bySchema)
-    }
-    let byName = bySchema.get(document)
-    if (!byName) {
-      byName = new Map()
-      bySchema.set(document, byName)
-    }
-    const name = operationName ?? ''
-    let entry = byName.get(name)
-    if (entry === undefined) {
-      const prepared = prepareOperation(document, operationName)
-      entry = prepared ? { prepared, used: [], results: new Map() } : null
-      byName.set(name, entry)
-    }
+export function createCostAnalyzer(options: CostAnalyzerOptions = {}): CostAnalyzer {
+  const { analysisCacheEntries, analysisCacheBytes, ...modelOptions } = options
+  const model = resolveCostModel(modelOptions)
+  const cache = new AnalysisCache<CostAnalysis | Refusal>({ analysisCacheEntries, analysisCacheBytes })
+  const index = new OperationIndex()
+  const analyze = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables?: Readonly<Record<string, unknown>> | null,
+    operationName?: string | null,
+  ): CostAnalysis | undefined => {
+    const entry = index.find(schema, document, operationName)
     if (!entry) return undefined
-    const key = keyOf(entry.used, vars)
-    const hit = entry.results.get(key)
-    if (hit) return hit
-    const { analysis, used } = estimate(schema, model, entry, vars)
-    if (used.some((v) => !entry.used.includes(v))) {
-      entry.used = [...new Set([...entry.used, ...used])]
-      entry.results.clear()
-    }
-    if (entry.results.size >= RESULTS_PER_OPERATION) entry.results.clear()
-    entry.results.set(keyOf(entry.used, vars), analysis)
-    return analysis
+    const coerced = coerceVariables(schema, entry.prepared.operation, variables)
+    if (!coerced) return undefined
+    const hit = cache.get(entry.key(coerced))
+    if (hit) return settled(hit)
+    const { result, used } = estimate(schema, model, entry, coerced)
+    entry.learn(used)
+    const extra = 'cost' in result ? (result.operationName?.length ?? 0) : result.message.length
+    cache.set(entry.key(coerced), result, extra)
+    return settled(result)
   }
+  return Object.assign(analyze, { cacheStats: () => cache.stats() })
 }
 
 /**

@@ -3,10 +3,11 @@ import type { Identify } from '../../identity/types.js'
 import type { RateLimiter } from '../../limiter.js'
 import { resolveRule } from '../../options.js'
 import type { Algorithm, Duration, RateLimitRule, StoreErrorPolicy } from '../../types.js'
-import { type CostModelOptions, type ResolvedCostModel, resolveCostModel } from './cost-model.js'
+import type { CostAnalyzerOptions } from './analyze.js'
+import { type ResolvedCostModel, resolveCostModel } from './cost-model.js'
 
 /** Options of {@link useCostBudget}. Validated once, when the plugin is built. */
-export interface CostBudgetOptions extends CostModelOptions {
+export interface CostBudgetOptions extends CostAnalyzerOptions {
   /** The engine: same store, same identities as the `@rateLimit` directive and the tRPC middleware. */
   limiter: RateLimiter
   /** Points per window for one caller, e.g. 5000. API-key plans scale or replace it like any rule. */
@@ -52,6 +53,8 @@ export interface ResolvedBudgetOptions {
   readonly identify: Identify
   readonly refund: false | 'report' | 'refund'
   readonly model: ResolvedCostModel
+  /** What `createCostAnalyzer` gets: the model and the bounds of the analysis cache. */
+  readonly analyzer: CostAnalyzerOptions
 }
 
 function invalid(message: string): never {
@@ -103,6 +106,7 @@ export function resolveBudgetOptions(options: CostBudgetOptions): ResolvedBudget
   if (options.identify !== undefined && typeof options.identify !== 'function') {
     invalid('Expected `identify` to be a function (ctx) => caller')
   }
+  const model = resolveCostModel(options)
   return {
     limiter,
     rules: [rule],
@@ -110,6 +114,11 @@ export function resolveBudgetOptions(options: CostBudgetOptions): ResolvedBudget
     shadow,
     identify: options.identify ?? limiter.identify,
     refund: refundMode(options.refund, limiter),
-    model: resolveCostModel(options),
+    model,
+    analyzer: {
+      ...model,
+      analysisCacheEntries: options.analysisCacheEntries,
+      analysisCacheBytes: options.analysisCacheBytes,
+    },
   }
 }

@@ -1,13 +1,15 @@
 import type { GraphQLSchema } from 'graphql'
 import { StoreError } from '../../errors.js'
 import { measureActualCost } from './actual-cost.js'
+import type { AnalysisCacheStats } from './analysis-cache.js'
 import { createCostAnalyzer } from './analyze.js'
 import { type Charge, chargeOperation, type OperationArgs } from './budget-charge.js'
 import { type CostBudgetOptions, type ResolvedBudgetOptions, resolveBudgetOptions } from './budget-options.js'
+import { CostAnalysisError } from './cost-errors.js'
 import { compileCostSchema } from './cost-schema.js'
 import { withRateLimitExtension } from './extensions-plugin.js'
 import { limitStateOf } from './limit-state.js'
-import { prepareOperation } from './operation.js'
+import { coerceVariables, prepareOperation } from './operation.js'
 
 interface HookPayload {
   args: OperationArgs
@@ -24,6 +26,22 @@ export interface CostBudgetPlugin {
   onSchemaChange(payload: { schema: GraphQLSchema }): void
   onExecute(payload: HookPayload): Promise<void | { onExecuteDone(payload: DonePayload): Promise<void> }>
   onSubscribe(payload: HookPayload): Promise<void>
+  /** What the plugin's analysis cache retains now, by its own accounting, and its bounds. */
+  cacheStats(): AnalysisCacheStats
+}
+
+/** The actual cost of the response; `undefined` when it cannot be measured within bounds. */
+function measure(o: ResolvedBudgetOptions, args: OperationArgs, data: unknown): number | undefined {
+  const prepared = prepareOperation(args.document, args.operationName)
+  const variables = prepared && coerceVariables(args.schema, prepared.operation, args.variableValues)
+  if (!variables || !data || typeof data !== 'object') return undefined
+  try {
+    return measureActualCost(args.schema, prepared, data as Record<string, unknown>, variables, o.model)
+  } catch (error) {
+    // Past maxAnalysisNodes: the charge (the estimate, an upper bound) stands.
+    if (error instanceof CostAnalysisError) return undefined
+    throw error
+  }
 }
 
 /** After execution: the actual cost from the data returned; give back the difference when asked. */
@@ -33,9 +51,7 @@ async function settle(
   charge: Charge,
   done: DonePayload,
 ): Promise<void> {
-  const data = (done.result as { data?: Record<string, unknown> | null } | null)?.data
-  const prepared = prepareOperation(args.document, args.operationName)
-  const actual = prepared && measureActualCost(args.schema, prepared, data, args.variableValues, o.model)
+  const actual = measure(o, args, (done.result as { data?: unknown } | null)?.data)
   if (actual === undefined) return
   const state = limitStateOf(args.contextValue)
   if (state?.cost) state.cost.actualCost = actual
@@ -66,7 +82,9 @@ async function refund(o: ResolvedBudgetOptions, charge: Charge, unused: number):
  * - over budget: the whole operation is refused, HTTP 429 with `Retry-After`, `RATE_LIMITED`
  *   error with `cost`, `remaining` and `retryAfter`; nothing is consumed;
  * - cost above `maxCost` (or above the whole budget): `QUERY_TOO_EXPENSIVE`, HTTP 400, nothing consumed;
- * - `@listSize(requireOneSlicingArgument)` not met: `INVALID_SLICING_ARGUMENTS`, HTTP 400;
+ * - `@listSize(requireOneSlicingArgument)` not met, or a negative slicing value:
+ *   `INVALID_SLICING_ARGUMENTS`, HTTP 400;
+ * - an analysis that would visit more than `maxAnalysisNodes` nodes: `QUERY_TOO_COMPLEX`, HTTP 400;
  * - `refund: true`: after execution, the points the response did not use (estimate − actual cost
  *   from the list sizes returned) are given back before the response is sent.
  *
@@ -81,8 +99,9 @@ async function refund(o: ResolvedBudgetOptions, charge: Charge, unused: number):
  */
 export function useCostBudget(options: CostBudgetOptions): CostBudgetPlugin {
   const o = resolveBudgetOptions(options)
-  const analyze = createCostAnalyzer(o.model)
+  const analyze = createCostAnalyzer(o.analyzer)
   return {
+    cacheStats: () => analyze.cacheStats(),
     // Read and validate @cost / @listSize as soon as the schema is known: a bad weight fails at startup.
     onSchemaChange({ schema }) {
       compileCostSchema(schema)

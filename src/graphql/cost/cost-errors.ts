@@ -3,6 +3,7 @@ import { rateLimitHeaders, retryAfterSeconds } from '../../headers.js'
 import type { IdentityError } from '../../identity/identity-error.js'
 import type { RateLimitDecision } from '../../types.js'
 import { RateLimitedError } from '../errors.js'
+import { MAX_CHARGED_COST } from './cost-model.js'
 
 /**
  * Errors of the cost budget. Each is a `GraphQLError` with `extensions.code` (so graphql-yoga's
@@ -11,7 +12,10 @@ import { RateLimitedError } from '../errors.js'
  */
 
 /** `extensions.code` of the errors the cost budget returns. */
-export type CostErrorCode = 'QUERY_TOO_EXPENSIVE' | 'INVALID_SLICING_ARGUMENTS'
+export type CostErrorCode = 'QUERY_TOO_EXPENSIVE' | 'INVALID_SLICING_ARGUMENTS' | 'QUERY_TOO_COMPLEX'
+
+/** Why an operation could not be priced: the codes of {@link CostAnalysisError}. */
+export type CostAnalysisErrorCode = 'INVALID_SLICING_ARGUMENTS' | 'QUERY_TOO_COMPLEX'
 
 /**
  * The operation can never run: its cost alone is above `maxCost` (or above the whole budget).
@@ -25,12 +29,13 @@ export class QueryTooExpensiveError extends GraphQLError {
   readonly maxCost: number
 
   constructor(cost: number, maxCost: number) {
-    super(
-      `This operation costs ${cost} points, more than the ${maxCost} allowed for one operation; ask for fewer items.`,
-      {
-        extensions: { code: 'QUERY_TOO_EXPENSIVE', cost, maxCost, http: { status: 400 } },
-      },
-    )
+    const costs =
+      cost >= MAX_CHARGED_COST
+        ? `This operation costs more than ${MAX_CHARGED_COST} points (its estimate overflows)`
+        : `This operation costs ${cost} points`
+    super(`${costs}, more than the ${maxCost} allowed for one operation; ask for fewer items.`, {
+      extensions: { code: 'QUERY_TOO_EXPENSIVE', cost, maxCost, http: { status: 400 } },
+    })
     this.name = 'QueryTooExpensiveError'
     this.cost = cost
     this.maxCost = maxCost
@@ -38,15 +43,20 @@ export class QueryTooExpensiveError extends GraphQLError {
 }
 
 /**
- * A list field with `@listSize(requireOneSlicingArgument: true)` was not given exactly one of
- * its slicing arguments (so its size, and the operation's cost, cannot be known). HTTP 400.
+ * The operation cannot be priced, so it is refused before any resolver runs (HTTP 400):
+ * - `INVALID_SLICING_ARGUMENTS`: a list field with `@listSize(requireOneSlicingArgument: true)` was
+ *   not given exactly one of its slicing arguments, or a slicing argument is negative (its size,
+ *   and the operation's cost, cannot be known);
+ * - `QUERY_TOO_COMPLEX`: pricing it would visit more than `maxAnalysisNodes` nodes (or the document
+ *   nests too deeply to walk).
  */
 export class CostAnalysisError extends GraphQLError {
-  readonly code = 'INVALID_SLICING_ARGUMENTS' as const
+  readonly code: CostAnalysisErrorCode
 
-  constructor(message: string) {
-    super(message, { extensions: { code: 'INVALID_SLICING_ARGUMENTS', http: { status: 400 } } })
+  constructor(message: string, code: CostAnalysisErrorCode = 'INVALID_SLICING_ARGUMENTS') {
+    super(message, { extensions: { code, http: { status: 400 } } })
     this.name = 'CostAnalysisError'
+    this.code = code
   }
 }
 

@@ -5,9 +5,12 @@ import {
   type GraphQLInputField,
   type GraphQLInputObjectType,
   type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
   type GraphQLSchema,
   getNamedType,
   getNullableType,
+  isAbstractType,
   isCompositeType,
   isInputObjectType,
   isInterfaceType,
@@ -24,21 +27,36 @@ import { describeValue, RateLimitConfigError } from '../../errors.js'
 
 /** `@listSize` of one field, validated. */
 export interface ListSize {
+  /** Unique per schema: tells apart the sizes two connections give their `sizedFields`. */
+  readonly id: number
   readonly assumedSize: number | undefined
   /** Each slicing argument as a path: `['first']`, `['input', 'first']`. */
   readonly slicingArguments: readonly (readonly string[])[]
-  /** Schema default of each slicing argument (same order), when it has one. */
-  readonly slicingDefaults: readonly (number | undefined)[]
   readonly sizedFields: ReadonlySet<string> | undefined
   readonly requireOneSlicingArgument: boolean
 }
 
+/** What an output field returns, by kind, so that walks need no type checks. */
+export type Returned =
+  | { readonly kind: 'object'; readonly type: GraphQLObjectType }
+  | { readonly kind: 'abstract'; readonly possible: readonly GraphQLObjectType[] }
+  | { readonly kind: 'leaf'; readonly type: GraphQLNamedType }
+
 /** The cost facts of one output field. */
 export interface FieldCost {
-  /** Cost of one instance: the field's `@cost`, else its type's `@cost`, else 1 (composite) or 0 (leaf). */
-  readonly weight: number
-  readonly isList: boolean
+  readonly returned: Returned
+  /**
+   * The field's own `@cost`, when it has one. Otherwise each instance weighs what its type weighs
+   * ({@link CostSchema.typeWeight}): for an interface or union, the concrete type's weight.
+   */
+  readonly weight: number | undefined
+  /** How many list wrappers the field's type has: 0 for `Item`, 1 for `[Item!]!`, 2 for `[[Item]]`. */
+  readonly listDepth: number
   readonly listSize: ListSize | undefined
+  /** Arguments whose values can change the cost: slicing arguments and arguments with a weight. */
+  readonly relevantArguments: ReadonlySet<string>
+  /** Arguments whose values are priced (a weight, or an input object). */
+  readonly costedArguments: readonly GraphQLArgument[]
 }
 
 /** The cost facts of one argument or input field. */
@@ -54,6 +72,10 @@ export interface CostSchema {
   readonly schema: GraphQLSchema
   field(field: GraphQLField<unknown, unknown>): FieldCost
   input(definition: GraphQLArgument | GraphQLInputField): InputCost
+  /** One instance of a type: its `@cost`, else 1 for objects, interfaces and unions, 0 for leaves. */
+  typeWeight(type: GraphQLNamedType): number
+  /** Whether a fragment on type `condition` applies to objects of `type` (remembered). */
+  applies(condition: string, type: GraphQLObjectType): boolean
 }
 
 const compiled = new WeakMap<GraphQLSchema, CostSchema>()
@@ -79,15 +101,12 @@ function weightOf(schema: GraphQLSchema, node: Directable, coordinate: string): 
   return weight
 }
 
-function typeWeight(schema: GraphQLSchema, type: GraphQLNamedType): number | undefined {
-  return weightOf(schema, type, type.name)
-}
-
-function slicingDefault(
+/** Checks that a slicing argument path names an `Int` argument whose default, if any, is not negative. */
+function checkSlicingArgument(
   field: GraphQLField<unknown, unknown>,
   path: readonly string[],
   coordinate: string,
-): number | undefined {
+): void {
   let arg: GraphQLArgument | GraphQLInputField | undefined = field.args.find((a) => a.name === path[0])
   for (let i = 1; arg && i < path.length; i++) {
     const type = getNamedType(arg.type)
@@ -102,13 +121,19 @@ function slicingDefault(
     invalid(coordinate, `@listSize(slicingArguments:) names "${path.join('.')}", which must be of type Int`)
   }
   const value = arg.astNode?.defaultValue ? valueFromASTUntyped(arg.astNode.defaultValue) : arg.defaultValue
-  return typeof value === 'number' ? value : undefined
+  if (typeof value === 'number' && value < 0) {
+    invalid(
+      coordinate,
+      `the default of slicing argument "${path.join('.')}" is ${value}: list sizes cannot be negative`,
+    )
+  }
 }
 
 function listSizeOf(
   schema: GraphQLSchema,
   field: GraphQLField<unknown, unknown>,
   coordinate: string,
+  id: number,
 ): ListSize | undefined {
   const found = getDirective(schema, field, 'listSize')?.[0]
   if (!found) return undefined
@@ -136,53 +161,115 @@ function listSizeOf(
         )
     }
   }
+  for (const path of paths) checkSlicingArgument(field, path, coordinate)
   return {
+    id,
     assumedSize: assumedSize ?? undefined,
     slicingArguments: paths,
-    slicingDefaults: paths.map((path) => slicingDefault(field, path, coordinate)),
     sizedFields: sizedFields?.length ? new Set(sizedFields) : undefined,
     requireOneSlicingArgument: requireOneSlicingArgument !== false,
+  }
+}
+
+function listDepth(type: GraphQLOutputType): number {
+  let depth = 0
+  for (let t = getNullableType(type); isListType(t); t = getNullableType(t.ofType)) depth++
+  return depth
+}
+
+function returnedBy(schema: GraphQLSchema, type: GraphQLOutputType): Returned {
+  const named = getNamedType(type)
+  if (isObjectType(named)) return { kind: 'object', type: named }
+  if (isAbstractType(named)) return { kind: 'abstract', possible: schema.getPossibleTypes(named) }
+  return { kind: 'leaf', type: named }
+}
+
+/** `applies` of {@link CostSchema}: a condition is the type itself or an abstract type it belongs to. */
+function fragmentRule(schema: GraphQLSchema): CostSchema['applies'] {
+  const known = new Map<string, Map<GraphQLObjectType, boolean>>()
+  return (condition, type) => {
+    let byType = known.get(condition)
+    if (!byType) {
+      byType = new Map()
+      known.set(condition, byType)
+    }
+    let applies = byType.get(type)
+    if (applies === undefined) {
+      const conditionType = schema.getType(condition)
+      applies =
+        condition === type.name ||
+        (conditionType !== undefined &&
+          isAbstractType(conditionType) &&
+          schema.isSubType(conditionType, type))
+      byType.set(type, applies)
+    }
+    return applies
   }
 }
 
 function build(schema: GraphQLSchema): CostSchema {
   const fields = new Map<GraphQLField<unknown, unknown>, FieldCost>()
   const inputs = new Map<GraphQLArgument | GraphQLInputField, InputCost>()
+  const typeWeights = new Map<GraphQLNamedType, number>()
+  const typeWeight = (type: GraphQLNamedType): number => {
+    let weight = typeWeights.get(type)
+    if (weight === undefined) {
+      weight = weightOf(schema, type, type.name) ?? (isCompositeType(type) ? 1 : 0)
+      typeWeights.set(type, weight)
+    }
+    return weight
+  }
   const inputCost = (definition: GraphQLArgument | GraphQLInputField, coordinate: string): InputCost => {
     const type = getNamedType(definition.type)
     const inputObject = isInputObjectType(type) ? type : undefined
     const weight =
-      weightOf(schema, definition, coordinate) ?? typeWeight(schema, type) ?? (inputObject ? 1 : 0)
+      weightOf(schema, definition, coordinate) ?? weightOf(schema, type, type.name) ?? (inputObject ? 1 : 0)
     const cost = { weight, inputObject }
     inputs.set(definition, cost)
     return cost
   }
+  let ids = 0
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__')) continue
+    typeWeight(type) // validates every type's @cost at startup, used or not
     if (isObjectType(type) || isInterfaceType(type)) {
       for (const field of Object.values(type.getFields())) {
         const coordinate = `${type.name}.${field.name}`
-        const returned = getNamedType(field.type)
-        fields.set(field, {
-          weight:
-            weightOf(schema, field, coordinate) ??
-            typeWeight(schema, returned) ??
-            (isCompositeType(returned) ? 1 : 0),
-          isList: isListType(getNullableType(field.type)),
-          listSize: listSizeOf(schema, field, coordinate),
+        const listSize = listSizeOf(schema, field, coordinate, ids++)
+        const costed = field.args.filter((arg) => {
+          const cost = inputCost(arg, `${coordinate}(${arg.name}:)`)
+          return cost.weight > 0 || cost.inputObject !== undefined
         })
-        for (const arg of field.args) inputCost(arg, `${coordinate}(${arg.name}:)`)
+        const relevant = new Set(costed.map((arg) => arg.name))
+        for (const path of listSize?.slicingArguments ?? []) relevant.add(path[0]!)
+        fields.set(field, {
+          returned: returnedBy(schema, field.type),
+          weight: weightOf(schema, field, coordinate),
+          listDepth: listDepth(field.type),
+          listSize,
+          relevantArguments: relevant,
+          costedArguments: costed,
+        })
       }
     } else if (isInputObjectType(type)) {
       for (const field of Object.values(type.getFields())) inputCost(field, `${type.name}.${field.name}`)
     }
   }
-  const leaf: FieldCost = { weight: 0, isList: false, listSize: undefined }
+  const leaf: FieldCost = {
+    returned: { kind: 'leaf', type: schema.getType('String')! },
+    weight: undefined,
+    listDepth: 0,
+    listSize: undefined,
+    relevantArguments: new Set(),
+    costedArguments: [],
+  }
   const free: InputCost = { weight: 0, inputObject: undefined }
   return {
     schema,
     field: (field) => fields.get(field) ?? leaf,
     input: (definition) => inputs.get(definition) ?? free,
+    typeWeight,
+    applies: fragmentRule(schema),
   }
 }
 

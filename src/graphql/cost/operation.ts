@@ -1,16 +1,16 @@
 import {
   type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLSchema,
+  getVariableValues,
   Kind,
   type OperationDefinitionNode,
-  valueFromASTUntyped,
 } from 'graphql'
 
-/** The operation to cost, with the document's fragments and its variables' defaults. */
+/** The operation to cost, with the document's fragments. */
 export interface PreparedOperation {
   readonly operation: OperationDefinitionNode
   readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>
-  readonly defaults: ReadonlyMap<string, unknown>
 }
 
 /**
@@ -27,15 +27,36 @@ export function prepareOperation(
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition)
     else if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition)
   }
-  const operation = operationName
-    ? operations.find((op) => op.name?.value === operationName)
-    : operations.length === 1
-      ? operations[0]
-      : undefined
-  if (!operation) return undefined
-  const defaults = new Map<string, unknown>()
-  for (const v of operation.variableDefinitions ?? []) {
-    if (v.defaultValue) defaults.set(v.variable.name.value, valueFromASTUntyped(v.defaultValue))
+  // As graphql-js: a name (even "") picks the operation of that name; no name, the only operation.
+  const operation =
+    operationName != null
+      ? operations.findLast((op) => op.name?.value === operationName)
+      : operations.length === 1
+        ? operations[0]
+        : undefined
+  return operation && { operation, fragments }
+}
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({})
+
+/**
+ * The request's variables coerced to the operation's declared types, exactly as graphql-js will
+ * execute them (operation defaults filled in, unknown variables dropped); `undefined` when they do
+ * not coerce — execution then refuses the operation itself, and runs no resolver.
+ */
+export function coerceVariables(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  raw: unknown,
+): Readonly<Record<string, unknown>> | undefined {
+  const definitions = operation.variableDefinitions ?? []
+  if (definitions.length === 0) return EMPTY
+  const inputs = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {}
+  try {
+    const result = getVariableValues(schema, definitions, inputs, { maxErrors: 1 })
+    return result.errors ? undefined : result.coerced
+  } catch {
+    // A value nested too deeply for graphql-js (stack overflow): execution fails on it as well.
+    return undefined
   }
-  return { operation, fragments, defaults }
 }

@@ -1,0 +1,59 @@
+import type { FieldNode, GraphQLField } from 'graphql'
+import { CostAnalysisError } from './cost-errors.js'
+import type { FieldCost, ListSize } from './cost-schema.js'
+import type { OperationValues } from './operation-values.js'
+
+/** The value at a slicing path (`['filter', 'first']`) of the arguments, when there is one. */
+function valueAt(args: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
+  let value: unknown = args[path[0]!]
+  for (let i = 1; i < path.length; i++) {
+    if (value === null || typeof value !== 'object') return undefined
+    value = (value as Record<string, unknown>)[path[i]!]
+  }
+  return value
+}
+
+/**
+ * How many items a `@listSize` field returns, from the arguments its resolver will receive
+ * (coerced, schema defaults filled in): the largest slicing value, else `assumedSize`, else
+ * `undefined` (the default list size). An explicit `null` is no size — graphql-js passes `null`,
+ * not the default, and a resolver given `null` usually returns everything.
+ *
+ * `requireOneSlicingArgument` counts the slicing arguments the operation writes (a schema default
+ * may stand in when it writes none).
+ *
+ * @throws CostAnalysisError (`INVALID_SLICING_ARGUMENTS`) when a slicing value is negative
+ *   (`slice(0, -1)` returns nearly everything), or when `requireOneSlicingArgument` is not met.
+ */
+export function listSizeOf(
+  listSize: ListSize,
+  node: FieldNode,
+  definition: GraphQLField<unknown, unknown>,
+  facts: FieldCost,
+  values: OperationValues,
+  coordinate: string,
+): number | undefined {
+  const { slicingArguments } = listSize
+  if (slicingArguments.length === 0) return listSize.assumedSize
+  const args = values.arguments(definition, node, facts.relevantArguments)
+  let largest: number | undefined
+  let given = 0
+  for (const path of slicingArguments) {
+    const value = valueAt(args, path)
+    if (typeof value !== 'number') continue
+    if (value < 0) {
+      throw new CostAnalysisError(
+        `${coordinate}: slicing argument "${path.join('.')}" is ${value}; a list size cannot be negative.`,
+      )
+    }
+    if (values.given(node, path[0]!)) given++
+    largest = largest === undefined ? value : Math.max(largest, value)
+  }
+  if (listSize.requireOneSlicingArgument && (given > 1 || largest === undefined)) {
+    const names = slicingArguments.map((p) => p.join('.')).join(', ')
+    throw new CostAnalysisError(
+      `${coordinate} needs exactly one of its slicing arguments (${names}) to know how many items it returns; got ${given}.`,
+    )
+  }
+  return largest ?? listSize.assumedSize
+}
