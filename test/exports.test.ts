@@ -122,6 +122,7 @@ const PINNED: Record<string, Surface> = {
     ],
     types: [
       'ActualCostOptions',
+      'AnalysisCacheStats',
       'AnalyzeCostOptions',
       'CostAnalysis',
       'CostBudgetOptions',

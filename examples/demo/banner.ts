@@ -7,7 +7,7 @@ const LIMITS = [
   ['GraphQL', 'Query.recommendations + bestsellers', '6 per minute, shared (bucket "insights")'],
   ['GraphQL', 'Mutation.exportCatalog', 'cost 5 of 10 per hour: 2 exports (pro: 20)'],
   ['GraphQL', 'Subscription.priceWatch', '2 starts per minute'],
-  ['GraphQL', 'every operation', 'cost budget 2 000 points per minute, at most 300 per operation'],
+  ['GraphQL', 'every operation', 'cost budget 2 000 points per minute, at most 500 per operation'],
   ['tRPC', 'book.list, book.byId, book.search', '10 per minute each'],
   ['tRPC', 'order.checkout', '2 per 10 s and 20 per hour; refuses while the store is down'],
   ['tRPC', 'exportRows', '1 000 rows per hour (cost = rows)'],

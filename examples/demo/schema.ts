@@ -110,8 +110,8 @@ export function createDemoYoga(limiter: RateLimiter): YogaServerInstance<object,
     graphqlEndpoint: '/graphql',
     plugins: [
       useRateLimitHeaders(), // RateLimit / RateLimit-Policy headers; 429 + Retry-After when every root field was refused
-      // 2 000 points per minute per caller, priced before execution; one operation at most 300.
-      useCostBudget({ limiter, limit: 2000, window: '1m', maxCost: 300 }),
+      // 2 000 points per minute per caller, priced before execution; one operation at most 500 (a full introspection, as GraphiQL sends it, costs ~340).
+      useCostBudget({ limiter, limit: 2000, window: '1m', maxCost: 500 }),
       useRateLimitExtensions(), // extensions.rateLimit: every policy the operation touched, and its cost
     ],
   })

@@ -6,6 +6,7 @@
 export { assertRateLimitsApplied, type DirectiveNames } from './assert-applied.js'
 export {
   type ActualCostOptions,
+  type AnalysisCacheStats,
   type AnalyzeCostOptions,
   actualCost,
   analyzeCost,

@@ -219,14 +219,21 @@ describe.each(['memory', 'redis'] as const)('the demo server on the %s store', (
   })
 
   it('refuses an operation above maxCost with 400 QUERY_TOO_EXPENSIVE before it runs', async () => {
-    const three = 'a: books { reviews { id } } b: books { reviews { id } } c: books { reviews { id } }'
-    const { response, body } = await graphql(`{ ${three} }`, from('203.0.113.4'))
+    const five = ['a', 'b', 'c', 'd', 'e'].map((alias) => `${alias}: books { reviews { id } }`).join(' ')
+    const { response, body } = await graphql(`{ ${five} }`, from('203.0.113.4'))
     expect(response.status).toBe(400)
     expect(body.errors?.[0]?.extensions).toMatchObject({
       code: 'QUERY_TOO_EXPENSIVE',
-      cost: 330,
-      maxCost: 300,
+      cost: 550,
+      maxCost: 500,
     })
+  })
+
+  it('admits the full introspection query GraphiQL sends (it is priced, and within maxCost)', async () => {
+    const { getIntrospectionQuery } = await import('graphql')
+    const { response, body } = await graphql(getIntrospectionQuery(), from('203.0.113.9'))
+    expect(response.status).toBe(200)
+    expect(body.errors).toBeUndefined()
   })
 
   it('limits a subscription when it starts: the third start in a minute is answered 429', async () => {

@@ -1,6 +1,6 @@
 /**
  * Generators of hostile GraphQL operations for the cost analysis, on the schema of
- * test/graphql-cost/hostile-fixture.ts: deep and wide fragment spreads (each fragment spreading the
+ * test/graphql/cost/hostile-fixture.ts: deep and wide fragment spreads (each fragment spreading the
  * previous one twice, up to 2^28 paths, inside sized connections too), aliases (`__typename` among them), nested lists and lists of lists,
  * introspection repeated under aliases, `@skip` / `@include` with variables, slicing arguments
  * that are negative, huge, null or variables; and hostile variables: huge, non-finite, negative,

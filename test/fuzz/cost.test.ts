@@ -22,7 +22,7 @@ import { describe, expect, it } from 'vitest'
 import { actualCost } from '../../src/graphql/cost/actual-cost.js'
 import { createCostAnalyzer } from '../../src/graphql/cost/analyze.js'
 import { CostAnalysisError } from '../../src/graphql/cost/cost-errors.js'
-import { countSelectionReads, hostileSchema, hostileServer } from '../graphql-cost/hostile-fixture.js'
+import { countSelectionReads, hostileSchema, hostileServer } from '../graphql/cost/hostile-fixture.js'
 import { HUGE_NUMBER, hostileDocument, hostileVariables, requestBody } from './cost-arbitraries.js'
 
 const schema = hostileSchema()

@@ -4,6 +4,7 @@
  * resolution and the cached analyzer are internal.
  */
 export { type ActualCostOptions, actualCost } from './actual-cost.js'
+export type { AnalysisCacheStats } from './analysis-cache.js'
 export { type AnalyzeCostOptions, analyzeCost, type CostAnalysis } from './analyze.js'
 export type { CostBudgetOptions } from './budget-options.js'
 export { type CostBudgetPlugin, useCostBudget } from './budget-plugin.js'

@@ -7,8 +7,8 @@
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { type DocumentNode, Kind, type SelectionSetNode, visit } from 'graphql'
 import { createYoga } from 'graphql-yoga'
-import { costTypeDefs, useCostBudget, useRateLimitExtensions } from '../../src/graphql/cost/index.js'
-import { createRateLimiter } from '../../src/index.js'
+import { costTypeDefs, useCostBudget, useRateLimitExtensions } from '../../../src/graphql/cost/index.js'
+import { createRateLimiter } from '../../../src/index.js'
 
 export const hostileTypeDefs = /* GraphQL */ `
   type Item {

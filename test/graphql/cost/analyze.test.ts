@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { parse } from 'graphql'
 import { describe, expect, it } from 'vitest'
-import { analyzeCost, createCostAnalyzer } from '../../src/graphql/cost/analyze.js'
-import { compileCostSchema } from '../../src/graphql/cost/cost-schema.js'
-import { costTypeDefs } from '../../src/graphql/cost/directives.js'
+import { analyzeCost, createCostAnalyzer } from '../../../src/graphql/cost/analyze.js'
+import { compileCostSchema } from '../../../src/graphql/cost/cost-schema.js'
+import { costTypeDefs } from '../../../src/graphql/cost/directives.js'
 import { costSchema } from './fixture.js'
 
 const schema = costSchema()
@@ -188,7 +188,7 @@ describe('cost analyzer cache', () => {
 
 describe('cost directives in the schema', () => {
   it('keeps schema/cost.graphql and the exported SDL identical', () => {
-    expect(readFileSync(new URL('../../schema/cost.graphql', import.meta.url), 'utf8')).toBe(costTypeDefs)
+    expect(readFileSync(new URL('../../../schema/cost.graphql', import.meta.url), 'utf8')).toBe(costTypeDefs)
   })
 
   const build = (sdl: string) => makeExecutableSchema({ typeDefs: [costTypeDefs, sdl] })

@@ -4,8 +4,8 @@
  */
 import { parse } from 'graphql'
 import { describe, expect, it } from 'vitest'
-import { analyzeCost } from '../../src/graphql/cost/analyze.js'
-import { CostAnalysisError } from '../../src/graphql/cost/cost-errors.js'
+import { analyzeCost } from '../../../src/graphql/cost/analyze.js'
+import { CostAnalysisError } from '../../../src/graphql/cost/cost-errors.js'
 import { costSchema } from './fixture.js'
 import { hostileSchema, hostileServer } from './hostile-fixture.js'
 

@@ -6,7 +6,7 @@
 import { fork } from 'node:child_process'
 import { parse } from 'graphql'
 import { describe, expect, it } from 'vitest'
-import { createCostAnalyzer } from '../../src/graphql/cost/analyze.js'
+import { createCostAnalyzer } from '../../../src/graphql/cost/analyze.js'
 import { costSchema } from './fixture.js'
 import { hostileServer } from './hostile-fixture.js'
 

@@ -1,5 +1,5 @@
 import { makeExecutableSchema } from '@graphql-tools/schema'
-import { costTypeDefs } from '../../src/graphql/cost/directives.js'
+import { costTypeDefs } from '../../../src/graphql/cost/directives.js'
 
 /** A GitHub-like schema: connections sized by first/last, nested lists, a union, an interface, weights. */
 export const typeDefs = /* GraphQL */ `

@@ -2,8 +2,8 @@ import { makeExecutableSchema } from '@graphql-tools/schema'
 import { createYoga } from 'graphql-yoga'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { costTypeDefs, useCostBudget, useRateLimitExtensions } from '../../src/graphql/cost/index.js'
-import { useRateLimitHeaders } from '../../src/graphql/yoga-plugin.js'
+import { costTypeDefs, useCostBudget, useRateLimitExtensions } from '../../../src/graphql/cost/index.js'
+import { useRateLimitHeaders } from '../../../src/graphql/yoga-plugin.js'
 import {
   createRateLimiter,
   IdentityError,
@@ -12,8 +12,8 @@ import {
   type RateLimiter,
   type RateLimitStore,
   RedisStore,
-} from '../../src/index.js'
-import { ready, redisClient, uniquePrefix } from '../helpers.js'
+} from '../../../src/index.js'
+import { ready, redisClient, uniquePrefix } from '../../helpers.js'
 import { resolvers, typeDefs } from './fixture.js'
 
 let client: Redis

@@ -5,7 +5,7 @@
  */
 import { parse } from 'graphql'
 import { describe, expect, it } from 'vitest'
-import { actualCost } from '../../src/graphql/cost/actual-cost.js'
+import { actualCost } from '../../../src/graphql/cost/actual-cost.js'
 import { hostileSchema, hostileServer } from './hostile-fixture.js'
 
 const schema = hostileSchema()

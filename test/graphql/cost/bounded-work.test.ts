@@ -6,9 +6,9 @@
  */
 import { getIntrospectionQuery, parse } from 'graphql'
 import { describe, expect, it } from 'vitest'
-import { actualCost } from '../../src/graphql/cost/actual-cost.js'
-import { analyzeCost, createCostAnalyzer } from '../../src/graphql/cost/analyze.js'
-import { CostAnalysisError } from '../../src/graphql/cost/cost-errors.js'
+import { actualCost } from '../../../src/graphql/cost/actual-cost.js'
+import { analyzeCost, createCostAnalyzer } from '../../../src/graphql/cost/analyze.js'
+import { CostAnalysisError } from '../../../src/graphql/cost/cost-errors.js'
 import { costSchema } from './fixture.js'
 import { countSelectionReads, doublingFragments, hostileSchema, hostileServer } from './hostile-fixture.js'
 

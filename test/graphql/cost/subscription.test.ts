@@ -1,9 +1,9 @@
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { createYoga } from 'graphql-yoga'
 import { describe, expect, it } from 'vitest'
-import { costTypeDefs, useCostBudget } from '../../src/graphql/index.js'
-import { createRateLimiter, MemoryStore } from '../../src/index.js'
-import { manualClock } from '../helpers.js'
+import { costTypeDefs, useCostBudget } from '../../../src/graphql/index.js'
+import { createRateLimiter, MemoryStore } from '../../../src/index.js'
+import { manualClock } from '../../helpers.js'
 
 describe('useCostBudget and subscriptions', () => {
   it('charges a subscription once, when it starts, and refuses to start one the budget cannot pay', async () => {
