@@ -75,11 +75,12 @@ class ActualCounter {
         if (!Object.hasOwn(value, key)) continue
         const measured = this.#field(selection, type, value[key])
         // Under an error's null, anything may have run: the field keeps (at least) its estimate.
-        total += this.nulls.has(value, key) ? Math.max(measured, this.#estimate(selection, type, sized)) : measured
+        total += this.nulls.has(value, key)
+          ? Math.max(measured, this.#estimate(selection, type, sized))
+          : measured
       } else {
         const inner = fragmentSelections(this.ctx, selection, type)
-        if (inner)
-          total += insideFragment(this.#active, inner, () => this.object(inner, type, value, sized))
+        if (inner) total += insideFragment(this.#active, inner, () => this.object(inner, type, value, sized))
       }
     }
     byValue.set(value, total)
@@ -102,7 +103,8 @@ class ActualCounter {
     const sized = facts.listSize?.sizedFields
       ? listSizing(values, node, parent, definition, facts).sized
       : undefined
-    const each = (item: unknown) => this.#instance(node.selectionSet, facts.returned, facts.weight, item, sized)
+    const each = (item: unknown) =>
+      this.#instance(node.selectionSet, facts.returned, facts.weight, item, sized)
     const items = facts.listDepth === 0 ? each(value) : this.#items(value, facts.listDepth, each)
     return items + argumentsCost(this.ctx, node, definition, facts)
   }
@@ -141,8 +143,7 @@ class ActualCounter {
     let most = 0
     for (const candidate of fitting.length > 0 ? fitting : returned.possible) {
       const cost =
-        (weight ?? costs.typeWeight(candidate)) +
-        (object ? this.object(set!, candidate, object, sized) : 0)
+        (weight ?? costs.typeWeight(candidate)) + (object ? this.object(set!, candidate, object, sized) : 0)
       if (cost > most) most = cost
     }
     return most

@@ -84,11 +84,7 @@ export class Estimator {
       meter.spend()
       if (!values.included(selection)) continue
       if (selection.kind === Kind.FIELD) {
-        total += this.field(
-          selection,
-          type,
-          sized?.fields.has(selection.name.value) ? sized.size : undefined,
-        )
+        total += this.field(selection, type, sized?.fields.has(selection.name.value) ? sized.size : undefined)
       } else {
         const inner = fragmentSelections(this.ctx, selection, type)
         if (inner)
