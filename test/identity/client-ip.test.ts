@@ -221,6 +221,9 @@ describe('client IP options', () => {
     fails({ trustProxy: 1.5 }, /`trustProxy`/)
     fails({ trustProxy: ['10.0.0.0/33'] }, /`trustProxy`.*"10\.0\.0\.0\/33" is none/)
     fails({ trustProxy: ['proxy.internal'] }, /`trustProxy`.*CIDR/)
+    // Not a named range: Object.prototype's properties are not 'loopback' and friends.
+    for (const name of ['constructor', 'toString', '__proto__'])
+      fails({ trustProxy: [name] }, /`trustProxy`.*none of these/)
     fails({ trustProxy: [] }, /`trustProxy`.*non-empty list/)
     fails({ ipv6Subnet: 65 }, /`ipv6Subnet`.*32 to 64/)
     fails({ ipv6Subnet: 31 }, /`ipv6Subnet`/)

@@ -11,12 +11,16 @@ export interface Sized {
   readonly fields: ReadonlySet<string>
 }
 
-/** The value at a slicing path (`['filter', 'first']`) of the arguments, when there is one. */
+/**
+ * The value at a slicing path (`['filter', 'first']`) of the arguments, when there is one. Own
+ * properties only: coerced values are plain objects, and a name such as `constructor` left out
+ * must not find `Object.prototype`'s.
+ */
 function valueAt(args: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
-  let value: unknown = args[path[0]!]
-  for (let i = 1; i < path.length; i++) {
-    if (value === null || typeof value !== 'object') return undefined
-    value = (value as Record<string, unknown>)[path[i]!]
+  let value: unknown = args
+  for (const name of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, name)) return undefined
+    value = (value as Record<string, unknown>)[name]
   }
   return value
 }

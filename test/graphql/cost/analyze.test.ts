@@ -220,3 +220,34 @@ describe('cost directives in the schema', () => {
     ).toThrow(/"edges", which is not a field of C/)
   })
 })
+
+describe('names that are also Object.prototype properties', () => {
+  const named = makeExecutableSchema({
+    typeDefs: [
+      costTypeDefs,
+      /* GraphQL */ `
+        input Page { constructor: Int }
+        type Item { id: ID }
+        type Query {
+          a(constructor: Int @cost(weight: "5")): Int
+          items(page: Page): [Item]
+            @listSize(slicingArguments: ["page.constructor"], assumedSize: 3, requireOneSlicingArgument: false)
+        }
+      `,
+    ],
+  })
+  const price = (query: string, variables?: Record<string, unknown>) =>
+    analyzeCost(named, parse(query), { variables })!.estimate
+
+  it('charge an argument named constructor only when the request gives it', () => {
+    expect(price('query ($c: Int) { a(constructor: $c) }', { c: 1 })).toBe(5)
+    expect(price('query ($c: Int) { a(constructor: $c) }')).toBe(0)
+  })
+
+  it('read a slicing path through such a name only where the request wrote it', () => {
+    // Each Page value given costs 1 (an input object), plus the items it sizes.
+    expect(price('{ items(page: { constructor: 7 }) { id } }')).toBe(1 + 7)
+    expect(price('query ($p: Page) { items(page: $p) { id } }', { p: { constructor: 7 } })).toBe(1 + 7)
+    expect(price('{ items(page: {}) { id } }')).toBe(1 + 3)
+  })
+})
