@@ -36,15 +36,16 @@ export interface CostBudgetPlugin {
  */
 function measure(o: ResolvedBudgetOptions, args: OperationArgs, result: unknown): number | undefined {
   const { data, errors } = (result ?? {}) as { data?: unknown; errors?: unknown }
-  const prepared = prepareOperation(args.document, args.operationName)
-  const variables = prepared && coerceVariables(args.schema, prepared.operation, args.variableValues)
-  if (!variables || !data || typeof data !== 'object') return undefined
+  if (!data || typeof data !== 'object') return undefined
   if (errors !== undefined && !Array.isArray(errors)) return undefined
+  const prepared = prepareOperation(args.document, args.operationName)
   try {
+    const variables = prepared && coerceVariables(args.schema, prepared.operation, args.variableValues)
+    if (!variables) return undefined
     const executed = { data: data as Record<string, unknown>, errors: errors as ExecutedResult['errors'] }
     return measureActualCost(args.schema, prepared, executed, variables, o.model)
   } catch (error) {
-    // Past maxAnalysisNodes: the charge (the estimate, an upper bound) stands.
+    // Past maxAnalysisNodes, or variables too deep: the charge (the estimate, an upper bound) stands.
     if (error instanceof CostAnalysisError) return undefined
     throw error
   }

@@ -144,7 +144,8 @@ function build(schema: GraphQLSchema): CostSchema {
       for (const field of Object.values(type.getFields())) {
         const coordinate = `${type.name}.${field.name}`
         // Directives written on the interface field govern an implementation that has none.
-        const governed = (name: 'cost' | 'listSize') => governingDirective(schema, type, field, name, coordinate)
+        const governed = (name: 'cost' | 'listSize') =>
+          governingDirective(schema, type, field, name, coordinate)
         const listSize = readListSize(field, governed('listSize'), coordinate, ids++)
         const costed = field.args.filter((arg) => {
           const weight = argumentWeight(schema, type, field, arg, coordinate)
