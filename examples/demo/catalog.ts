@@ -24,7 +24,12 @@ export const books: readonly Book[] = [
   { id: '6', title: 'The Dispossessed', author: 'Ursula K. Le Guin', year: 1974, price: 8.99 },
 ]
 
-const reviews: Review[] = []
+/** Reviews kept per book, the newest: anyone may add reviews, so the store must not grow forever. */
+export const MAX_REVIEWS_PER_BOOK = 20
+
+/** Per book id (only the catalogue's books: bounded too), newest first. */
+const reviews = new Map<string, Review[]>()
+let lastReviewId = 0
 
 export const findBook = (id: string): Book | undefined => books.find((b) => b.id === id)
 
@@ -36,12 +41,17 @@ export function searchBooks(q: string): Book[] {
 export function addReview(bookId: string, stars: number, text: string): Review {
   if (!findBook(bookId)) throw new Error(`No book with id ${bookId}`)
   if (!Number.isInteger(stars) || stars < 1 || stars > 5) throw new Error('stars must be 1 to 5')
-  const review = { id: reviews.length + 1, bookId, stars, text: text.slice(0, 500) }
-  reviews.push(review)
+  const review = { id: ++lastReviewId, bookId, stars, text: text.slice(0, 500) }
+  const kept = reviews.get(bookId) ?? []
+  kept.unshift(review)
+  if (kept.length > MAX_REVIEWS_PER_BOOK) kept.length = MAX_REVIEWS_PER_BOOK
+  reviews.set(bookId, kept)
   return review
 }
 
-export const reviewsOf = (bookId: string): Review[] => reviews.filter((r) => r.bookId === bookId)
+/** The newest `first` reviews of a book: what `Book.reviews(first:)` is priced at, never more. */
+export const reviewsOf = (bookId: string, first: number): Review[] =>
+  (reviews.get(bookId) ?? []).slice(0, Math.max(0, first))
 
 /** Pretends to build a catalogue export; what the `cost` of the export limits pays for. */
 export function exportCatalog(format: string): { format: string; rows: number; url: string } {

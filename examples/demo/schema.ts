@@ -48,7 +48,8 @@ export const typeDefs = /* GraphQL */ `
     author: String!
     year: Int!
     price: Float!
-    reviews: [Review!]!
+    "The newest reviews, at most first; priced at first (the shop keeps the newest 20 per book)."
+    reviews(first: Int = 10): [Review!]! @listSize(slicingArguments: ["first"])
   }
   type Review { id: Int! bookId: ID! stars: Int! text: String! }
   type Export { format: String! rows: Int! url: String! }
@@ -89,7 +90,9 @@ function resolvers(limiter: RateLimiter) {
     Subscription: {
       priceWatch: { subscribe: (_: unknown, { bookId }: { bookId: string }) => priceUpdates(bookId) },
     },
-    Book: { reviews: (book: Book) => reviewsOf(book.id) },
+    Book: {
+      reviews: (book: Book, { first }: { first: number }) => reviewsOf(book.id, first),
+    },
   }
 }
 

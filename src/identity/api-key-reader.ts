@@ -86,7 +86,8 @@ export function createApiKeyReader<TContext = any>(
   return (ctx) => {
     const request = requestOf(ctx)
     const direct = header ? headerOf(request, header) : undefined
-    if (direct !== undefined) return wellFormed(direct.trim())
+    // Longer than any key even with surrounding spaces: no key, and no work on its length.
+    if (direct !== undefined) return direct.length > maxLength + 16 ? undefined : wellFormed(direct.trim())
     if (!bearer) return undefined
     const authorization = headerOf(request, 'authorization')
     if (authorization === undefined || authorization.length > maxLength + 16) return undefined

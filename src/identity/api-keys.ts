@@ -3,6 +3,7 @@ import { digest } from '../keys.js'
 import type { ApiKeySourceOptions } from './api-key-reader.js'
 import { IdentityError } from './identity-error.js'
 import { definePlans, likelyName, validateOverrides, validatePlan } from './plans.js'
+import { redactKey } from './redact-key.js'
 import { TtlCache } from './ttl-cache.js'
 import type { Caller, LimitOverride, Plan } from './types.js'
 
@@ -40,12 +41,30 @@ export interface ApiKeyOptions<TContext = any> extends ApiKeySourceOptions<TCont
   cacheSize?: number
   /** The cache's clock, in milliseconds; inject one in tests. @default a monotonic clock (setting the wall clock does not stretch or cut the TTL) */
   clock?: () => number
+  /**
+   * How long a request waits for the lookup: past it the lookup counts as failed
+   * (`API_KEY_LOOKUP_FAILED`: the caller is counted by IP, or refused with `requireApiKey`). The
+   * lookup itself keeps running and its answer is cached; requests with that key meanwhile wait
+   * for it, never start another. The same default as the store's `timeoutMs`.
+   * @default 200
+   */
+  lookupTimeoutMs?: number
+  /**
+   * Most distinct keys being looked up at once. A key beyond it is not looked up and counts as a
+   * failed lookup, so a hung or slow registry fed with fresh keys holds bounded memory.
+   * @default 1000
+   */
+  maxPendingLookups?: number
 }
 
 /** Turns a well-formed key into its caller: `null` for an unknown or revoked key. */
 export type ApiKeyResolver = (key: string) => Caller | null | Promise<Caller | null>
 
 type Cached = { readonly caller: Caller | null } | { readonly error: IdentityError }
+
+/** How long a request waits for a lookup by default: the store's default `timeoutMs`. */
+const DEFAULT_LOOKUP_TIMEOUT_MS = 200
+const DEFAULT_MAX_PENDING_LOOKUPS = 1000
 
 /** What a caller whose key record cannot work is told; the detail goes to the server's log. */
 const MISCONFIGURED_MESSAGE =
@@ -64,6 +83,18 @@ function invalid(message: string): never {
   throw new RateLimitConfigError('INVALID_OPTION', message)
 }
 
+/** Checks an optional integer option of `apiKeys` against its range. */
+function checkInteger(name: keyof ApiKeyOptions, value: unknown, min: number, max: number, note = ''): void {
+  if (
+    value !== undefined &&
+    (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
+  ) {
+    invalid(
+      `Expected \`apiKeys.${name}\` to be an integer from ${min} to ${max}${note}, got ${describeValue(value)}`,
+    )
+  }
+}
+
 function validateResolverOptions(options: ApiKeyOptions): void {
   const { lookup, budget, cacheTtlMs, cacheSize, clock } = options
   if (typeof lookup !== 'function')
@@ -71,19 +102,10 @@ function validateResolverOptions(options: ApiKeyOptions): void {
   if (budget !== undefined && budget !== 'owner' && budget !== 'key') {
     invalid(`Expected \`apiKeys.budget\` to be 'owner' or 'key', got ${describeValue(budget)}`)
   }
-  if (
-    cacheTtlMs !== undefined &&
-    (!Number.isInteger(cacheTtlMs) || cacheTtlMs < 0 || cacheTtlMs > 3_600_000)
-  ) {
-    invalid(
-      `Expected \`apiKeys.cacheTtlMs\` to be an integer from 0 to 3600000 (0 disables the cache), got ${describeValue(cacheTtlMs)}`,
-    )
-  }
-  if (cacheSize !== undefined && (!Number.isInteger(cacheSize) || cacheSize < 1 || cacheSize > 10_000_000)) {
-    invalid(
-      `Expected \`apiKeys.cacheSize\` to be an integer from 1 to 10000000, got ${describeValue(cacheSize)}`,
-    )
-  }
+  checkInteger('cacheTtlMs', cacheTtlMs, 0, 3_600_000, ' (0 disables the cache)')
+  checkInteger('cacheSize', cacheSize, 1, 10_000_000)
+  checkInteger('lookupTimeoutMs', options.lookupTimeoutMs, 1, 60_000)
+  checkInteger('maxPendingLookups', options.maxPendingLookups, 1, 1_000_000)
   if (clock !== undefined && typeof clock !== 'function')
     invalid('Expected `apiKeys.clock` to be a function returning milliseconds')
   if (options.plans !== undefined) definePlans(options.plans as Record<string, Plan>)
@@ -127,63 +149,105 @@ function toKeyCaller(record: ApiKeyRecord, keyDigest: string, options: ApiKeyOpt
   })
 }
 
-/** The lookup's error with the key replaced by `[key]`: its message or stack may quote the key. */
-function redacted(cause: unknown, key: string): unknown {
-  if (!(cause instanceof Error)) return typeof cause === 'string' ? cause.split(key).join('[key]') : cause
-  if (!cause.message.includes(key) && !cause.stack?.includes(key)) return cause
-  const copy = new Error(cause.message.split(key).join('[key]'))
-  copy.name = cause.name
-  copy.stack = cause.stack?.split(key).join('[key]')
-  return copy
+function lookupFailed(keyDigest: string, cause: unknown): IdentityError {
+  const message = `The API key lookup failed for key ${keyDigest.slice(0, 8)}…`
+  return new IdentityError('API_KEY_LOOKUP_FAILED', message, { cause })
+}
+
+/** One lookup and the validation of its record; a throwing lookup is redacted and not cached. */
+async function lookUp(
+  key: string,
+  keyDigest: string,
+  options: ApiKeyOptions,
+  remember: (entry: Cached) => void,
+): Promise<Caller | null> {
+  let record: ApiKeyRecord | null | undefined
+  try {
+    record = await options.lookup(key)
+  } catch (cause) {
+    throw lookupFailed(keyDigest, redactKey(cause, key))
+  }
+  let entry: Cached
+  try {
+    entry = {
+      caller: record === null || record === undefined ? null : toKeyCaller(record, keyDigest, options),
+    }
+  } catch (error) {
+    const cause = redactKey(error, key)
+    entry = { error: new IdentityError('API_KEY_MISCONFIGURED', MISCONFIGURED_MESSAGE, { cause }) }
+  }
+  remember(entry)
+  return settle(entry)
+}
+
+function settle(entry: Cached): Caller | null {
+  if ('error' in entry) throw entry.error
+  return entry.caller
+}
+
+/** The shared lookup as one request sees it: failed once `ms` have passed without an answer. */
+function withDeadline(lookup: Promise<Caller | null>, keyDigest: string, ms: number): Promise<Caller | null> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const cause = new Error(
+        `The API key lookup did not answer within ${ms} ms (\`apiKeys.lookupTimeoutMs\`)`,
+      )
+      reject(lookupFailed(keyDigest, cause))
+    }, ms)
+    // A request is waiting on it anyway; the timer alone must not keep a process alive.
+    timer.unref?.()
+    lookup.then(
+      (caller) => {
+        clearTimeout(timer)
+        resolve(caller)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
 }
 
 /**
  * Builds the key → caller step: one lookup per key per `cacheTtlMs` (answers, valid or not,
  * are cached under the key's SHA-256 digest, never the key), concurrent requests with one key
  * share one lookup, and each record is validated once. A lookup that throws rejects with
- * `IdentityError('API_KEY_LOOKUP_FAILED')` and is not cached; a record that cannot work (a plan
- * name no plan answers to, a bad owner or limits) rejects with
+ * `IdentityError('API_KEY_LOOKUP_FAILED')` and is not cached, and so does a request that waited
+ * `lookupTimeoutMs`, or whose key finds `maxPendingLookups` other keys being looked up; a record
+ * that cannot work (a plan name no plan answers to, a bad owner or limits) rejects with
  * `IdentityError('API_KEY_MISCONFIGURED')`, its `cause` the config error naming the problem.
+ * Every error is redacted: the key shows nowhere in it, causes included.
  * @throws RateLimitConfigError (`INVALID_OPTION`) naming the option that cannot work.
  */
 export function createApiKeyResolver(options: ApiKeyOptions): ApiKeyResolver {
   validateResolverOptions(options)
   const ttl = options.cacheTtlMs ?? 30_000
+  const timeoutMs = options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS
+  const maxPending = options.maxPendingLookups ?? DEFAULT_MAX_PENDING_LOOKUPS
   const cache = new TtlCache<Cached>(ttl, options.cacheSize ?? 10_000, options.clock)
-  const inFlight = new Map<string, Promise<Caller | null>>()
-  const settle = (entry: Cached): Caller | null => {
-    if ('error' in entry) throw entry.error
-    return entry.caller
+  const remember = (keyDigest: string) => (entry: Cached) => {
+    if (ttl > 0) cache.set(keyDigest, entry)
   }
+  // One entry per key being looked up, until its lookup settles (however long past the deadline).
+  const inFlight = new Map<string, Promise<Caller | null>>()
   return (key) => {
     const keyDigest = digest(key, 43)
     const hit = ttl > 0 ? cache.get(keyDigest) : undefined
     if (hit) return settle(hit)
-    const pending = inFlight.get(keyDigest)
-    if (pending) return pending
-    const lookup = (async (): Promise<Caller | null> => {
-      let record: ApiKeyRecord | null | undefined
-      try {
-        record = await options.lookup(key)
-      } catch (cause) {
-        const message = `The API key lookup failed for key ${keyDigest.slice(0, 8)}…`
-        throw new IdentityError('API_KEY_LOOKUP_FAILED', message, { cause: redacted(cause, key) })
+    let lookup = inFlight.get(keyDigest)
+    if (!lookup) {
+      if (inFlight.size >= maxPending) {
+        const cause = new Error(
+          `${maxPending} API keys are being looked up already (\`apiKeys.maxPendingLookups\`)`,
+        )
+        return Promise.reject(lookupFailed(keyDigest, cause))
       }
-      let entry: Cached
-      try {
-        entry = {
-          caller: record === null || record === undefined ? null : toKeyCaller(record, keyDigest, options),
-        }
-      } catch (error) {
-        const cause = redacted(error, key)
-        entry = { error: new IdentityError('API_KEY_MISCONFIGURED', MISCONFIGURED_MESSAGE, { cause }) }
-      }
-      if (ttl > 0) cache.set(keyDigest, entry)
-      return settle(entry)
-    })()
-    inFlight.set(keyDigest, lookup)
-    const done = () => inFlight.delete(keyDigest)
-    lookup.then(done, done)
-    return lookup
+      lookup = lookUp(key, keyDigest, options, remember(keyDigest))
+      inFlight.set(keyDigest, lookup)
+      const done = () => inFlight.delete(keyDigest)
+      lookup.then(done, done)
+    }
+    return withDeadline(lookup, keyDigest, timeoutMs)
   }
 }

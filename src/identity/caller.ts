@@ -18,6 +18,17 @@ export async function resolveCaller<TContext>(identify: Identify<TContext>, ctx:
   return toCaller(await identify(ctx))
 }
 
+/**
+ * The override written for `name`, never one inherited: `limits.toString` is `Object.prototype`'s
+ * function, and a rule may be named `toString` (a tRPC procedure, a `@rateLimit(bucket:)`).
+ */
+function ownOverride(
+  limits: Readonly<Record<string, LimitOverride>> | undefined,
+  name: string,
+): LimitOverride | undefined {
+  return limits !== undefined && Object.hasOwn(limits, name) ? limits[name] : undefined
+}
+
 const planCache = new WeakMap<object, WeakMap<readonly RateLimitRule[], readonly RateLimitRule[] | null>>()
 
 function adjust(
@@ -26,7 +37,7 @@ function adjust(
   overrides: Readonly<Record<string, LimitOverride>> | undefined,
 ): RateLimitRule {
   const name = rule.name ?? 'default'
-  const override = overrides?.[name] ?? plan?.limits?.[name]
+  const override = ownOverride(overrides, name) ?? ownOverride(plan?.limits, name)
   if (override) return { ...rule, limit: override.limit, window: override.window ?? rule.window }
   if (plan?.scale !== undefined && plan.scale !== 1) {
     return { ...rule, limit: Math.min(MAX_LIMIT, Math.max(1, Math.floor(rule.limit * plan.scale))) }

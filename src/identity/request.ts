@@ -23,9 +23,6 @@ export interface RequestLike {
   readonly socket?: SocketLike | null
 }
 
-/** Header values longer than this are not read at all: no proxy or client writes one legitimately. */
-const MAX_HEADER_LENGTH = 16_384
-
 function isRequestLike(value: unknown): value is RequestLike {
   return typeof value === 'object' && value !== null && typeof (value as RequestLike).headers === 'object'
 }
@@ -42,7 +39,10 @@ export function requestOf(ctx: unknown): RequestLike | undefined {
 
 /**
  * One header's value (`name` in lower case); repeated headers are joined with `, ` as Node and
- * Fetch do. `undefined` when absent or absurdly long.
+ * Fetch do. `undefined` when absent. Never cut to a length here: what a reader may believe of a
+ * long value is the reader's rule (a proxy header is read by its right end, where trusted proxies
+ * append; dropping a long one whole would let the client choose the proxy's bucket), and the
+ * server already bounds a request's headers.
  */
 export function headerOf(request: RequestLike | undefined, name: string): string | undefined {
   const headers = request?.headers
@@ -51,5 +51,5 @@ export function headerOf(request: RequestLike | undefined, name: string): string
   if (typeof (headers as HeadersGetter).get === 'function') value = (headers as HeadersGetter).get(name)
   else value = (headers as HeaderRecord)[name]
   if (Array.isArray(value)) value = value.join(', ')
-  return typeof value === 'string' && value.length <= MAX_HEADER_LENGTH ? value : undefined
+  return typeof value === 'string' ? value : undefined
 }

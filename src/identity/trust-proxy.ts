@@ -30,7 +30,8 @@ function invalid(option: string, message: string): never {
 function compileRanges(list: readonly unknown[], option: string): AddressRange[] {
   const ranges: AddressRange[] = []
   for (const entry of list) {
-    const named = typeof entry === 'string' ? NAMED_RANGES[entry] : undefined
+    const named =
+      typeof entry === 'string' && Object.hasOwn(NAMED_RANGES, entry) ? NAMED_RANGES[entry] : undefined
     const texts = named ?? [entry]
     for (const text of texts) {
       const range = typeof text === 'string' ? parseRange(text.trim()) : undefined

@@ -67,6 +67,20 @@ export function checkFailed(error: Error): TRPCError {
 }
 
 /**
+ * The refusal of a call whose input the `cost` function cannot price (it threw, or returned
+ * something that is not a cost): `BAD_REQUEST` (HTTP 400) — the input made it fail, so the client
+ * must change it; never admitted unchecked, never an INTERNAL_SERVER_ERROR that clients retry.
+ * `cause` (not sent to the client) is what the cost function threw.
+ */
+export function unpricedInput(path: string, reason: string, cause?: unknown): TRPCError {
+  return new TRPCError({
+    code: 'BAD_REQUEST',
+    message: `Invalid input for ${path}: its rate-limit cost cannot be computed (${reason})`,
+    ...(cause !== undefined ? { cause } : {}),
+  })
+}
+
+/**
  * The answer to a caller the default identify refuses to name: `UNAUTHORIZED` (no valid API key
  * with `requireApiKey`), `FORBIDDEN` (a key whose record cannot work: `API_KEY_MISCONFIGURED`) or
  * `BAD_REQUEST` (no user, key or address), with the `IdentityError` as

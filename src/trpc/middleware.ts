@@ -1,9 +1,16 @@
 import { TRPCError, type TRPCMiddlewareFunction } from '@trpc/server'
+import { describeValue } from '../errors.js'
 import { resolveCaller, rulesForCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
-import { validateCost } from '../options.js'
+import { MAX_LIMIT } from '../options.js'
 import type { RateLimitDecision } from '../types.js'
-import { CHECK_FAILED_RETRY_SECONDS, checkFailed, identityRefused, tooManyRequests } from './errors.js'
+import {
+  CHECK_FAILED_RETRY_SECONDS,
+  checkFailed,
+  identityRefused,
+  tooManyRequests,
+  unpricedInput,
+} from './errors.js'
 import { responseHeadersOf } from './headers.js'
 import { type CallInfo, type RateLimitOptions, type ResolvedOptions, resolveOptions } from './options.js'
 
@@ -34,11 +41,28 @@ interface CallOptions<TContext> {
   getRawInput: () => Promise<unknown>
 }
 
+/**
+ * The call's cost from its input. The cost function sees nothing else that changes from call to
+ * call, so when it throws or returns something that is not a cost, the input made it fail:
+ * `BAD_REQUEST`, never `onError` (whose `'open'` would admit the call unchecked). A `TRPCError`
+ * it throws passes through.
+ */
 async function costOf<TContext>(o: ResolvedOptions<TContext>, call: CallOptions<TContext>): Promise<number> {
   if (typeof o.cost === 'number') return o.cost
   // Before `.input()` no validator has run: `input` is undefined and the raw input is all there is.
   const input = call.input !== undefined ? call.input : await call.getRawInput()
-  return validateCost(await o.cost(input, { ctx: call.ctx, path: call.path, type: call.type }))
+  let cost: unknown
+  try {
+    cost = await o.cost(input, { ctx: call.ctx, path: call.path, type: call.type })
+  } catch (error) {
+    if (error instanceof TRPCError) throw error
+    throw unpricedInput(call.path, 'the cost function threw on it', error)
+  }
+  if (!Number.isInteger(cost) || (cost as number) < 1 || (cost as number) > MAX_LIMIT) {
+    const got = describeValue(cost)
+    throw unpricedInput(call.path, `the cost function returned ${got}, not an integer from 1 to ${MAX_LIMIT}`)
+  }
+  return cost as number
 }
 
 function policyFor<TContext>(
@@ -60,8 +84,8 @@ function policyFor<TContext>(
  * Identify → rules for this caller → one `consume`. Returns `null` when no check applies. Never
  * lets an unexpected error escape as INTERNAL_SERVER_ERROR or SERVICE_UNAVAILABLE (which tRPC
  * clients and subscription links retry): a `TRPCError` from identify or cost passes through, an
- * `IdentityError` becomes UNAUTHORIZED / BAD_REQUEST (or a refusal when the key lookup failed),
- * anything else follows `onError`.
+ * input the cost function cannot price is BAD_REQUEST, an `IdentityError` becomes UNAUTHORIZED /
+ * BAD_REQUEST (or a refusal when the key lookup failed), anything else follows `onError`.
  */
 async function decide<TContext>(
   o: ResolvedOptions<TContext>,

@@ -16,7 +16,8 @@ export interface CallInfo<TContext> {
 /**
  * The cost of one call, from its input. The input is the parsed input when the middleware comes
  * after `.input(schema)`, otherwise the raw input as the client sent it (untrusted: validate it).
- * Must return an integer ≥ 1.
+ * Must return an integer ≥ 1. When it throws, or returns anything else, the call is refused with
+ * `BAD_REQUEST` (its input cannot be priced); throw a `TRPCError` to answer otherwise.
  */
 export type CostFunction<TContext> = (input: unknown, info: CallInfo<TContext>) => number | Promise<number>
 
@@ -60,10 +61,11 @@ export interface RateLimitOptions<TContext = object> {
   /** Overrides the limiter's `onStoreError` for these rules. @default the limiter's policy */
   onStoreError?: StoreErrorPolicy
   /**
-   * When `identify` or the cost function throws something unexpected: `'closed'` refuses with
-   * `TOO_MANY_REQUESTS` (retry in 1 s), `'open'` admits unchecked (`ctx.rateLimit` is `null`).
-   * A function may log the error and choose. Not consulted for a `TRPCError` (passes through) or
-   * an `IdentityError` (UNAUTHORIZED / BAD_REQUEST; a failed key lookup always refuses).
+   * When `identify` throws something unexpected: `'closed'` refuses with `TOO_MANY_REQUESTS`
+   * (retry in 1 s), `'open'` admits unchecked (`ctx.rateLimit` is `null`). A function may log the
+   * error and choose. Not consulted for a `TRPCError` (passes through), an `IdentityError`
+   * (UNAUTHORIZED / BAD_REQUEST; a failed key lookup always refuses), or a cost function that
+   * fails on the input (BAD_REQUEST: the client's input must never admit a call unchecked).
    * @default 'closed'
    */
   onError?: CheckFailurePolicy | ((error: Error, info: CallInfo<TContext>) => CheckFailurePolicy)

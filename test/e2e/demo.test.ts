@@ -306,6 +306,35 @@ describe.each(['memory', 'redis'] as const)('the demo server on the %s store', (
     expect((await viaGraphql()).response.status).toBe(429)
   })
 
+  it('keeps the newest 20 reviews of a book, and prices Book.reviews by the first it asks for', async () => {
+    // 21 reviews from 7 callers (3 per minute each), all on one book.
+    for (let i = 1; i <= 21; i++) {
+      const { response } = await graphql(
+        `mutation { addReview(bookId: "3", stars: 4, text: "review ${i}") { id } }`,
+        from(`192.0.2.${10 + Math.floor((i - 1) / 3)}`),
+      )
+      expect(response.status).toBe(200)
+    }
+    type Reviewed = { book: { reviews: Array<{ id: number; text: string }> } }
+    const reviews = async (first: number) => {
+      const query = `{ book(id: "3") { reviews(first: ${first}) { id text } } }`
+      const { response, body } = await graphql(query, from('192.0.2.99'))
+      return { response, body, kept: (body.data as Reviewed | undefined)?.book.reviews }
+    }
+    const all = await reviews(100)
+    const kept = all.kept ?? []
+    expect(kept).toHaveLength(20)
+    expect(kept[0]!.text).toBe('review 21')
+    expect(kept.map((r) => r.text)).not.toContain('review 1')
+    expect(all.body.extensions?.rateLimit).toMatchObject({ cost: 1 + 100 })
+    const two = await reviews(2)
+    expect(two.kept).toHaveLength(2)
+    expect(two.body.extensions?.rateLimit).toMatchObject({ cost: 1 + 2 })
+    const tooMany = await reviews(600)
+    expect(tooMany.response.status).toBe(400)
+    expect(tooMany.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_EXPENSIVE', cost: 601 })
+  })
+
   it('charges exportRows by its input: 600 rows, then 500 refused (400 left), then 400 admitted', async () => {
     const { client } = trpcClient(from('203.0.113.9'), false)
     expect(await client.exportRows.mutate({ rows: 600 })).toMatchObject({ rows: 600 })

@@ -105,11 +105,15 @@ describe('client IP with a hop count', () => {
     const one = createClientIp({ trustProxy: 1 })
     const huge = `${'6.6.6.6, '.repeat(1500)}203.0.113.7`
     expect(one(ctx('10.0.0.2', { 'x-forwarded-for': huge }))).toBe('203.0.113.7')
+    // However long: dropping a long header would count the client under its proxy's address.
     const fetchIp = createClientIp({ trustProxy: 1, getIp: () => '10.0.0.2' })
     const request = new Request('http://x/', {
       headers: { 'x-forwarded-for': `${'1.2.3.4,'.repeat(100_000)}203.0.113.8` },
     })
-    expect(fetchIp({ request })).toBe('10.0.0.2')
+    expect(fetchIp({ request })).toBe('203.0.113.8')
+    const listed = createClientIp({ trustProxy: ['10.0.0.0/8'] })
+    const padded = { 'x-forwarded-for': `${'6.6.6.6, '.repeat(10_000)}203.0.113.9, 10.0.0.7` }
+    expect(listed(ctx('10.0.0.2', padded))).toBe('203.0.113.9')
   })
 })
 
@@ -217,6 +221,9 @@ describe('client IP options', () => {
     fails({ trustProxy: 1.5 }, /`trustProxy`/)
     fails({ trustProxy: ['10.0.0.0/33'] }, /`trustProxy`.*"10\.0\.0\.0\/33" is none/)
     fails({ trustProxy: ['proxy.internal'] }, /`trustProxy`.*CIDR/)
+    // Not a named range: Object.prototype's properties are not 'loopback' and friends.
+    for (const name of ['constructor', 'toString', '__proto__'])
+      fails({ trustProxy: [name] }, /`trustProxy`.*none of these/)
     fails({ trustProxy: [] }, /`trustProxy`.*non-empty list/)
     fails({ ipv6Subnet: 65 }, /`ipv6Subnet`.*32 to 64/)
     fails({ ipv6Subnet: 31 }, /`ipv6Subnet`/)

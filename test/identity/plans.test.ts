@@ -40,6 +40,18 @@ describe('plans', () => {
     ])
   })
 
+  it('apply to a rule named after an Object.prototype property only what is written for it', () => {
+    const names = ['toString', 'constructor', 'valueOf', 'hasOwnProperty', '__proto__']
+    const named = names.map((name) => ({ name, limit: 5, window: '1m' }))
+    const pro: Plan = { name: 'pro', scale: 2, limits: { 'Query.search': { limit: 100 } } }
+    expect(rulesForCaller(named, asKey(pro))!.map((r) => r.limit)).toEqual([10, 10, 10, 10, 10])
+    expect(rulesForCaller(named, asKey(undefined, { 'Query.search': { limit: 1 } }))).toEqual(named)
+    // Written as its own property (JSON.parse makes `__proto__` one), an override applies.
+    const written = JSON.parse('{"__proto__": {"limit": 3}, "toString": {"limit": 4}}')
+    const custom = rulesForCaller(named, asKey({ name: 'custom', limits: written }))!
+    expect(custom.map((r) => r.limit)).toEqual([4, 5, 5, 5, 3])
+  })
+
   it('are unlimited only when they say unlimited: true', () => {
     expect(rulesForCaller(rules, asKey({ name: 'internal', unlimited: true }))).toBeNull()
     expect(rulesForCaller(rules, asKey({ name: 'normal', unlimited: false }))).toEqual(rules)

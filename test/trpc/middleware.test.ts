@@ -240,18 +240,64 @@ describe('input-based cost', () => {
     expect((error.cause as RateLimitExceededError).retryAfter).toBe(-1)
   })
 
-  it('treats a cost function that returns 0 as a failed check, refused by default', async () => {
+  it('answers a cost the input makes invalid with BAD_REQUEST naming what the cost function returned', async () => {
     const { limiter } = memoryLimiter()
+    const invalid = (input: unknown) => (input as { n: unknown }).n as number
     const router = t.router({
       bulk: t.procedure
-        .input(schema)
-        .use(rateLimit({ limiter, limit: 2, window: '1m', cost }))
-        .mutation(() => 'ok'),
+        .input(z.object({ n: z.unknown() }))
+        .use(rateLimit({ limiter, limit: 2, window: '1m', cost: invalid, onError: 'open' }))
+        .mutation(() => 'ran'),
     })
-    const error = await errorOf(callers(router)({ user: { id: '1' } }).bulk({ items: [] }))
-    expect(error.code).toBe('TOO_MANY_REQUESTS')
-    expect(error.message).toBe('Rate limit check failed: retry in 1 s')
-    expect((error.cause as Error).message).toMatch(/`cost`/)
+    const caller = callers(router)({ user: { id: '1' } })
+    for (const [n, shown] of [
+      [0, '0'],
+      [1.5, '1.5'],
+      [Number.NaN, 'NaN'],
+      ['2', '"2"'],
+      [null, 'null'],
+      [2e9, '2000000000'],
+    ] as const) {
+      const error = await errorOf(caller.bulk({ n }))
+      expect(error.code).toBe('BAD_REQUEST')
+      expect(error.message).toBe(
+        `Invalid input for bulk: its rate-limit cost cannot be computed (the cost function returned ${shown}, not an integer from 1 to 1000000000)`,
+      )
+    }
+    expect(await caller.bulk({ n: 2 })).toBe('ran')
+  })
+
+  it('answers a cost function that throws on the raw input with BAD_REQUEST, never admitted unchecked by onError', async () => {
+    const { limiter } = memoryLimiter()
+    const consulted: Error[] = []
+    const onError = (error: Error) => {
+      consulted.push(error)
+      return 'open' as const
+    }
+    let ran = 0
+    const router = t.router({
+      bulk: t.procedure
+        .use(rateLimit({ limiter, limit: 5, window: '1m', cost, onError }))
+        .input(schema)
+        .mutation(() => ++ran),
+    })
+    const caller = callers(router)({ user: { id: '1' } })
+    // The raw input the client sent has no `items`: the cost function throws a TypeError on it.
+    const error = await errorOf(caller.bulk({} as never))
+    expect(error.code).toBe('BAD_REQUEST')
+    expect(error.message).toBe(
+      'Invalid input for bulk: its rate-limit cost cannot be computed (the cost function threw on it)',
+    )
+    expect(error.cause).toBeInstanceOf(TypeError)
+    expect({ ran, consulted }).toEqual({ ran: 0, consulted: [] })
+    // A TRPCError the cost function throws is its own answer.
+    const own = () => {
+      throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: 'too many items' })
+    }
+    const strict = t.router({
+      bulk: t.procedure.use(rateLimit({ limiter, limit: 5, window: '1m', cost: own })).mutation(() => 1),
+    })
+    expect((await errorOf(callers(strict)({ user: { id: '1' } }).bulk())).code).toBe('PAYLOAD_TOO_LARGE')
   })
 })
 

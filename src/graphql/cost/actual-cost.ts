@@ -14,10 +14,13 @@ import {
 } from './analysis-context.js'
 import { type CostModelOptions, chargedCost, type ResolvedCostModel, resolveCostModel } from './cost-model.js'
 import { compileCostSchema, type Returned } from './cost-schema.js'
+import { ErrorNulls, type ResponseError } from './error-nulls.js'
 import { Estimator } from './estimator.js'
 import { IntrospectionPricer } from './introspection-cost.js'
+import { listSizing, type Sized } from './list-size.js'
 import { coerceVariables, type PreparedOperation, prepareOperation } from './operation.js'
 import { OperationValues } from './operation-values.js'
+import { ResponseTypes } from './response-types.js'
 import { WorkMeter, withinStack } from './work-meter.js'
 
 type Data = Readonly<Record<string, unknown>>
@@ -25,24 +28,31 @@ type Data = Readonly<Record<string, unknown>>
 /**
  * The same cost model applied to the response instead of the request: list fields count the items
  * actually returned (not their slicing argument or assumed size) and absent fields count nothing.
+ * A field whose value an error nulled (its own, or an item's anywhere in its list) counts at least
+ * its estimate: the resolvers under that `null` may have run, and nothing shows what they returned.
  *
- * An interface or union item counts as the types execution could have resolved it to, told by
- * the response itself: the keys of the item are exactly the response keys graphql-js collects for
- * its runtime type, and a key collected as `__typename` holds that type's name. Every type that
- * fits is a candidate and the most expensive one counts, so the true type always counts or is
- * outweighed; no alias a client chooses can make an item cheaper than what ran.
+ * An interface or union item counts as the most expensive type that could have produced it
+ * ({@link ResponseTypes}).
  */
 class ActualCounter {
   readonly #memo = new Map<SelectionSetNode, Map<GraphQLObjectType, WeakMap<object, number>>>()
-  readonly #collected = new Map<SelectionSetNode, Map<GraphQLObjectType, Map<string, FieldNode>>>()
   readonly #active = new Set<SelectionSetNode>()
   readonly #introspection: IntrospectionPricer
+  readonly #estimator: Estimator
+  readonly #types: ResponseTypes
 
-  constructor(readonly ctx: AnalysisContext) {
+  constructor(
+    readonly ctx: AnalysisContext,
+    /** Where the response's errors nulled its data. */
+    readonly nulls: ErrorNulls,
+  ) {
     this.#introspection = new IntrospectionPricer(ctx)
+    this.#estimator = new Estimator(ctx)
+    this.#types = new ResponseTypes(ctx)
   }
 
-  object(set: SelectionSetNode, type: GraphQLObjectType, value: Data): number {
+  /** One response object of `type` for the selection set, `sized` by its field's `@listSize`. */
+  object(set: SelectionSetNode, type: GraphQLObjectType, value: Data, sized: Sized | undefined): number {
     let byType = this.#memo.get(set)
     if (!byType) {
       byType = new Map()
@@ -62,10 +72,15 @@ class ActualCounter {
       if (!values.included(selection)) continue
       if (selection.kind === Kind.FIELD) {
         const key = selection.alias?.value ?? selection.name.value
-        if (Object.hasOwn(value, key)) total += this.#field(selection, type, value[key])
+        if (!Object.hasOwn(value, key)) continue
+        const measured = this.#field(selection, type, value[key])
+        // Under an error's null, anything may have run: the field keeps (at least) its estimate.
+        total += this.nulls.has(value, key)
+          ? Math.max(measured, this.#estimate(selection, type, sized))
+          : measured
       } else {
         const inner = fragmentSelections(this.ctx, selection, type)
-        if (inner) total += insideFragment(this.#active, inner, () => this.object(inner, type, value))
+        if (inner) total += insideFragment(this.#active, inner, () => this.object(inner, type, value, sized))
       }
     }
     byValue.set(value, total)
@@ -73,7 +88,7 @@ class ActualCounter {
   }
 
   #field(node: FieldNode, parent: GraphQLObjectType, value: unknown): number {
-    const { costs, model } = this.ctx
+    const { costs, model, values } = this.ctx
     const name = node.name.value
     if (name === '__typename') return 0
     if (name === '__schema' || name === '__type') {
@@ -84,9 +99,18 @@ class ActualCounter {
     const definition = parent.getFields()[name]
     if (!definition) return 0
     const facts = costs.field(definition)
-    const each = (item: unknown) => this.#instance(node.selectionSet, facts.returned, facts.weight, item)
+    // The items returned are counted; the size `@listSize` gives `sizedFields` prices their nulls.
+    const sized = facts.listSize?.sizedFields
+      ? listSizing(values, node, parent, definition, facts).sized
+      : undefined
+    const each = (item: unknown) =>
+      this.#instance(node.selectionSet, facts.returned, facts.weight, item, sized)
     const items = facts.listDepth === 0 ? each(value) : this.#items(value, facts.listDepth, each)
     return items + argumentsCost(this.ctx, node, definition, facts)
+  }
+
+  #estimate(node: FieldNode, parent: GraphQLObjectType, sized: Sized | undefined): number {
+    return this.#estimator.field(node, parent, sized?.fields.has(node.name.value) ? sized.size : undefined)
   }
 
   /** Sum over the items of a (nested) list; a `null` list or sub-list has none. */
@@ -105,6 +129,7 @@ class ActualCounter {
     returned: Returned,
     weight: number | undefined,
     value: unknown,
+    sized: Sized | undefined,
   ) {
     const { costs } = this.ctx
     const object =
@@ -112,64 +137,16 @@ class ActualCounter {
     if (returned.kind === 'leaf') return weight ?? costs.typeWeight(returned.type)
     if (returned.kind === 'object') {
       const own = weight ?? costs.typeWeight(returned.type)
-      return object ? own + this.object(set!, returned.type, object) : own
+      return object ? own + this.object(set!, returned.type, object, sized) : own
     }
-    const fitting = object ? returned.possible.filter((t) => this.#couldBe(set!, t, object)) : []
+    const fitting = object ? this.#types.fitting(set!, returned.possible, object) : []
     let most = 0
     for (const candidate of fitting.length > 0 ? fitting : returned.possible) {
       const cost =
-        (weight ?? costs.typeWeight(candidate)) + (object ? this.object(set!, candidate, object) : 0)
+        (weight ?? costs.typeWeight(candidate)) + (object ? this.object(set!, candidate, object, sized) : 0)
       if (cost > most) most = cost
     }
     return most
-  }
-
-  /** Whether execution could have produced `value` for an object of `type`. */
-  #couldBe(set: SelectionSetNode, type: GraphQLObjectType, value: Data): boolean {
-    const collected = this.#collect(set, type)
-    for (const key of Object.keys(value)) {
-      this.ctx.meter.spend()
-      const node = collected.get(key)
-      if (!node) return false
-      if (node.name.value === '__typename' && value[key] !== type.name) return false
-    }
-    return true
-  }
-
-  /**
-   * The response keys graphql-js collects for an object of `type`, each with the first field
-   * collected under it (the one execution runs): `collectFields`, fragments visited once.
-   */
-  #collect(set: SelectionSetNode, type: GraphQLObjectType): Map<string, FieldNode> {
-    let byType = this.#collected.get(set)
-    if (!byType) {
-      byType = new Map()
-      this.#collected.set(set, byType)
-    }
-    const cached = byType.get(type)
-    if (cached) return cached
-    const fields = new Map<string, FieldNode>()
-    const visited = new Set<string>()
-    const walk = (current: SelectionSetNode): void => {
-      for (const selection of current.selections) {
-        this.ctx.meter.spend()
-        if (!this.ctx.values.included(selection)) continue
-        if (selection.kind === Kind.FIELD) {
-          const key = selection.alias?.value ?? selection.name.value
-          if (!fields.has(key)) fields.set(key, selection)
-          continue
-        }
-        if (selection.kind === Kind.FRAGMENT_SPREAD) {
-          if (visited.has(selection.name.value)) continue
-          visited.add(selection.name.value)
-        }
-        const inner = fragmentSelections(this.ctx, selection, type)
-        if (inner) walk(inner)
-      }
-    }
-    walk(set)
-    byType.set(type, fields)
-    return fields
   }
 }
 
@@ -177,16 +154,22 @@ class ActualCounter {
 export interface ActualCostOptions extends CostModelOptions {
   variables?: Readonly<Record<string, unknown>> | null
   operationName?: string | null
+  /**
+   * The response's `errors`. A field whose value an error nulled counts at least its estimate
+   * (what ran under the `null` does not show in `data`); an error without a path that leads to a
+   * `null` makes the cost unknown (`undefined`). Pass them whenever the response has any.
+   */
+  errors?: readonly ResponseError[] | null
 }
 
 /**
- * The cost of an operation as executed, from its response `data` (whole units, like the estimate).
- * `undefined` when the document has no such operation, its variables do not coerce, or there is
- * no data.
+ * The cost of an operation as executed, from its response `data` and `errors` (whole units, like
+ * the estimate). `undefined` when the document has no such operation, its variables do not
+ * coerce, there is no data, or an error cannot be placed in the data.
  *
  * @throws CostAnalysisError (`QUERY_TOO_COMPLEX`) past `maxAnalysisNodes`.
  * @example
- * const actual = actualCost(schema, document, result.data, { variables })
+ * const actual = actualCost(schema, document, result.data, { variables, errors: result.errors })
  */
 export function actualCost(
   schema: GraphQLSchema,
@@ -194,21 +177,29 @@ export function actualCost(
   data: Readonly<Data> | null | undefined,
   options: ActualCostOptions = {},
 ): number | undefined {
-  const { variables, operationName, ...modelOptions } = options
+  const { variables, operationName, errors, ...modelOptions } = options
   const prepared = prepareOperation(document, operationName)
   const coerced = prepared && coerceVariables(schema, prepared.operation, variables)
-  return coerced && measureActualCost(schema, prepared, data, coerced, resolveCostModel(modelOptions))
+  const model = resolveCostModel(modelOptions)
+  return coerced && measureActualCost(schema, prepared, { data, errors }, coerced, model)
+}
+
+/** What execution returned: the response's `data` and `errors`. */
+export interface ExecutedResult {
+  readonly data?: Readonly<Data> | null | undefined
+  readonly errors?: readonly ResponseError[] | null | undefined
 }
 
 /** {@link actualCost} for an operation already found, with coerced variables and a resolved cost model. */
 export function measureActualCost(
   schema: GraphQLSchema,
   prepared: PreparedOperation,
-  data: Readonly<Data> | null | undefined,
+  result: ExecutedResult,
   variables: Readonly<Record<string, unknown>>,
   model: ResolvedCostModel,
 ): number | undefined {
   const root = schema.getRootType(prepared.operation.operation)
+  const { data } = result
   if (!root || !data) return undefined
   const meter = new WorkMeter(model.maxAnalysisNodes)
   const ctx: AnalysisContext = {
@@ -220,10 +211,13 @@ export function measureActualCost(
   }
   const { operation } = prepared
   return withinStack(() => {
+    const nulls = ErrorNulls.locate(data, result.errors, meter)
+    if (!nulls) return undefined
     const base =
       operation.operation === 'mutation'
         ? model.mutationCost * new Estimator(ctx).rootFields(operation.selectionSet, root)
         : 0
-    return chargedCost(base + new ActualCounter(ctx).object(operation.selectionSet, root, data), model)
+    const selections = new ActualCounter(ctx, nulls).object(operation.selectionSet, root, data, undefined)
+    return chargedCost(base + selections, model)
   })
 }

@@ -69,7 +69,9 @@ export function argumentsCost(
   const values = ctx.values.arguments(definition, node, facts.relevantArguments)
   let total = 0
   for (const argument of facts.costedArguments) {
-    if (node.arguments.some((a) => a.name.value === argument.name)) {
+    // Own properties only: graphql-js builds argument values on a plain object, and an argument
+    // named `constructor` that a variable left out must not read Object.prototype's.
+    if (node.arguments.some((a) => a.name.value === argument.name) && Object.hasOwn(values, argument.name)) {
       total += costOfValue(ctx.costs, values[argument.name], argument, ctx.meter)
     }
   }

@@ -28,7 +28,8 @@ export interface CostAnalysis {
  * `undefined` when the document has no such operation or the variables do not coerce (execution
  * reports either error itself, and runs nothing). Expects a document that passed validation.
  * @throws CostAnalysisError: `INVALID_SLICING_ARGUMENTS` (a `@listSize` requirement is not met, or
- *   a slicing value is negative), `QUERY_TOO_COMPLEX` (past `maxAnalysisNodes`).
+ *   a slicing value is negative), `QUERY_TOO_COMPLEX` (past `maxAnalysisNodes`, or a document or
+ *   variable nested too deeply to read).
  */
 export interface CostAnalyzer {
   (
@@ -112,12 +113,14 @@ export function createCostAnalyzer(options: CostAnalyzerOptions = {}): CostAnaly
     if (!entry) return undefined
     const coerced = coerceVariables(schema, entry.prepared.operation, variables)
     if (!coerced) return undefined
-    const hit = cache.get(entry.key(coerced))
+    // The key walks the values the estimate reads: as deep as the variables are.
+    const key = () => withinStack(() => entry.key(coerced))
+    const hit = cache.get(key())
     if (hit) return settled(hit)
     const { result, used } = estimate(schema, model, entry, coerced)
     entry.learn(used)
     const extra = 'cost' in result ? (result.operationName?.length ?? 0) : result.message.length
-    cache.set(entry.key(coerced), result, extra)
+    cache.set(key(), result, extra)
     return settled(result)
   }
   return Object.assign(analyze, { cacheStats: () => cache.stats() })

@@ -1,6 +1,6 @@
 import type { GraphQLSchema } from 'graphql'
 import { StoreError } from '../../errors.js'
-import { measureActualCost } from './actual-cost.js'
+import { type ExecutedResult, measureActualCost } from './actual-cost.js'
 import type { AnalysisCacheStats } from './analysis-cache.js'
 import { createCostAnalyzer } from './analyze.js'
 import { type Charge, chargeOperation, type OperationArgs } from './budget-charge.js'
@@ -30,28 +30,38 @@ export interface CostBudgetPlugin {
   cacheStats(): AnalysisCacheStats
 }
 
-/** The actual cost of the response; `undefined` when it cannot be measured within bounds. */
-function measure(o: ResolvedBudgetOptions, args: OperationArgs, data: unknown): number | undefined {
+/**
+ * The actual cost of the response; `undefined` when it cannot be measured within bounds. Its
+ * errors count: a field an error nulled keeps its estimate (what ran under the `null` is unknown).
+ */
+function measure(o: ResolvedBudgetOptions, args: OperationArgs, result: unknown): number | undefined {
+  const { data, errors } = (result ?? {}) as { data?: unknown; errors?: unknown }
+  if (!data || typeof data !== 'object') return undefined
+  if (errors !== undefined && !Array.isArray(errors)) return undefined
   const prepared = prepareOperation(args.document, args.operationName)
-  const variables = prepared && coerceVariables(args.schema, prepared.operation, args.variableValues)
-  if (!variables || !data || typeof data !== 'object') return undefined
   try {
-    return measureActualCost(args.schema, prepared, data as Record<string, unknown>, variables, o.model)
+    const variables = prepared && coerceVariables(args.schema, prepared.operation, args.variableValues)
+    if (!variables) return undefined
+    const executed = { data: data as Record<string, unknown>, errors: errors as ExecutedResult['errors'] }
+    return measureActualCost(args.schema, prepared, executed, variables, o.model)
   } catch (error) {
-    // Past maxAnalysisNodes: the charge (the estimate, an upper bound) stands.
+    // Past maxAnalysisNodes, or variables too deep: the charge (the estimate, an upper bound) stands.
     if (error instanceof CostAnalysisError) return undefined
     throw error
   }
 }
 
-/** After execution: the actual cost from the data returned; give back the difference when asked. */
+/**
+ * After execution: the actual cost from the data and errors returned; give back the difference
+ * when asked. Never more than the estimate minus what the response shows ran.
+ */
 async function settle(
   o: ResolvedBudgetOptions,
   args: OperationArgs,
   charge: Charge,
   done: DonePayload,
 ): Promise<void> {
-  const actual = measure(o, args, (done.result as { data?: unknown } | null)?.data)
+  const actual = measure(o, args, done.result)
   if (actual === undefined) return
   const state = limitStateOf(args.contextValue)
   if (state?.cost) state.cost.actualCost = actual

@@ -1,4 +1,3 @@
-import { getDirective } from '@graphql-tools/utils'
 import {
   type GraphQLArgument,
   type GraphQLField,
@@ -16,13 +15,13 @@ import {
   isInterfaceType,
   isListType,
   isObjectType,
-  valueFromASTUntyped,
 } from 'graphql'
-import { describeValue, RateLimitConfigError } from '../../errors.js'
+import { argumentWeight, governingDirective, readListSize, readWeight, weightOf } from './directive-values.js'
 
 /**
  * The schema's `@cost` and `@listSize` directives, read and validated once per schema so that the
- * per-request analysis only looks values up in maps.
+ * per-request analysis only looks values up in maps. A field without its own directive takes its
+ * interface field's (as `@rateLimit` does): `directive-values.ts`.
  */
 
 /** `@listSize` of one field, validated. */
@@ -80,97 +79,6 @@ export interface CostSchema {
 
 const compiled = new WeakMap<GraphQLSchema, CostSchema>()
 
-function invalid(coordinate: string, message: string): never {
-  throw new RateLimitConfigError('INVALID_DIRECTIVE', `${coordinate}: ${message}`)
-}
-
-type Directable = Parameters<typeof getDirective>[1]
-
-/** The `@cost` weight of a schema element, or `undefined` when it has none. */
-function weightOf(schema: GraphQLSchema, node: Directable, coordinate: string): number | undefined {
-  const found = getDirective(schema, node, 'cost')?.[0]
-  if (!found) return undefined
-  const raw = found.weight as unknown
-  const weight = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN
-  if (!Number.isFinite(weight) || weight < 0) {
-    invalid(
-      coordinate,
-      `expected @cost(weight:) to be a non-negative number in a string such as "2.5", got ${describeValue(raw)}`,
-    )
-  }
-  return weight
-}
-
-/** Checks that a slicing argument path names an `Int` argument whose default, if any, is not negative. */
-function checkSlicingArgument(
-  field: GraphQLField<unknown, unknown>,
-  path: readonly string[],
-  coordinate: string,
-): void {
-  let arg: GraphQLArgument | GraphQLInputField | undefined = field.args.find((a) => a.name === path[0])
-  for (let i = 1; arg && i < path.length; i++) {
-    const type = getNamedType(arg.type)
-    arg = isInputObjectType(type) ? type.getFields()[path[i]!] : undefined
-  }
-  if (!arg)
-    invalid(
-      coordinate,
-      `@listSize(slicingArguments:) names "${path.join('.')}", which is not an argument of this field`,
-    )
-  if (getNamedType(arg.type).name !== 'Int' || isListType(getNullableType(arg.type))) {
-    invalid(coordinate, `@listSize(slicingArguments:) names "${path.join('.')}", which must be of type Int`)
-  }
-  const value = arg.astNode?.defaultValue ? valueFromASTUntyped(arg.astNode.defaultValue) : arg.defaultValue
-  if (typeof value === 'number' && value < 0) {
-    invalid(
-      coordinate,
-      `the default of slicing argument "${path.join('.')}" is ${value}: list sizes cannot be negative`,
-    )
-  }
-}
-
-function listSizeOf(
-  schema: GraphQLSchema,
-  field: GraphQLField<unknown, unknown>,
-  coordinate: string,
-  id: number,
-): ListSize | undefined {
-  const found = getDirective(schema, field, 'listSize')?.[0]
-  if (!found) return undefined
-  const { assumedSize, slicingArguments, sizedFields, requireOneSlicingArgument } = found as {
-    assumedSize?: number | null
-    slicingArguments?: string[] | null
-    sizedFields?: string[] | null
-    requireOneSlicingArgument?: boolean | null
-  }
-  if (assumedSize != null && (!Number.isInteger(assumedSize) || assumedSize < 0)) {
-    invalid(
-      coordinate,
-      `expected @listSize(assumedSize:) to be an integer ≥ 0, got ${describeValue(assumedSize)}`,
-    )
-  }
-  const paths = (slicingArguments ?? []).map((name) => name.split('.'))
-  const returned = getNamedType(field.type)
-  if (sizedFields?.length) {
-    const fields = isObjectType(returned) || isInterfaceType(returned) ? returned.getFields() : {}
-    for (const name of sizedFields) {
-      if (!fields[name])
-        invalid(
-          coordinate,
-          `@listSize(sizedFields:) names "${name}", which is not a field of ${returned.name}`,
-        )
-    }
-  }
-  for (const path of paths) checkSlicingArgument(field, path, coordinate)
-  return {
-    id,
-    assumedSize: assumedSize ?? undefined,
-    slicingArguments: paths,
-    sizedFields: sizedFields?.length ? new Set(sizedFields) : undefined,
-    requireOneSlicingArgument: requireOneSlicingArgument !== false,
-  }
-}
-
 function listDepth(type: GraphQLOutputType): number {
   let depth = 0
   for (let t = getNullableType(type); isListType(t); t = getNullableType(t.ofType)) depth++
@@ -219,11 +127,11 @@ function build(schema: GraphQLSchema): CostSchema {
     }
     return weight
   }
-  const inputCost = (definition: GraphQLArgument | GraphQLInputField, coordinate: string): InputCost => {
+  /** `own`: the definition's `@cost` weight (inherited from an interface field for arguments). */
+  const inputCost = (definition: GraphQLArgument | GraphQLInputField, own: number | undefined): InputCost => {
     const type = getNamedType(definition.type)
     const inputObject = isInputObjectType(type) ? type : undefined
-    const weight =
-      weightOf(schema, definition, coordinate) ?? weightOf(schema, type, type.name) ?? (inputObject ? 1 : 0)
+    const weight = own ?? weightOf(schema, type, type.name) ?? (inputObject ? 1 : 0)
     const cost = { weight, inputObject }
     inputs.set(definition, cost)
     return cost
@@ -235,16 +143,20 @@ function build(schema: GraphQLSchema): CostSchema {
     if (isObjectType(type) || isInterfaceType(type)) {
       for (const field of Object.values(type.getFields())) {
         const coordinate = `${type.name}.${field.name}`
-        const listSize = listSizeOf(schema, field, coordinate, ids++)
+        // Directives written on the interface field govern an implementation that has none.
+        const governed = (name: 'cost' | 'listSize') =>
+          governingDirective(schema, type, field, name, coordinate)
+        const listSize = readListSize(field, governed('listSize'), coordinate, ids++)
         const costed = field.args.filter((arg) => {
-          const cost = inputCost(arg, `${coordinate}(${arg.name}:)`)
+          const weight = argumentWeight(schema, type, field, arg, coordinate)
+          const cost = inputCost(arg, weight)
           return cost.weight > 0 || cost.inputObject !== undefined
         })
         const relevant = new Set(costed.map((arg) => arg.name))
         for (const path of listSize?.slicingArguments ?? []) relevant.add(path[0]!)
         fields.set(field, {
           returned: returnedBy(schema, field.type),
-          weight: weightOf(schema, field, coordinate),
+          weight: readWeight(governed('cost'), coordinate),
           listDepth: listDepth(field.type),
           listSize,
           relevantArguments: relevant,
@@ -252,7 +164,8 @@ function build(schema: GraphQLSchema): CostSchema {
         })
       }
     } else if (isInputObjectType(type)) {
-      for (const field of Object.values(type.getFields())) inputCost(field, `${type.name}.${field.name}`)
+      for (const field of Object.values(type.getFields()))
+        inputCost(field, weightOf(schema, field, `${type.name}.${field.name}`))
     }
   }
   const leaf: FieldCost = {

@@ -13,15 +13,7 @@ import {
 } from './analysis-context.js'
 import type { Returned } from './cost-schema.js'
 import { IntrospectionPricer } from './introspection-cost.js'
-import { listSizeOf } from './list-size.js'
-
-/** List size set by a parent's `@listSize(sizedFields:)` for some of its child fields. */
-interface Sized {
-  /** The `@listSize` that set it (its id tells apart two connections with the same size). */
-  readonly id: number
-  readonly size: number
-  readonly fields: ReadonlySet<string>
-}
+import { listSizing, type Sized } from './list-size.js'
 
 /**
  * The estimate of an operation before it runs: a field costs `count × (weight + selections) +
@@ -92,11 +84,7 @@ export class Estimator {
       meter.spend()
       if (!values.included(selection)) continue
       if (selection.kind === Kind.FIELD) {
-        total += this.#field(
-          selection,
-          type,
-          sized?.fields.has(selection.name.value) ? sized.size : undefined,
-        )
+        total += this.field(selection, type, sized?.fields.has(selection.name.value) ? sized.size : undefined)
       } else {
         const inner = fragmentSelections(this.ctx, selection, type)
         if (inner)
@@ -112,8 +100,11 @@ export class Estimator {
     return total
   }
 
-  /** One field: a list counts `size` instances per dimension (`[[Item]]`: size × size). */
-  #field(node: FieldNode, parent: GraphQLObjectType, sizedByParent: number | undefined): number {
+  /**
+   * One field: a list counts `size` instances per dimension (`[[Item]]`: size × size).
+   * `sizedByParent`: the size the parent's `@listSize(sizedFields:)` gives this field.
+   */
+  field(node: FieldNode, parent: GraphQLObjectType, sizedByParent: number | undefined): number {
     const { costs, model, values } = this.ctx
     const name = node.name.value
     if (name === '__typename') return 0
@@ -122,14 +113,9 @@ export class Estimator {
     const definition = parent.getFields()[name]
     if (!definition) return 0
     const facts = costs.field(definition)
-    const coordinate = `${parent.name}.${name}`
-    const size = facts.listSize
-      ? listSizeOf(facts.listSize, node, definition, facts, values, coordinate)
-      : undefined
+    const { size, sized } = listSizing(values, node, parent, definition, facts)
     const count =
       facts.listDepth === 0 ? 1 : (sizedByParent ?? size ?? model.defaultListSize) ** facts.listDepth
-    const fields = facts.listSize?.sizedFields
-    const sized = fields && size !== undefined ? { id: facts.listSize!.id, size, fields } : undefined
     const each = this.#instance(node.selectionSet, facts.returned, facts.weight, sized)
     return count * each + argumentsCost(this.ctx, node, definition, facts)
   }

@@ -1,14 +1,26 @@
-import type { FieldNode, GraphQLField } from 'graphql'
+import type { FieldNode, GraphQLField, GraphQLObjectType } from 'graphql'
 import { CostAnalysisError } from './cost-errors.js'
 import type { FieldCost, ListSize } from './cost-schema.js'
 import type { OperationValues } from './operation-values.js'
 
-/** The value at a slicing path (`['filter', 'first']`) of the arguments, when there is one. */
+/** List size set by a parent's `@listSize(sizedFields:)` for some of its child fields. */
+export interface Sized {
+  /** The `@listSize` that set it (its id tells apart two connections with the same size). */
+  readonly id: number
+  readonly size: number
+  readonly fields: ReadonlySet<string>
+}
+
+/**
+ * The value at a slicing path (`['filter', 'first']`) of the arguments, when there is one. Own
+ * properties only: coerced values are plain objects, and a name such as `constructor` left out
+ * must not find `Object.prototype`'s.
+ */
 function valueAt(args: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
-  let value: unknown = args[path[0]!]
-  for (let i = 1; i < path.length; i++) {
-    if (value === null || typeof value !== 'object') return undefined
-    value = (value as Record<string, unknown>)[path[i]!]
+  let value: unknown = args
+  for (const name of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, name)) return undefined
+    value = (value as Record<string, unknown>)[name]
   }
   return value
 }
@@ -56,4 +68,24 @@ export function listSizeOf(
     )
   }
   return largest ?? listSize.assumedSize
+}
+
+/**
+ * What a field's `@listSize` says for this selection: its own size (`undefined`: the default list
+ * size applies) and the size it gives the child fields named in `sizedFields`.
+ * @throws CostAnalysisError (`INVALID_SLICING_ARGUMENTS`) as {@link listSizeOf}.
+ */
+export function listSizing(
+  values: OperationValues,
+  node: FieldNode,
+  parent: GraphQLObjectType,
+  definition: GraphQLField<unknown, unknown>,
+  facts: FieldCost,
+): { size?: number | undefined; sized?: Sized | undefined } {
+  const { listSize } = facts
+  if (!listSize) return {}
+  const coordinate = `${parent.name}.${definition.name}`
+  const size = listSizeOf(listSize, node, definition, facts, values, coordinate)
+  const fields = listSize.sizedFields
+  return { size, sized: fields && size !== undefined ? { id: listSize.id, size, fields } : undefined }
 }

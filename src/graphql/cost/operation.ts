@@ -1,11 +1,13 @@
 import {
   type DocumentNode,
   type FragmentDefinitionNode,
+  GraphQLError,
   type GraphQLSchema,
   getVariableValues,
   Kind,
   type OperationDefinitionNode,
 } from 'graphql'
+import { tooComplex } from './work-meter.js'
 
 /** The operation to cost, with the document's fragments. */
 export interface PreparedOperation {
@@ -39,10 +41,22 @@ export function prepareOperation(
 
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({})
 
+/** Whether coercion failed on the stack (a value nested too deeply), not on the value's type. */
+function overflowed(error: unknown): boolean {
+  return (
+    error instanceof RangeError ||
+    (error instanceof GraphQLError && error.originalError instanceof RangeError)
+  )
+}
+
 /**
  * The request's variables coerced to the operation's declared types, exactly as graphql-js will
  * execute them (operation defaults filled in, unknown variables dropped); `undefined` when they do
  * not coerce — execution then refuses the operation itself, and runs no resolver.
+ *
+ * @throws CostAnalysisError (`QUERY_TOO_COMPLEX`) when a value is nested too deeply to coerce
+ *   (a stack overflow): whether execution, on another stack depth, would overflow too cannot be
+ *   known, so the operation is refused rather than run unpriced.
  */
 export function coerceVariables(
   schema: GraphQLSchema,
@@ -52,11 +66,13 @@ export function coerceVariables(
   const definitions = operation.variableDefinitions ?? []
   if (definitions.length === 0) return EMPTY
   const inputs = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {}
+  let result: ReturnType<typeof getVariableValues>
   try {
-    const result = getVariableValues(schema, definitions, inputs, { maxErrors: 1 })
-    return result.errors ? undefined : result.coerced
-  } catch {
-    // A value nested too deeply for graphql-js (stack overflow): execution fails on it as well.
-    return undefined
+    result = getVariableValues(schema, definitions, inputs, { maxErrors: 1 })
+  } catch (error) {
+    if (overflowed(error)) throw tooComplex('meets a variable nested too deeply to read')
+    throw error
   }
+  if (result.errors?.some(overflowed)) throw tooComplex('meets a variable nested too deeply to read')
+  return result.errors ? undefined : result.coerced
 }

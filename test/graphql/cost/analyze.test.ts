@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { analyzeCost, createCostAnalyzer } from '../../../src/graphql/cost/analyze.js'
 import { compileCostSchema } from '../../../src/graphql/cost/cost-schema.js'
 import { costTypeDefs } from '../../../src/graphql/cost/directives.js'
+import { RateLimitConfigError } from '../../../src/index.js'
 import { costSchema } from './fixture.js'
 
 const schema = costSchema()
@@ -218,5 +219,97 @@ describe('cost directives in the schema', () => {
         ),
       ),
     ).toThrow(/"edges", which is not a field of C/)
+  })
+})
+
+describe('names that are also Object.prototype properties', () => {
+  const named = makeExecutableSchema({
+    typeDefs: [
+      costTypeDefs,
+      /* GraphQL */ `
+        input Page { constructor: Int }
+        type Item { id: ID }
+        type Query {
+          a(constructor: Int @cost(weight: "5")): Int
+          items(page: Page): [Item]
+            @listSize(slicingArguments: ["page.constructor"], assumedSize: 3, requireOneSlicingArgument: false)
+        }
+      `,
+    ],
+  })
+  const price = (query: string, variables?: Record<string, unknown>) =>
+    analyzeCost(named, parse(query), { variables })!.estimate
+
+  it('charge an argument named constructor only when the request gives it', () => {
+    expect(price('query ($c: Int) { a(constructor: $c) }', { c: 1 })).toBe(5)
+    expect(price('query ($c: Int) { a(constructor: $c) }')).toBe(0)
+  })
+
+  it('read a slicing path through such a name only where the request wrote it', () => {
+    // Each Page value given costs 1 (an input object), plus the items it sizes.
+    expect(price('{ items(page: { constructor: 7 }) { id } }')).toBe(1 + 7)
+    expect(price('query ($p: Page) { items(page: $p) { id } }', { p: { constructor: 7 } })).toBe(1 + 7)
+    expect(price('{ items(page: {}) { id } }')).toBe(1 + 3)
+  })
+})
+
+describe('@cost and @listSize written on an interface field', () => {
+  const build = (sdl: string) => makeExecutableSchema({ typeDefs: [costTypeDefs, sdl] })
+  const NODE = /* GraphQL */ `
+    interface Node {
+      friends(first: Int!): [User!]! @listSize(slicingArguments: ["first"])
+      score(boost: Int @cost(weight: "3")): Int @cost(weight: "5")
+    }
+  `
+
+  it('govern every implementation without its own, asked through the interface or the object type', () => {
+    const schema = build(`${NODE}
+      type User implements Node { friends(first: Int!): [User!]! score(boost: Int): Int }
+      type Query { node: Node user: User }`)
+    for (const root of ['node', 'user']) {
+      const price = (selection: string) =>
+        analyzeCost(schema, parse(`{ ${root} { ${selection} } }`))!.estimate
+      expect(price('friends(first: 1000) { __typename }')).toBe(1 + 1000)
+      expect(price('score')).toBe(1 + 5)
+      expect(price('score(boost: 1)')).toBe(1 + 5 + 3)
+    }
+    // Refused the same way as on the field itself.
+    expect(() => analyzeCost(schema, parse('{ user { friends { __typename } } }'))).toThrow()
+  })
+
+  it('give way to the implementation’s own directive', () => {
+    const schema = build(`${NODE}
+      type User implements Node {
+        friends(first: Int!): [User!]! @listSize(assumedSize: 7, requireOneSlicingArgument: false)
+        score(boost: Int @cost(weight: "0")): Int @cost(weight: "1")
+      }
+      type Query { user: User }`)
+    const price = (query: string) => analyzeCost(schema, parse(query))!.estimate
+    expect(price('{ user { friends(first: 1000) { __typename } } }')).toBe(1 + 7)
+    expect(price('{ user { score(boost: 1) } }')).toBe(1 + 1)
+  })
+
+  it('refuse the schema when two interfaces disagree, naming the field and both interfaces', () => {
+    const twoSizes = build(`${NODE}
+      interface Friendly { friends(first: Int!): [User!]! @listSize(assumedSize: 5, requireOneSlicingArgument: false) }
+      type User implements Node & Friendly { friends(first: Int!): [User!]! score(boost: Int): Int }
+      type Query { user: User }`)
+    let error: unknown
+    try {
+      compileCostSchema(twoSizes)
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(RateLimitConfigError)
+    expect(error).toMatchObject({ code: 'INVALID_DIRECTIVE' })
+    expect((error as Error).message).toMatch(
+      /User\.friends: inherits different @listSize directives from Node\.friends and Friendly\.friends; write the one that fits on User\.friends itself/,
+    )
+    // The same directive on both is no disagreement.
+    const same = build(`${NODE}
+      interface Friendly { friends(first: Int!): [User!]! @listSize(slicingArguments: ["first"]) }
+      type User implements Node & Friendly { friends(first: Int!): [User!]! score(boost: Int): Int }
+      type Query { user: User }`)
+    expect(analyzeCost(same, parse('{ user { friends(first: 50) { __typename } } }'))!.estimate).toBe(51)
   })
 })

@@ -4,11 +4,16 @@
  * priced by what it selects. Work is measured by counting reads of the document's selection sets,
  * never by wall time.
  */
+import { makeExecutableSchema } from '@graphql-tools/schema'
 import { getIntrospectionQuery, parse } from 'graphql'
+import { createYoga } from 'graphql-yoga'
 import { describe, expect, it } from 'vitest'
 import { actualCost } from '../../../src/graphql/cost/actual-cost.js'
 import { analyzeCost, createCostAnalyzer } from '../../../src/graphql/cost/analyze.js'
+import { useCostBudget } from '../../../src/graphql/cost/budget-plugin.js'
 import { CostAnalysisError } from '../../../src/graphql/cost/cost-errors.js'
+import { costTypeDefs } from '../../../src/graphql/cost/directives.js'
+import { createRateLimiter, MemoryStore } from '../../../src/index.js'
 import { costSchema } from './fixture.js'
 import { countSelectionReads, doublingFragments, hostileSchema, hostileServer } from './hostile-fixture.js'
 
@@ -148,5 +153,71 @@ describe('introspection', () => {
     )!
     expect(analysis.estimate).toBe(500 * one.estimate)
     expect(counter.reads()).toBeLessThan(2_000)
+  })
+})
+
+describe('a variable nested too deeply to coerce', () => {
+  let runs = 0
+  const deepSchema = makeExecutableSchema({
+    typeDefs: [
+      costTypeDefs,
+      /* GraphQL */ `
+        input Tree { child: Tree, label: String }
+        type Item { id: ID }
+        type Query { items(first: Int!, tree: Tree): [Item!]! @listSize(slicingArguments: ["first"]) }
+      `,
+    ],
+    resolvers: {
+      Query: {
+        items: (_: unknown, { first }: { first: number }) => {
+          runs++
+          return Array.from({ length: first }, (_, i) => ({ id: i }))
+        },
+      },
+    },
+  })
+  /** `{ child: { child: … } }`, built without recursion. */
+  const tree = (depth: number) => {
+    let value: Record<string, unknown> = { label: 'leaf' }
+    for (let i = 0; i < depth; i++) value = { child: value }
+    return value
+  }
+  const query = 'query ($tree: Tree) { items(first: 500, tree: $tree) { id } }'
+
+  it('refuses the operation as QUERY_TOO_COMPLEX instead of leaving it unpriced', () => {
+    let error: unknown
+    try {
+      createCostAnalyzer()(deepSchema, parse(query), { tree: tree(200_000) })
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(CostAnalysisError)
+    expect((error as CostAnalysisError).extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX' })
+    expect((error as Error).message).toMatch(/nested too deeply/)
+    // A tree that coerces is priced as usual: 500 items plus the input objects given.
+    expect(createCostAnalyzer()(deepSchema, parse(query), { tree: tree(3) })!.cost).toBe(500 + 4)
+  })
+
+  it('answers HTTP 400 QUERY_TOO_COMPLEX through yoga, consumes nothing and runs no resolver', async () => {
+    const limiter = createRateLimiter({ store: new MemoryStore(), logger: false })
+    const yoga = createYoga({
+      schema: deepSchema,
+      logging: false,
+      plugins: [useCostBudget({ limiter, limit: 1_000, window: '1h', refund: true })],
+      context: () => ({ userId: 'mallory' }),
+    })
+    const response = await yoga.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // Written by hand: JSON.stringify itself overflows on such a value (JSON.parse does not).
+      body: `{"query":${JSON.stringify(query)},"variables":{"tree":${'{"child":'.repeat(200_000)}{}${'}'.repeat(200_000)}}}`,
+    })
+    expect(response.status).toBe(400)
+    const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> }
+    expect(body.errors[0]!.extensions.code).toBe('QUERY_TOO_COMPLEX')
+    expect(runs).toBe(0)
+    const rule = { name: 'GraphQL.cost', limit: 1_000, window: '1h' }
+    const untouched = await limiter.peek('user:nobody', rule)
+    expect(await limiter.peek('user:mallory', rule)).toMatchObject({ remaining: untouched.remaining })
   })
 })
