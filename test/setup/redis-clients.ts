@@ -209,7 +209,11 @@ function nodeRedisFactory(kind: ClientKind, lib: NodeRedisModule): ClientFactory
           disableOfflineQueue: !(options.offlineQueue ?? false),
           socket: { connectTimeout: 500, reconnectStrategy: () => 100 },
         },
-      })
+        // node-redis 6: look the topology up again soon after a node starts reconnecting (default
+        // 5 s), so a promoted replica is found (the README's advice). node-redis 5 has no such
+        // option and ignores it.
+        topologyRefreshOnReconnectionAttemptStrategy: 100,
+      } as Parameters<typeof createCluster6>[0])
       cluster.on('error', () => {})
       cluster.connect().catch(() => {})
       return wrapCluster(cluster as unknown as NodeRedisCluster)
