@@ -5,7 +5,7 @@
  * split by hash tag across masters, and the script re-sent after SCRIPT FLUSH on every master.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRateLimiter, RedisStore } from '../../src/index.js'
+import { createRateLimiter, createRedisApiKeys, RedisStore } from '../../src/index.js'
 import { storeContract } from '../../src/testing/index.js'
 import { sleep } from '../../src/testing/store-contract.js'
 import { uniquePrefix } from '../helpers.js'
@@ -114,5 +114,14 @@ describe.each(CLIENT_KINDS)('Redis Cluster through a $kind cluster client', (fac
     const [key] = rl.keys('user:9', burst)
     expect(Number(await test.command(['EXISTS', key!], key))).toBe(0)
     await rl.close()
+  })
+
+  it('keeps the API-key registry on the cluster: every command and script touches one key', async () => {
+    const keys = createRedisApiKeys({ client: test.client, prefix: uniquePrefix('cluster-keys') })
+    const issued = await Promise.all(Array.from({ length: 6 }, () => keys.issue('acct_c', { ttlMs: 60_000 })))
+    for (const { key } of issued) expect(await keys.lookup(key)).toEqual({ owner: 'acct_c' })
+    expect(await keys.revoke(issued[0]!.key)).toBe(true)
+    expect(await keys.revokeOwner('acct_c')).toBe(5)
+    expect(await keys.lookup(issued[1]!.key)).toBeNull()
   })
 })

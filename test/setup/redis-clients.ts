@@ -8,7 +8,11 @@ import { Cluster as Cluster5, Redis as Redis5, type RedisOptions } from 'ioredis
 import { Cluster as Cluster6, Redis as Redis6 } from 'ioredis6'
 import { createClient as createClient6, createCluster as createCluster6 } from 'redis'
 import { createClient as createClient5, createCluster as createCluster5 } from 'redis5'
+import type { RedisApiKeysClientLike } from '../../src/identity/redis-api-keys-client.js'
 import type { RedisClientLike } from '../../src/stores/redis-client.js'
+
+/** What a test hands to `RedisStore` and `createRedisApiKeys`: the real client objects fit both. */
+export type AnyRedisClient = RedisClientLike & RedisApiKeysClientLike
 
 export type ClientKind = 'ioredis 5' | 'ioredis 6' | 'node-redis 5' | 'node-redis 6'
 
@@ -16,7 +20,7 @@ export type ClientKind = 'ioredis 5' | 'ioredis 6' | 'node-redis 5' | 'node-redi
 export interface TestClient {
   readonly kind: ClientKind
   /** What `RedisStore` (or the key registry) is given: the library's own client object. */
-  readonly client: RedisClientLike
+  readonly client: AnyRedisClient
   /** Sends one raw command; on a cluster it goes to the node serving `key`. */
   command(args: readonly string[], key?: string): Promise<unknown>
   /** Sends one raw command to every master (the server itself when not a cluster). */
@@ -142,7 +146,7 @@ function nodeRedisFactory(kind: ClientKind, lib: NodeRedisModule): ClientFactory
   const wrapClient = (client: NodeRedisClient): TestClient => {
     const self: TestClient = {
       kind,
-      client: client as unknown as RedisClientLike,
+      client: client as unknown as AnyRedisClient,
       command: (args) => client.sendCommand([...args]),
       everyMaster: async (args) => {
         await client.sendCommand([...args])
@@ -165,7 +169,7 @@ function nodeRedisFactory(kind: ClientKind, lib: NodeRedisModule): ClientFactory
       (cluster as { isReady?: boolean }).isReady ?? (cluster.isOpen && cluster.masters.length > 0)
     const self: TestClient = {
       kind,
-      client: cluster as unknown as RedisClientLike,
+      client: cluster as unknown as AnyRedisClient,
       command: (args, key) => cluster.sendCommand(key, false, [...args]),
       async everyMaster(args) {
         await Promise.all(
