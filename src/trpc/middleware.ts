@@ -1,9 +1,15 @@
-import { TRPCError, type TRPCMiddlewareFunction } from '@trpc/server'
+import type { TRPCMiddlewareFunction } from '@trpc/server'
 import { resolveCaller, rulesForCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
 import { validateCost } from '../options.js'
 import type { RateLimitDecision } from '../types.js'
-import { CHECK_FAILED_RETRY_SECONDS, checkFailed, identityRefused, tooManyRequests } from './errors.js'
+import {
+  CHECK_FAILED_RETRY_SECONDS,
+  checkFailed,
+  identityRefused,
+  isTRPCError,
+  tooManyRequests,
+} from './errors.js'
 import { responseHeadersOf } from './headers.js'
 import { type CallInfo, type RateLimitOptions, type ResolvedOptions, resolveOptions } from './options.js'
 
@@ -74,7 +80,7 @@ async function decide<TContext>(
     const cost = typeof o.cost === 'number' ? o.cost : await costOf(o, call)
     return await o.limiter.consume(caller.id, rules, { cost })
   } catch (cause) {
-    if (cause instanceof TRPCError) throw cause
+    if (isTRPCError(cause)) throw cause
     // The identify chain refused on purpose; only a failed key lookup is a failed check.
     const lookupFailed = cause instanceof IdentityError && cause.code === 'API_KEY_LOOKUP_FAILED'
     if (cause instanceof IdentityError && !lookupFailed) throw identityRefused(cause)
