@@ -16,7 +16,8 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   splitting: true,
-  // Peers stay external: a tRPC user never loads graphql, the core never loads ioredis, and only
+  // Peers stay external: a tRPC user never loads graphql, the core never loads a Redis client (the
+  // command line loads ioredis, else redis, when it runs), and only
   // `resolver-rate-limit/metrics` refers to prom-client / @opentelemetry/api, and only
   // `resolver-rate-limit/testing` to vitest.
   external: [
@@ -24,6 +25,7 @@ export default defineConfig({
     '@graphql-tools/utils',
     '@trpc/server',
     'ioredis',
+    'redis',
     'prom-client',
     '@opentelemetry/api',
     'vitest',

@@ -13,7 +13,10 @@ import { initTRPC } from '@trpc/server'
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch'
 import { createTrpcRedisLimiter } from '@trpc-limiter/redis'
 import { Redis } from 'ioredis'
-import { createClient } from 'redis'
+// node-redis 4 (a dev alias): rate-limiter-flexible 5, inside @trpc-limiter/redis, recognises a
+// node-redis client by its v4 class name; with node-redis 5/6 every peer call would fail over to
+// its in-memory insurance limiter, and the comparison would measure that instead of Redis.
+import { createClient } from 'redis4'
 import { createRateLimiter, RedisStore } from '../src/index.js'
 import { rateLimit, rateLimitContext } from '../src/trpc/index.js'
 import { type BenchContext, compare, perSecond, printTable } from './harness.js'

@@ -190,12 +190,12 @@ const sorted = (names: Iterable<string>): string[] =>
 /** package.json `exports` subpath → the source file of its entry (`./dist/x/index.js` → `src/x/index.ts`). */
 function entrySources(): Map<string, string> {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    exports: Record<string, string | { import: string }>
+    exports: Record<string, string | { import: { default: string } }>
   }
   const sources = new Map<string, string>()
   for (const [subpath, target] of Object.entries(pkg.exports)) {
     if (subpath === './package.json') continue
-    const built = typeof target === 'string' ? target : target.import
+    const built = typeof target === 'string' ? target : target.import.default
     sources.set(subpath, join(ROOT, built.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')))
   }
   return sources

@@ -1,5 +1,10 @@
-import type { Cluster, Redis } from 'ioredis'
+/**
+ * The operator's connection to Redis: where (`--redis` / `REDIS_URL` or `--cluster`), and which
+ * client library. The command line connects with ioredis when it is installed, else with
+ * node-redis (`redis`): an application that uses either can run it without installing the other.
+ */
 import { describeValue } from '../errors.js'
+import type { RedisClientLike } from '../stores/redis-client.js'
 import type { Values } from './args.js'
 import { CliError, EXIT } from './errors.js'
 import { checkRedisUrl, redactUrl } from './redis-url.js'
@@ -9,12 +14,32 @@ export type Target =
   | { kind: 'redis'; url: string }
   | { kind: 'cluster'; nodes: Array<{ host: string; port: number }> }
 
-/** An open connection: the client the engine uses, and the nodes to SCAN (every master). */
+/** The commands the command line sends besides the limiter's script, named as ioredis names them. */
+export interface CliRedis {
+  get(key: string): Promise<string | null>
+  type(key: string): Promise<string>
+  pttl(key: string): Promise<number>
+  llen(key: string): Promise<number>
+  zcard(key: string): Promise<number>
+  exists(key: string): Promise<number>
+  /** Keys of one hash tag (one Cluster slot). */
+  del(...keys: string[]): Promise<number>
+}
+
+/** One master's keyspace, for SCAN. */
+export interface ScanNode {
+  /** One SCAN call: the next cursor (`'0'` at the end) and a batch of keys matching `pattern`. */
+  scan(cursor: string, pattern: string, count: number): Promise<[cursor: string, keys: string[]]>
+}
+
+/** An open connection: the client the engine uses, its commands, and the nodes to SCAN (every master). */
 export interface Connection {
-  readonly client: Redis | Cluster
+  readonly client: CliRedis
+  /** The library's own client, for `RedisStore`. */
+  readonly storeClient: RedisClientLike
   /** Human-readable target, password hidden. */
   readonly label: string
-  masters(): Redis[]
+  masters(): ScanNode[]
   close(): void
 }
 
@@ -47,18 +72,15 @@ export function targetOption(values: Values, env: Readonly<Record<string, string
   return { kind: 'redis', url: checkRedisUrl(url) }
 }
 
-type Ioredis = Pick<typeof import('ioredis'), 'Redis' | 'Cluster'>
-
-async function loadIoredis(): Promise<Ioredis> {
-  try {
-    const { Redis, Cluster } = await import('ioredis')
-    return { Redis, Cluster }
-  } catch {
-    throw new CliError(EXIT.FAILURE, 'The command line needs ioredis: npm install ioredis')
-  }
+/** The target as shown in messages, password hidden. */
+export function targetLabel(target: Target): string {
+  return target.kind === 'redis'
+    ? redactUrl(target.url)
+    : `cluster ${target.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`
 }
 
-function withTimeout<T>(pending: Promise<T>, ms: number, what: string): Promise<T> {
+/** Rejects with `no answer within … (what)` after `ms`. */
+export function withTimeout<T>(pending: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms (${what})`)), ms)
@@ -66,78 +88,50 @@ function withTimeout<T>(pending: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([pending, timeout]).finally(() => clearTimeout(timer))
 }
 
-/**
- * Connects with a deadline and no retries: an unreachable Redis is an error after `timeoutMs`,
- * never a hang. Commands keep the offline queue (cluster node connections open lazily) but fail
- * with the connection because nothing reconnects, and each one has a `commandTimeout`.
- */
-export async function connect(target: Target, timeoutMs: number): Promise<Connection> {
-  const { Redis, Cluster } = await loadIoredis()
-  const common = {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    // On disconnect ioredis waits up to this long for each socket's 'close' before destroying it.
-    // A socket that failed to connect closed long before, so the default 2 s timer only kept the
-    // process alive after the error was printed. Every command has answered by then: destroy at once.
-    disconnectTimeout: 0,
-  }
-  const client =
-    target.kind === 'redis'
-      ? new Redis(target.url, { ...common, retryStrategy: () => null })
-      : new Cluster(target.nodes, {
-          lazyConnect: true,
-          clusterRetryStrategy: () => null,
-          slotsRefreshTimeout: timeoutMs,
-          redisOptions: common,
-        })
-  const label =
-    target.kind === 'redis'
-      ? redactUrl(target.url)
-      : `cluster ${target.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`
-  let lastError: Error | undefined
-  client.on('error', (error: Error) => {
-    lastError = error
-  })
-  if (target.kind === 'cluster') client.on('node error', () => {})
-  const close = () => client.disconnect()
-  try {
-    await withTimeout(client.connect(), timeoutMs, 'connect')
-    await withTimeout(client.ping(), timeoutMs, 'PING')
-  } catch (error) {
-    close()
-    const reason = lastError?.message ?? (error as Error).message
-    throw new CliError(
-      EXIT.UNREACHABLE,
-      `Cannot reach Redis at ${label}: ${reason} (timeout ${timeoutMs} ms; see --timeout)`,
-    )
-  }
-  // ioredis reports a failed SELECT (a database the server does not have) as an event and goes
-  // on with database 0: the command would read, or delete, keys of the wrong database.
-  if (lastError) {
-    close()
-    throw new CliError(EXIT.UNREACHABLE, `Cannot use Redis at ${label}: ${lastError.message}`)
-  }
-  if (target.kind === 'redis' && (await isClusterNode(client as Redis))) {
-    close()
-    throw new CliError(
-      EXIT.USAGE,
-      `${label} is a Redis Cluster node: pass --cluster host:port[,host:port…] instead of --redis`,
-    )
-  }
-  return {
-    client,
-    label,
-    masters: () => (target.kind === 'redis' ? [client as Redis] : (client as Cluster).nodes('master')),
-    close,
-  }
+/** The message of a failed connection, with what the operator can change. */
+export function unreachable(label: string, reason: string, timeoutMs: number): CliError {
+  return new CliError(
+    EXIT.UNREACHABLE,
+    `Cannot reach Redis at ${label}: ${reason} (timeout ${timeoutMs} ms; see --timeout)`,
+  )
 }
 
-async function isClusterNode(client: Redis): Promise<boolean> {
+/** `--redis` given a Cluster node: a usage error naming the right option. */
+export function clusterNodeError(label: string): CliError {
+  return new CliError(
+    EXIT.USAGE,
+    `${label} is a Redis Cluster node: pass --cluster host:port[,host:port…] instead of --redis`,
+  )
+}
+
+function isMissing(error: unknown, name: string): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string }
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    typeof message === 'string' &&
+    message.includes(`'${name}'`)
+  )
+}
+
+/**
+ * Connects with a deadline and no retries, through ioredis when it is installed, else node-redis:
+ * an unreachable Redis is an error after `timeoutMs`, never a hang.
+ */
+export async function connect(target: Target, timeoutMs: number): Promise<Connection> {
   try {
-    return /cluster_enabled:1/.test(await client.info('cluster'))
-  } catch {
-    return false // INFO may be renamed or disabled on managed Redis
+    const { connectIoredis } = await import('./connect-ioredis.js')
+    return await connectIoredis(await import('ioredis'), target, timeoutMs)
+  } catch (error) {
+    if (!isMissing(error, 'ioredis')) throw error
   }
+  try {
+    const { connectNodeRedis } = await import('./connect-node-redis.js')
+    return await connectNodeRedis(await import('redis'), target, timeoutMs)
+  } catch (error) {
+    if (!isMissing(error, 'redis')) throw error
+  }
+  throw new CliError(
+    EXIT.FAILURE,
+    'The command line needs a Redis client: npm install ioredis (or npm install redis)',
+  )
 }

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis'
+import type { CliRedis } from './connect.js'
 import type { ParsedKey } from './scan.js'
 
 /**
@@ -19,7 +19,7 @@ export interface KeyReport {
 }
 
 /** Reads one key's type, size and TTL. */
-export async function describeKey(client: Redis | Cluster, parsed: ParsedKey): Promise<KeyReport> {
+export async function describeKey(client: CliRedis, parsed: ParsedKey): Promise<KeyReport> {
   const { key, rule, ruleId } = parsed
   const [type, pttl] = await Promise.all([client.type(key), client.pttl(key)])
   const expiresInMs = pttl >= 0 ? pttl : null

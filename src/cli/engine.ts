@@ -1,5 +1,5 @@
 import { createRateLimiter, type RateLimiter } from '../limiter.js'
-import { type RedisClientLike, RedisStore } from '../stores/redis-store.js'
+import { RedisStore } from '../stores/redis-store.js'
 import type { CommandContext } from './context.js'
 import { CliError, EXIT } from './errors.js'
 
@@ -10,7 +10,7 @@ import { CliError, EXIT } from './errors.js'
  */
 export function operatorLimiter(ctx: CommandContext): { limiter: RateLimiter; check: () => void } {
   const limiter = createRateLimiter({
-    store: new RedisStore({ client: ctx.connection.client as unknown as RedisClientLike, logger: false }),
+    store: new RedisStore({ client: ctx.connection.storeClient, logger: false }),
     prefix: ctx.prefix,
     timeoutMs: ctx.timeoutMs,
     onStoreError: 'closed',

@@ -56,7 +56,7 @@ export async function* scanKeys(
   for (let n = 0; n < masters.length; n++) {
     let cursor = '0'
     do {
-      const [next, keys] = await masters[n]!.scan(cursor, 'MATCH', pattern, 'COUNT', count)
+      const [next, keys] = await masters[n]!.scan(cursor, pattern, count)
       cursor = next
       scanned += keys.length
       onProgress?.(scanned, n + 1, masters.length)

@@ -12,26 +12,21 @@ import {
 } from './api-key-records.js'
 import type { ApiKeyLookup } from './api-keys.js'
 import { definePlans } from './plans.js'
+import {
+  type RedisApiKeysClientLike,
+  type RegistryCommands,
+  registryCommands,
+} from './redis-api-keys-client.js'
 import type { LimitOverride, Plan } from './types.js'
 
-/**
- * The Redis commands the key registry uses. ioredis `Redis` and `Cluster` both satisfy it; the
- * package never imports ioredis (see `RedisClientLike`). Every command and script touches one
- * key, so it works on Redis Cluster.
- */
-export interface RedisApiKeysClientLike {
-  get(key: string): Promise<string | null>
-  set(key: string, value: string): Promise<unknown>
-  set(key: string, value: string, expiry: 'PX', milliseconds: number): Promise<unknown>
-  del(key: string): Promise<number>
-  srem(key: string, member: string): Promise<unknown>
-  smembers(key: string): Promise<string[]>
-  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
-}
+export type { RedisApiKeysClientLike } from './redis-api-keys-client.js'
 
 /** Options of {@link createRedisApiKeys}. */
 export interface RedisApiKeysOptions {
-  /** An ioredis `Redis` or `Cluster`. Never closed by the registry. */
+  /**
+   * An ioredis 5/6 `Redis` or `Cluster`, or a node-redis 5/6 `createClient()` or `createCluster()`
+   * client. Never closed by the registry.
+   */
   client: RedisApiKeysClientLike
   /** Prepended to the registry's Redis keys. @default 'rrl:apikey:' */
   prefix?: string
@@ -91,7 +86,7 @@ function invalid(message: string): never {
 }
 
 interface Resolved {
-  client: RedisApiKeysClientLike
+  client: RegistryCommands
   prefix: string
   keyPrefix: string
   plans: Readonly<Record<string, Plan>> | undefined
@@ -99,16 +94,7 @@ interface Resolved {
 
 function validateOptions(options: RedisApiKeysOptions): Resolved {
   const { client, prefix = 'rrl:apikey:', keyPrefix = 'rk_', plans } = options ?? {}
-  if (
-    !client ||
-    typeof client.get !== 'function' ||
-    typeof client.smembers !== 'function' ||
-    typeof client.eval !== 'function'
-  ) {
-    invalid(
-      'Expected `client` to be an ioredis Redis or Cluster instance (with get, set, del, smembers, eval)',
-    )
-  }
+  const commands = registryCommands(client)
   if (typeof prefix !== 'string' || prefix.length > 64 || /[{}\s]/.test(prefix)) {
     invalid(
       'Expected `prefix` to be a string of at most 64 characters without braces or spaces, e.g. "rrl:apikey:"',
@@ -120,7 +106,7 @@ function validateOptions(options: RedisApiKeysOptions): Resolved {
     )
   }
   if (plans !== undefined) definePlans(plans as Record<string, Plan>)
-  return { client, prefix, keyPrefix, plans }
+  return { client: commands, prefix, keyPrefix, plans }
 }
 
 /**
@@ -166,11 +152,8 @@ export function createRedisApiKeys(options: RedisApiKeysOptions): RedisApiKeys {
       // The owner's set first: if the record write fails, the set holds an id of nothing, which
       // revokeOwner skips; the other order could leave a live key that revokeOwner cannot find.
       const setTtl = ttlMs === undefined ? 0 : ttlMs + OWNER_SET_SLACK_MS
-      await client.eval(OWNER_SET_SCRIPT, 1, ownerKey(prefix, record.owner), id, setTtl)
-      const text = JSON.stringify(record)
-      await (ttlMs === undefined
-        ? client.set(recordKey(prefix, id), text)
-        : client.set(recordKey(prefix, id), text, 'PX', ttlMs))
+      await client.eval(OWNER_SET_SCRIPT, [ownerKey(prefix, record.owner)], [id, String(setTtl)])
+      await client.set(recordKey(prefix, id), JSON.stringify(record), ttlMs)
       return { key, id }
     },
     revoke: (key) =>

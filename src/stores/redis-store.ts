@@ -1,4 +1,4 @@
-import { RateLimitConfigError, StoreError } from '../errors.js'
+import { RateLimitConfigError } from '../errors.js'
 import type { Logger, RateLimitStore, StoreCall, StoreResult, StoreRule } from '../types.js'
 import {
   type Check,
@@ -10,29 +10,19 @@ import {
   settleReply,
   Waiter,
 } from './redis-batch.js'
+import { type RedisClientLike, toRedisPort } from './redis-client.js'
+import type { RedisPort } from './redis-port.js'
 import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA } from './redis-scripts.js'
 
-/**
- * The narrowest client this store needs. ioredis `Redis` and `Cluster` both satisfy it, and the
- * core never imports ioredis: a user of the memory store does not need it installed, and any
- * client with these methods (a wrapper, a proxy) fits.
- */
-export interface RedisClientLike {
-  evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
-  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
-  del(...keys: string[]): Promise<number>
-  ping(): Promise<unknown>
-  /** ioredis connection status (`'ready'`, `'reconnecting'`, …). */
-  readonly status?: string
-  /** True for an ioredis `Cluster`: a batch then only holds checks of one hash tag. */
-  readonly isCluster?: boolean
-  /** ioredis options; only `enableOfflineQueue` is read. */
-  readonly options?: { readonly enableOfflineQueue?: boolean }
-}
+export type { RedisClientLike } from './redis-client.js'
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
-  /** An ioredis `Redis` or `Cluster` (or anything shaped like {@link RedisClientLike}). Never closed by the store. */
+  /**
+   * An ioredis 5/6 `Redis` or `Cluster`, or a node-redis 5/6 `createClient()` or `createCluster()`
+   * client (anything shaped like {@link RedisClientLike}). Connected by the application, never
+   * closed or listened to by the store.
+   */
   client: RedisClientLike
   /**
    * Send the checks made in one tick together: one script call (one round trip, one `TIME`) for
@@ -61,25 +51,31 @@ const MAX_BATCH = 32
 /**
  * Keeps usage in Redis (single node or Cluster) so that every app server shares one count. A
  * check is one EVALSHA (EVAL only after `NOSCRIPT`), shared with the other checks of the same tick.
+ * The client is an ioredis or node-redis one, recognised by its shape (see `redis-client.ts`).
  *
  * @example
- * import Redis from 'ioredis'
+ * import { Redis } from 'ioredis'
  * const redis = new Redis(process.env.REDIS_URL, { enableOfflineQueue: false })
+ * const limiter = createRateLimiter({ store: new RedisStore({ client: redis }) })
+ * @example
+ * import { createClient } from 'redis'
+ * const redis = await createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true }).connect()
  * const limiter = createRateLimiter({ store: new RedisStore({ client: redis }) })
  */
 export class RedisStore implements RateLimitStore {
   readonly kind = 'redis'
-  readonly #client: RedisClientLike
+  readonly #client: RedisPort
   readonly #batch: boolean
   #queue: Check[] = []
   readonly #flush = (): void => this.#send()
 
   constructor(options: RedisStoreOptions) {
-    const client = options?.client
-    if (!client || typeof client.evalsha !== 'function' || typeof client.eval !== 'function') {
+    const client = toRedisPort(options?.client)
+    if (!client) {
       throw new RateLimitConfigError(
         'INVALID_OPTION',
-        'Expected `client` to be an ioredis Redis or Cluster instance (with evalsha, eval, del and ping)',
+        'Expected `client` to be an ioredis Redis or Cluster (with evalsha, eval, del and ping) or a ' +
+          'node-redis createClient() or createCluster() client (with evalSha, eval, del, ping and isOpen)',
       )
     }
     if (options.batch !== undefined && typeof options.batch !== 'boolean') {
@@ -88,11 +84,12 @@ export class RedisStore implements RateLimitStore {
     this.#client = client
     this.#batch = options.batch ?? true
     const logger = options.logger === undefined ? console : options.logger
-    if (logger && client.options && client.options.enableOfflineQueue !== false) {
+    const advice = client.offlineQueueAdvice
+    if (logger && advice) {
       logger.warn(
-        '[resolver-rate-limit] The Redis client queues commands while disconnected (enableOfflineQueue). ' +
+        `[resolver-rate-limit] The ${client.library} client queues commands while disconnected (offline queue). ` +
           'The limiter fails fast when the client is not connected, but create the client with ' +
-          '{ enableOfflineQueue: false } so no command waits for a dead Redis.',
+          `${advice} so no command waits for a dead Redis.`,
       )
     }
   }
@@ -107,7 +104,7 @@ export class RedisStore implements RateLimitStore {
 
   /** Several independent checks in one script call (per hash tag on a Cluster); one promise for all. */
   consumeMany(calls: readonly StoreCall[]): Promise<StoreResult[]> {
-    const unavailable = notSendable(this.#client)
+    const unavailable = this.#client.refusal()
     if (unavailable) return Promise.reject(unavailable)
     if (calls.length === 0) return Promise.resolve([])
     return new Promise<StoreResult[]>((resolve, reject) => {
@@ -128,7 +125,7 @@ export class RedisStore implements RateLimitStore {
   }
 
   async reset(keys: readonly string[]): Promise<void> {
-    if (keys.length > 0) await this.#command(() => this.#client.del(...keys))
+    if (keys.length > 0) await this.#command(() => this.#client.del(keys))
   }
 
   async ping(): Promise<void> {
@@ -138,18 +135,18 @@ export class RedisStore implements RateLimitStore {
   /** A plain command (not the script), refused or classified like a script call. */
   async #command(send: () => Promise<unknown>): Promise<void> {
     const client = this.#client
-    const unavailable = notSendable(client)
+    const unavailable = client.refusal()
     if (unavailable) throw unavailable
-    const sentWhile = client.status
+    const sentWhile = client.status()
     try {
       await send()
     } catch (error) {
-      throw asUnavailable(client, sentWhile, error)
+      throw client.failure(sentWhile, error)
     }
   }
 
   #one(rules: readonly StoreRule[], cost: number, mode: Mode): Promise<StoreResult> {
-    const unavailable = notSendable(this.#client)
+    const unavailable = this.#client.refusal()
     if (unavailable) return Promise.reject(unavailable)
     return new Promise<StoreResult>((resolve, reject) => {
       this.#push({
@@ -192,65 +189,31 @@ export class RedisStore implements RateLimitStore {
   #call(batch: readonly Check[]): void {
     const { keys, argv } = scriptArgs(batch)
     const client = this.#client
-    const sentWhile = client.status
-    client
-      .evalsha(CONSUME_SCRIPT_SHA, keys.length, ...keys, ...argv)
+    const sentWhile = client.status()
+    let sent: Promise<unknown>
+    try {
+      sent = client.evalsha(CONSUME_SCRIPT_SHA, keys, argv)
+    } catch (error) {
+      // A client (or a wrapper) that throws instead of rejecting: the checks fail, the flush goes on.
+      sent = Promise.reject(error)
+    }
+    sent
       // After a restart, failover or SCRIPT FLUSH the script is gone: nothing ran, so EVAL sends it
       // (and caches it again) with the same arguments.
       .catch((error: unknown) => {
         if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-          return client.eval(CONSUME_SCRIPT, keys.length, ...keys, ...argv)
+          return client.eval(CONSUME_SCRIPT, keys, argv)
         }
         throw error
       })
       .then(
         (reply) => settleReply(batch, reply),
         (error: unknown) => {
-          const failure = asUnavailable(client, sentWhile, error)
+          const failure = client.failure(sentWhile, error)
           for (const check of batch) check.waiter.fail(failure)
         },
       )
   }
-}
-
-function notConnected(status: string, cause?: unknown): StoreError {
-  const why = cause instanceof Error ? `: ${cause.message}` : ''
-  return new StoreError('STORE_UNAVAILABLE', `Redis is not connected (client status: ${status})${why}`, {
-    cause,
-  })
-}
-
-/** States in which an ioredis client is setting up a connection (the first one, or again). */
-const CONNECTING = new Set(['connecting', 'connect'])
-
-/**
- * Why a command cannot be sent now, or undefined when it can: `STORE_UNAVAILABLE` naming the client
- * status, raised here so that it is classified as what it is (ioredis' own refusal, "Stream isn't
- * writeable…", reads like any failed command). Sent: a `ready` client; `wait` (`lazyConnect`,
- * never connected), since a command is what makes ioredis connect, its failure being classified by
- * {@link asUnavailable}; a connecting client that queues commands (they wait for the connection or
- * the deadline, as the README says); a client without a `status`. Refused at once: a connecting
- * client without an offline queue (ioredis would refuse the command anyway), and every state of a
- * lost connection (`reconnecting`, `close`, `end`, …), so nothing waits for a dead Redis.
- */
-function notSendable(client: RedisClientLike): StoreError | undefined {
-  const status = client.status
-  if (status === undefined || status === 'ready' || status === 'wait') return undefined
-  if (CONNECTING.has(status) && client.options?.enableOfflineQueue !== false) return undefined
-  return notConnected(status)
-}
-
-/**
- * A failed script call: `STORE_UNAVAILABLE` when the client was not ready when the command was
- * sent or is not ready now (the connection never came up, or dropped with the command in flight),
- * else the client's own error (a script or server error).
- */
-function asUnavailable(client: RedisClientLike, sentWhile: string | undefined, error: unknown): unknown {
-  if (error instanceof StoreError) return error
-  const status = client.status
-  if (status === undefined) return error
-  if (status !== 'ready') return notConnected(status, error)
-  return sentWhile !== undefined && sentWhile !== 'ready' ? notConnected(sentWhile, error) : error
 }
 
 /** What Redis Cluster hashes: the first non-empty `{…}` section of the key, else the whole key. */

@@ -100,7 +100,7 @@ export function identityRefused(error: IdentityError): TRPCError {
  * onError({ error }) { const decision = getRateLimitDecision(error); if (decision) metrics.refused(decision.rule.name) }
  */
 export function getRateLimitDecision(error: unknown): RateLimitDecision | undefined {
-  const cause = error instanceof TRPCError ? error.cause : error
+  const cause = isTRPCError(error) ? error.cause : error
   return cause instanceof RateLimitExceededError ? cause.decision : undefined
 }
 
@@ -132,4 +132,13 @@ export function rateLimitErrorData(error: unknown): RateLimitErrorData | null {
     remaining: decision.remaining,
     rule: decision.rule.name,
   }
+}
+
+/**
+ * A `TRPCError`, recognised by name as tRPC itself does: a CommonJS application's `TRPCError`
+ * comes from @trpc/server's CommonJS build, while this package (ES modules, also when loaded with
+ * `require`) imports its ES build: two classes, so `instanceof` alone misses it.
+ */
+export function isTRPCError(error: unknown): error is TRPCError {
+  return error instanceof TRPCError || (error instanceof Error && error.name === 'TRPCError')
 }

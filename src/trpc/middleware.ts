@@ -1,4 +1,4 @@
-import { TRPCError, type TRPCMiddlewareFunction } from '@trpc/server'
+import type { TRPCMiddlewareFunction } from '@trpc/server'
 import { describeValue } from '../errors.js'
 import { resolveCaller, rulesForCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
@@ -8,6 +8,7 @@ import {
   CHECK_FAILED_RETRY_SECONDS,
   checkFailed,
   identityRefused,
+  isTRPCError,
   tooManyRequests,
   unpricedInput,
 } from './errors.js'
@@ -55,7 +56,7 @@ async function costOf<TContext>(o: ResolvedOptions<TContext>, call: CallOptions<
   try {
     cost = await o.cost(input, { ctx: call.ctx, path: call.path, type: call.type })
   } catch (error) {
-    if (error instanceof TRPCError) throw error
+    if (isTRPCError(error)) throw error
     throw unpricedInput(call.path, 'the cost function threw on it', error)
   }
   if (!Number.isInteger(cost) || (cost as number) < 1 || (cost as number) > MAX_LIMIT) {
@@ -98,7 +99,7 @@ async function decide<TContext>(
     const cost = typeof o.cost === 'number' ? o.cost : await costOf(o, call)
     return await o.limiter.consume(caller.id, rules, { cost })
   } catch (cause) {
-    if (cause instanceof TRPCError) throw cause
+    if (isTRPCError(cause)) throw cause
     // The identify chain refused on purpose; only a failed key lookup is a failed check.
     const lookupFailed = cause instanceof IdentityError && cause.code === 'API_KEY_LOOKUP_FAILED'
     if (cause instanceof IdentityError && !lookupFailed) throw identityRefused(cause)

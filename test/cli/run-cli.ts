@@ -15,12 +15,19 @@ export interface CliRun {
 
 /**
  * Runs the command line as a child process, the way an operator does (`node` on the entry file,
- * TypeScript through tsx). stdin is a pipe, closed at once: not a terminal.
+ * TypeScript through tsx). stdin is a pipe, closed at once: not a terminal. `withoutIoredis` runs
+ * it as where ioredis is not installed.
  */
-export function cli(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+export function cli(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  options: { withoutIoredis?: boolean } = {},
+): Promise<CliRun> {
   const started = performance.now()
   const merged = { ...process.env, REDIS_URL: undefined, ...env }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+  // Without ioredis (as where only node-redis is installed): the command line uses node-redis.
+  const hooks = options.withoutIoredis ? ['--import', './test/cli/without-ioredis.mjs'] : []
+  const child = spawn(process.execPath, ['--import', 'tsx', ...hooks, 'src/cli/index.ts', ...args], {
     cwd: root,
     // An undefined value would reach the child as the string "undefined": leave such names out.
     env: Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)),

@@ -59,6 +59,25 @@ const RUN: Example[] = [
       /"Mutation.publish";r=0;t=3600 +Retry-After: -\n.*\n +HTTP 429 +RateLimit: "Mutation.publish";r=0;t=3600 +Retry-After: 3[56]\d\d\n/,
     ],
   },
+  {
+    file: 'nextjs-app-router.ts',
+    redis: true,
+    prints: [
+      // The route handler answers with the headers; forged X-Forwarded-For entries change nothing.
+      /X-Forwarded-For: 198\.51\.100\.1, 203\.0\.113\.7 +RateLimit: "search";r=2;t=60 +Retry-After: -\n +call 1: ok, 2 left/,
+      /HTTP 429 +X-Forwarded-For: 198\.51\.100\.4, 203\.0\.113\.7 +RateLimit: "search";r=0;t=(59|60) +Retry-After: (59|60)\n +call 4: TOO_MANY_REQUESTS retryAfter=(59|60)/,
+      /client 203\.0\.113\.8 \(its own budget\):\n +HTTP 200 .*"search";r=2;t=60/,
+    ],
+  },
+  {
+    file: 'express.ts',
+    redis: true,
+    prints: [
+      /HTTP 200 +RateLimit: "search";r=0;t=30 +Retry-After: -\n +call 2: ok, 0 left/,
+      /HTTP 429 +RateLimit: "search";r=0;t=(29|30) +Retry-After: (29|30)\n +call 3: TOO_MANY_REQUESTS retryAfter=(29|30)/,
+      /client 203\.0\.113\.8:\n +HTTP 200 +RateLimit: "search";r=1;t=30/,
+    ],
+  },
 ]
 
 /** Examples not run by this file, and why. */
