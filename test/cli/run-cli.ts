@@ -65,3 +65,11 @@ export function json<T = Record<string, unknown>>(run: CliRun): T {
     throw new Error(`not JSON (exit ${run.code}): ${run.stdout}\nstderr: ${run.stderr}`)
   }
 }
+
+/**
+ * How long the command line takes to start and answer `--help` here and now (tsx transpiles it on
+ * every start, which takes seconds on a loaded machine): time limits on a run are measured above it.
+ */
+export async function startupMs(options: { withoutIoredis?: boolean } = {}): Promise<number> {
+  return (await cli(['--help'], {}, options)).ms
+}
