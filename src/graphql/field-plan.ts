@@ -2,7 +2,7 @@ import { getDirective } from '@graphql-tools/utils'
 import { type GraphQLField, type GraphQLObjectType, type GraphQLSchema, isObjectType } from 'graphql'
 import { formatDuration, tryParseDuration } from '../duration.js'
 import { describeValue, RateLimitConfigError } from '../errors.js'
-import { MAX_LIMIT, resolveRules } from '../options.js'
+import { MAX_LIMIT, resolveRules } from '../rules.js'
 import type { RateLimitRule } from '../types.js'
 
 /**

@@ -4,7 +4,7 @@ import { HeaderAccumulator, type HeaderPolicies } from '../headers.js'
 import { peerOf } from '../identity/peer.js'
 import { requestOf } from '../identity/request.js'
 import { assertRateLimitsApplied, type DirectiveNames, directiveNames } from './assert-applied.js'
-import { isRateLimitedError } from './errors.js'
+import { isGraphQLRateLimitedError } from './errors.js'
 import { isSingleResult, type ResultLike } from './execution-result.js'
 import { DECISION_SINK } from './sink.js'
 
@@ -39,7 +39,7 @@ export interface RateLimitHeadersPlugin {
 export function everyRootFieldRefused(result: ResultLike): boolean {
   const refusedRoots = new Set<string | number>()
   for (const error of result.errors ?? []) {
-    if (isRateLimitedError(error)) refusedRoots.add(error.path?.[0] ?? '')
+    if (isGraphQLRateLimitedError(error)) refusedRoots.add(error.path?.[0] ?? '')
   }
   if (refusedRoots.size === 0) return false
   const { data } = result

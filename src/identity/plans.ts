@@ -1,6 +1,6 @@
 import { tryParseDuration } from '../duration.js'
 import { describeValue, RateLimitConfigError } from '../errors.js'
-import { MAX_LIMIT } from '../options.js'
+import { MAX_LIMIT } from '../rules.js'
 import type { LimitOverride, Plan } from './types.js'
 
 /** Largest `scale` accepted: beyond it a plan is effectively unlimited, which must be said with `unlimited: true`. */

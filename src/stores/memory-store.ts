@@ -1,6 +1,13 @@
 import { monotonicNow } from '../clock.js'
-import { describeValue, RateLimitConfigError } from '../errors.js'
-import type { RateLimitStore, StoreCall, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
+import { describeValue, invalidConfig } from '../errors.js'
+import {
+  SEED_USAGE,
+  type SeedableStore,
+  type StoreCall,
+  type StoreResult,
+  type StoreRule,
+  type StoreRuleResult,
+} from '../types.js'
 import {
   type CounterState,
   checkCounter,
@@ -14,10 +21,11 @@ import { checkLog, type LogState, type RuleCheck, recordLog, refundLog, seedLog 
 type EntryState = LogState | CounterState
 
 /**
- * The method (internal, not exported from the package) through which the limiter's `'local'`
- * failure policy hands a memory store the usage the main store last reported for a key.
+ * Scratch of one synchronous evaluation (`#check` fills it, `#evaluate` reads it; never held across
+ * calls), shared by every store of the process so that a check allocates nothing.
  */
-export const SEED_USAGE: unique symbol = Symbol('resolver-rate-limit.seed-usage')
+const checks: RuleCheck[] = []
+const states: Array<EntryState | undefined> = []
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -50,7 +58,7 @@ export interface MemoryStoreOptions {
  * @example
  * const limiter = createRateLimiter({ store: new MemoryStore({ maxKeys: 50_000 }) })
  */
-export class MemoryStore implements RateLimitStore {
+export class MemoryStore implements SeedableStore {
   readonly kind = 'memory'
   readonly #entries = new Map<string, EntryState>()
   readonly #maxKeys: number
@@ -65,20 +73,11 @@ export class MemoryStore implements RateLimitStore {
   constructor(options: MemoryStoreOptions = {}) {
     const { maxKeys = 100_000, clock = monotonicNow, sweepIntervalMs = 60_000 } = options
     if (!Number.isInteger(maxKeys) || maxKeys < 1) {
-      throw new RateLimitConfigError(
-        'INVALID_OPTION',
-        `Expected \`maxKeys\` to be a positive integer, got ${describeValue(maxKeys)}`,
-      )
+      invalidConfig(`Expected \`maxKeys\` to be a positive integer, got ${describeValue(maxKeys)}`)
     }
-    if (typeof clock !== 'function') {
-      throw new RateLimitConfigError(
-        'INVALID_OPTION',
-        'Expected `clock` to be a function returning milliseconds',
-      )
-    }
+    if (typeof clock !== 'function') invalidConfig('Expected `clock` to be a function returning milliseconds')
     if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 0) {
-      throw new RateLimitConfigError(
-        'INVALID_OPTION',
+      invalidConfig(
         `Expected \`sweepIntervalMs\` to be an integer ≥ 0, got ${describeValue(sweepIntervalMs)}`,
       )
     }
@@ -253,7 +252,3 @@ export class MemoryStore implements RateLimitStore {
     state.seen = this.#arrivals
   }
 }
-
-/** Scratch for one synchronous evaluation (never held across calls), so checks allocate nothing. */
-const checks: RuleCheck[] = []
-const states: Array<EntryState | undefined> = []

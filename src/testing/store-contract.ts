@@ -21,7 +21,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { RateLimiter } from '../limiter-api.js'
+import type { RateLimiter } from '../limiter.js'
 import type { Algorithm, RateLimitDecision, RateLimitRule } from '../types.js'
 import { refundContract } from './refund-contract.js'
 

@@ -1,7 +1,7 @@
 import { TRPCError, type TRPCMiddlewareFunction } from '@trpc/server'
 import { resolveCaller, rulesForCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
-import { validateCost } from '../options.js'
+import { validateCost } from '../rules.js'
 import type { RateLimitDecision } from '../types.js'
 import { CHECK_FAILED_RETRY_SECONDS, checkFailed, identityRefused, tooManyRequests } from './errors.js'
 import { responseHeadersOf } from './headers.js'
@@ -88,7 +88,7 @@ async function decide<TContext>(
 
 /**
  * Rate-limits tRPC procedures. Over the limit a call fails with `TRPCError` `TOO_MANY_REQUESTS`
- * (HTTP 429) whose `cause` is a `RateLimitExceededError` carrying the decision; admitted calls see
+ * (HTTP 429) whose `cause` is a `TRPCRateLimitedCause` carrying the decision; admitted calls see
  * the decision as `ctx.rateLimit`. The budget is named after the procedure path unless `name` is
  * given. Subscriptions are counted when they start. Store failures follow the limiter's
  * `onStoreError` policy and are never an INTERNAL_SERVER_ERROR.

@@ -1,7 +1,7 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import type { Identify } from '../identity/types.js'
 import type { RateLimiter } from '../limiter.js'
-import { POLICIES, resolveRules, validateCost } from '../options.js'
+import { POLICIES, resolveRules, validateCost } from '../rules.js'
 import type { Algorithm, Duration, RateLimitDecision, RateLimitRule, StoreErrorPolicy } from '../types.js'
 
 /** What a cost function and an `onError` function learn about the call. */
