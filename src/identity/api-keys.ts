@@ -1,4 +1,4 @@
-import { describeValue, RateLimitConfigError } from '../errors.js'
+import { describeValue, invalidConfig } from '../errors.js'
 import { digest } from '../keys.js'
 import type { ApiKeySourceOptions } from './api-key-reader.js'
 import { IdentityError } from './identity-error.js'
@@ -60,32 +60,28 @@ export function apiKeyIdentity(budget: 'owner' | 'key', owner: string, keyDigest
   return `key:${budget === 'key' ? keyDigest.slice(0, 22) : digest(owner)}`
 }
 
-function invalid(message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', message)
-}
-
 function validateResolverOptions(options: ApiKeyOptions): void {
   const { lookup, budget, cacheTtlMs, cacheSize, clock } = options
   if (typeof lookup !== 'function')
-    invalid('Expected `apiKeys.lookup` to be a function (key) => { owner, plan?, limits? } | null')
+    invalidConfig('Expected `apiKeys.lookup` to be a function (key) => { owner, plan?, limits? } | null')
   if (budget !== undefined && budget !== 'owner' && budget !== 'key') {
-    invalid(`Expected \`apiKeys.budget\` to be 'owner' or 'key', got ${describeValue(budget)}`)
+    invalidConfig(`Expected \`apiKeys.budget\` to be 'owner' or 'key', got ${describeValue(budget)}`)
   }
   if (
     cacheTtlMs !== undefined &&
     (!Number.isInteger(cacheTtlMs) || cacheTtlMs < 0 || cacheTtlMs > 3_600_000)
   ) {
-    invalid(
+    invalidConfig(
       `Expected \`apiKeys.cacheTtlMs\` to be an integer from 0 to 3600000 (0 disables the cache), got ${describeValue(cacheTtlMs)}`,
     )
   }
   if (cacheSize !== undefined && (!Number.isInteger(cacheSize) || cacheSize < 1 || cacheSize > 10_000_000)) {
-    invalid(
+    invalidConfig(
       `Expected \`apiKeys.cacheSize\` to be an integer from 1 to 10000000, got ${describeValue(cacheSize)}`,
     )
   }
   if (clock !== undefined && typeof clock !== 'function')
-    invalid('Expected `apiKeys.clock` to be a function returning milliseconds')
+    invalidConfig('Expected `apiKeys.clock` to be a function returning milliseconds')
   if (options.plans !== undefined) definePlans(options.plans as Record<string, Plan>)
 }
 
@@ -93,14 +89,16 @@ function validateResolverOptions(options: ApiKeyOptions): void {
 function toKeyCaller(record: ApiKeyRecord, keyDigest: string, options: ApiKeyOptions): Caller {
   const where = `the \`apiKeys.lookup\` answer for key ${keyDigest.slice(0, 8)}…`
   if (typeof record !== 'object')
-    invalid(`Expected ${where} to be null or { owner, plan?, limits? }, got ${describeValue(record)}`)
+    invalidConfig(`Expected ${where} to be null or { owner, plan?, limits? }, got ${describeValue(record)}`)
   const { owner, plan, limits } = record
   if (
     (typeof owner !== 'string' && typeof owner !== 'number') ||
     owner === '' ||
     String(owner).length > 1000
   ) {
-    invalid(`Expected \`owner\` in ${where} to be a non-empty string or number, got ${describeValue(owner)}`)
+    invalidConfig(
+      `Expected \`owner\` in ${where} to be a non-empty string or number, got ${describeValue(owner)}`,
+    )
   }
   let resolvedPlan: Plan | undefined
   if (typeof plan === 'string') {
@@ -108,7 +106,7 @@ function toKeyCaller(record: ApiKeyRecord, keyDigest: string, options: ApiKeyOpt
     if (!resolvedPlan) {
       const known = Object.keys(options.plans ?? {})
       const guess = likelyName(plan, known)
-      invalid(
+      invalidConfig(
         `Expected \`plan\` in ${where} to name one of \`apiKeys.plans\` (${known.join(', ') || 'none given'}), got ${describeValue(plan)}${guess ? ` (did you mean "${guess}"?)` : ''}`,
       )
     }
