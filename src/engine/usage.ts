@@ -35,15 +35,8 @@ export interface RuleUsage {
  * The answer to `limiter.usage`: every rule's state, and the numbers of the tightest one (the
  * fewest units left, then the longest reset), as a decision names its binding rule.
  */
-export interface RateLimitUsage {
+export interface RateLimitUsage extends Omit<RuleUsage, 'kind'> {
   readonly identity: string
-  /** The tightest rule. */
-  readonly rule: ResolvedRule
-  readonly limit: number
-  readonly used: number
-  readonly remaining: number
-  readonly resetMs: number
-  readonly resetsAt: number
   /** Every rule's state, in the order given. */
   readonly rules: readonly RuleUsage[]
 }
