@@ -1,14 +1,13 @@
+/**
+ * Reads the `@rateLimit` directives of a schema and turns each limited field into a plan: its
+ * rules, cost and message, validated once when the schema is transformed.
+ */
 import { getDirective } from '@graphql-tools/utils'
 import { type GraphQLField, type GraphQLObjectType, type GraphQLSchema, isObjectType } from 'graphql'
 import { formatDuration, tryParseDuration } from '../duration.js'
 import { describeValue, invalidConfig, RateLimitConfigError } from '../errors.js'
 import { MAX_LIMIT, resolveRules } from '../rules.js'
 import type { RateLimitRule } from '../types.js'
-
-/**
- * Reads the `@rateLimit` directives of a schema and turns each limited field into a plan: its
- * rules, cost and message, validated once when the schema is transformed.
- */
 
 /** Everything the resolver wrapper needs for one field. */
 export interface FieldPlan {
