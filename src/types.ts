@@ -1,9 +1,7 @@
 /**
- * Public types of the engine: rules, decisions, the store port and events.
- *
- * The engine (`src/engine/`) knows only the store port, {@link RateLimitStore}: it imports no
- * store and no identity code — `createRateLimiter` (`src/limiter.ts`) hands it the defaults (a
- * `MemoryStore`, the default `identify`). Adapters (GraphQL, tRPC) know only the limiter.
+ * Public types of the engine: rules, decisions, the store port and events. The engine
+ * (`src/engine/`) knows only the store port, {@link RateLimitStore}: `createRateLimiter` hands it
+ * its defaults (a `MemoryStore`, the default `identify`). Adapters know only the limiter.
  */
 
 /** The two counting algorithms. See the README section "Algorithms" for their exact semantics. */
@@ -194,10 +192,9 @@ export interface RateLimitStore {
 }
 
 /**
- * Internal (not exported from the package): the optional store method through which the `'local'`
- * failure policy hands its in-process store the usage the main store last reported for a key, so
- * that an outage's admissions add up with the store's instead of starting from zero. `MemoryStore`
- * implements it.
+ * Internal (not exported from the package): the store method through which the `'local'` failure
+ * policy hands its in-process store the usage the main store last reported for a key, so that an
+ * outage's admissions add up with the store's. `MemoryStore` implements it.
  */
 export const SEED_USAGE: unique symbol = Symbol('resolver-rate-limit.seed-usage')
 

@@ -1,49 +1,29 @@
 /**
- * The engine behind `createRateLimiter`. One request's path, top-down:
+ * The engine behind `createRateLimiter`: the limiter's methods, and what they share — the store,
+ * the circuit breaker, the failure policy, the events.
  *
- *   consume / peek ─ #decide: validate, find the store keys (store-request.ts)
- *     └ #run: answered early (a cost above a limit), by the failure policy (breaker open), or by
- *       the store: one call, under the deadline (store-call.ts), checked against the local
- *       fallback's usage too for a while after an outage (failure-policy.ts)
- *         ├ #settle: store numbers → decision (decision.ts); refused by shadow rules only →
- *         │  #admitShadow (shadow-admit.ts)
- *         └ the store failed → #degraded: the failure policy's answer
- *     then #emitDecision: the `decision` event (events.ts)
- *
- * `consumeMany` sends the requests of one identity as one store batch (consume-many.ts); `reset`,
- * `refund` and `usage` are direct store calls, outside the failure policy (direct-call.ts).
+ *   consume / peek → #decide: validate, find the store keys (store-request.ts) → one request's
+ *     path (request-flow.ts)
+ *   consumeMany → the requests of one identity as one store batch (consume-many.ts)
+ *   usage / refund / reset → a direct store call, outside the failure policy (direct-call.ts)
  */
-import { monotonicNow } from '../clock.js'
 import { keyBase, StoreRuleCache } from '../keys.js'
 import { resolveRules } from '../rules.js'
-import type {
-  DecisionReason,
-  RateLimitDecision,
-  RateLimiterEvents,
-  RateLimitStore,
-  RuleDecision,
-  StoreResult,
-  StoreRule,
-} from '../types.js'
+import type { RateLimitDecision, RateLimiterEvents, RateLimitStore, StoreRule } from '../types.js'
 import { CircuitBreaker, stateChangeMessage } from './circuit-breaker.js'
-import { callStoreBatch, pickAt, planConsumeMany } from './consume-many.js'
-import { makeDecision, ruleDecisions } from './decision.js'
-import type { DirectCallContext } from './direct-call.js'
-import { callStoreDirectly } from './direct-call.js'
+import { pickAt, planConsumeMany } from './consume-many.js'
+import { callStoreDirectly, type DirectCallContext } from './direct-call.js'
 import { DECISION_HOOK, type DecisionHook, LimiterEvents } from './events.js'
 import { FailurePolicy } from './failure-policy.js'
 import type { ConsumeOptions, ConsumeRequest, RateLimiter, Rules } from './limiter-api.js'
 import type { ResolvedLimiterOptions } from './limiter-options.js'
 import { refundUsage } from './refund.js'
-import { afterEnforcedCheck, enforcedRules, onlyShadowRefused, shadowAdmission } from './shadow-admit.js'
-import { asError, checkStore, isPromise, type Operation, withinDeadline } from './store-call.js'
+import { RequestFlow } from './request-flow.js'
+import { asError, type Operation, withinDeadline } from './store-call.js'
 import { checkIdentity, prepareRequest, type StoreRequest } from './store-request.js'
 import { type RateLimitUsage, readUsage } from './usage.js'
 
 const PROBE_RULE: StoreRule = { key: 'probe', algorithm: 'sliding-window', limit: 1, windowMs: 1_000 }
-
-/** Milliseconds since `started` (a `performance.now()` reading), or 0 when nothing was timed. */
-const elapsedSince = (started: number): number => (started ? performance.now() - started : 0)
 
 export class Engine implements RateLimiter {
   readonly #o: ResolvedLimiterOptions
@@ -51,6 +31,7 @@ export class Engine implements RateLimiter {
   readonly #events: LimiterEvents
   readonly #policy: FailurePolicy
   readonly #storeRules: StoreRuleCache
+  readonly #flow: RequestFlow
   readonly #direct: DirectCallContext
   readonly identify: RateLimiter['identify']
 
@@ -78,6 +59,7 @@ export class Engine implements RateLimiter {
           },
         )
       : undefined
+    this.#flow = new RequestFlow(o, { events: this.#events, policy: this.#policy, breaker: this.#breaker })
     this.#direct = { store: o.store, timeoutMs: o.timeoutMs, breaker: this.#breaker }
   }
 
@@ -100,18 +82,18 @@ export class Engine implements RateLimiter {
   async consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]> {
     const prepared = requests.map((r) => prepareRequest(this.#storeRules, r.identity, r.rules, r.cost))
     const canBatch = this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen
-    // After an outage, a key the local fallback still counts usage for is checked alone (#run).
+    // After an outage, a key the local fallback still counts usage for is checked alone (RequestFlow.run).
     const runsAlone = this.#policy.carrying ? (r: StoreRequest) => this.#policy.holds(r) : undefined
     const { batches, alone } = planConsumeMany(prepared, canBatch, runsAlone)
     // The usual case (a GraphQL operation's checks): one caller, one batch, in order.
-    if (batches.length === 1 && alone.length === 0) return this.#batch(prepared)
+    if (batches.length === 1 && alone.length === 0) return this.#flow.batch(prepared)
     // Several callers (the checks of concurrent operations): one promise per batch, one for the rest.
     const parts = batches.map((positions) => ({
       positions,
-      answer: this.#batch(pickAt(prepared, positions)),
+      answer: this.#flow.batch(pickAt(prepared, positions)),
     }))
     if (alone.length > 0) {
-      const answer = Promise.all(alone.map((at) => this.#run('consume', prepared[at]!)))
+      const answer = Promise.all(alone.map((at) => this.#flow.run('consume', prepared[at]!)))
       parts.push({ positions: alone, answer })
     }
     const answers = await Promise.all(parts.map((part) => part.answer))
@@ -164,180 +146,10 @@ export class Engine implements RateLimiter {
 
   #decide(operation: Operation, identity: string, rules: Rules, cost?: number): Promise<RateLimitDecision> {
     try {
-      return this.#run(operation, prepareRequest(this.#storeRules, identity, rules, cost))
+      return this.#flow.run(operation, prepareRequest(this.#storeRules, identity, rules, cost))
     } catch (error) {
       return Promise.reject(error)
     }
-  }
-
-  /**
-   * One request through the store. Not `async`: a synchronous store (MemoryStore) is answered
-   * without a microtask hop per `await`, and a Redis answer settles in one `then`.
-   */
-  #run(operation: Operation, request: StoreRequest): Promise<RateLimitDecision> {
-    if (request.early) return this.#answerEarly(operation, request, request.early)
-    if (this.#breaker?.isOpen) return this.#degraded(operation, request, 'circuit-open', 0)
-    // After an outage, a key the local fallback counted usage for must be admitted by both stores.
-    const local = this.#policy.carrying ? this.#policy.alongside(operation, request) : undefined
-    if (local?.allowed === false) {
-      return Promise.resolve(this.#emitDecision(operation, this.#policy.refusedAlongside(request, local), 0))
-    }
-    let answer: StoreResult | Promise<StoreResult>
-    try {
-      answer = checkStore(this.#o.store, operation, request.storeRules, request.cost, this.#o.timeoutMs)
-    } catch (error) {
-      return this.#storeFailed(operation, request, local, 0, error)
-    }
-    if (!isPromise(answer)) {
-      this.#breaker?.success()
-      // A synchronous store (MemoryStore) cannot be out of reach: its answers are not remembered.
-      const result = local ? this.#policy.combine(operation, request, local, answer) : answer
-      return Promise.resolve(this.#settle(operation, request, result, 0))
-    }
-    // Only a round trip is timed: a synchronous store (MemoryStore) has already answered, and two
-    // clock reads would cost more than its answer did (metrics must stay nearly free).
-    const started = this.#events.has('decision') ? performance.now() : 0
-    return answer.then(
-      (result) => {
-        this.#breaker?.success()
-        const answered = this.#answered(operation, request, result, local)
-        return this.#settle(operation, request, answered, elapsedSince(started))
-      },
-      (error: unknown) => this.#storeFailed(operation, request, local, started, error),
-    )
-  }
-
-  /** Known without the store: a cost above a limit is refused — admitted if only shadow limits are exceeded. */
-  #answerEarly(
-    operation: Operation,
-    request: StoreRequest,
-    early: RateLimitDecision,
-  ): Promise<RateLimitDecision> {
-    if (!onlyShadowRefused(early.rules, this.#o.shadow)) {
-      return Promise.resolve(this.#emitDecision(operation, early, 0))
-    }
-    return this.#admitShadow(operation, request, early.rules, 0)
-  }
-
-  /**
-   * The store's result as the decision sees it: combined with the local fallback's answer when
-   * the key was checked there too, else remembered as that key's last known usage (a consume's
-   * only: an admissible peek reports usage with a cost that was not recorded).
-   */
-  #answered(
-    operation: Operation,
-    request: StoreRequest,
-    result: StoreResult,
-    local?: StoreResult,
-  ): StoreResult {
-    if (local) return this.#policy.combine(operation, request, local, result)
-    return operation === 'consume' ? this.#policy.remember(request, result) : result
-  }
-
-  /** Store answer → decision (a promise only when a shadow rule refused: see {@link #admitShadow}). */
-  #settle(
-    operation: Operation,
-    request: StoreRequest,
-    result: StoreResult,
-    storeMs: number,
-  ): RateLimitDecision | Promise<RateLimitDecision> {
-    const perRule = ruleDecisions(request.resolved, result)
-    if (!result.allowed && onlyShadowRefused(perRule, this.#o.shadow)) {
-      return this.#admitShadow(operation, request, perRule, storeMs)
-    }
-    const { identity, cost } = request
-    const reason = result.allowed ? undefined : 'limited'
-    return this.#emitDecision(
-      operation,
-      makeDecision(identity, cost, perRule, result.allowed, reason),
-      storeMs,
-    )
-  }
-
-  /**
-   * Refused by shadow rules only: admitted, and the other rules still enforced — a consume records
-   * the cost under them, and a request the store has not seen (`early`) is checked against them.
-   * A failure of that store call admits, as the shadow rule asked, and is reported like any other.
-   */
-  #admitShadow(
-    operation: Operation,
-    request: StoreRequest,
-    perRule: readonly RuleDecision[],
-    storeMs: number,
-  ): Promise<RateLimitDecision> {
-    const enforced = enforcedRules(request.resolved, this.#o.shadow)
-    if (enforced.isEmpty || (operation === 'peek' && request.early === undefined)) {
-      return Promise.resolve(this.#emitDecision(operation, shadowAdmission(request, perRule), storeMs))
-    }
-    const { store, timeoutMs } = this.#o
-    const rules = enforced.pick(request.storeRules)
-    return new Promise<StoreResult>((resolve) =>
-      resolve(checkStore(store, operation, rules, request.cost, timeoutMs)),
-    ).then(
-      (answer) =>
-        this.#emitDecision(operation, afterEnforcedCheck(request, perRule, enforced, answer), storeMs),
-      (error) =>
-        this.#emitDecision(operation, shadowAdmission(request, perRule), storeMs, this.#failed(error)),
-    )
-  }
-
-  /** A store call failed: what the local fallback recorded alongside goes back; the failure policy answers. */
-  #storeFailed(
-    operation: Operation,
-    request: StoreRequest,
-    local: StoreResult | undefined,
-    started: number,
-    error: unknown,
-  ): Promise<RateLimitDecision> {
-    this.#policy.giveBack(operation, request, local)
-    return this.#degraded(operation, request, 'store-unavailable', started, error)
-  }
-
-  /** The failure policy's answer; with `error`, the store failure is recorded first. */
-  async #degraded(
-    operation: Operation,
-    request: StoreRequest,
-    reason: DecisionReason,
-    started: number,
-    error?: unknown,
-  ): Promise<RateLimitDecision> {
-    const failure = error === undefined ? undefined : this.#failed(error)
-    const decision = await this.#policy.answer(operation, request, reason)
-    return this.#emitDecision(operation, decision, elapsedSince(started), failure)
-  }
-
-  /** Several consumes of one identity in one store call: their decisions, in order; one promise for all. */
-  async #batch(batch: readonly StoreRequest[]): Promise<RateLimitDecision[]> {
-    const answer = await callStoreBatch(this.#o.store, this.#o.timeoutMs, this.#events.has('decision'), batch)
-    // One store call, one round trip: its time goes with the first decision only (see DecisionEvent).
-    const storeMs = (i: number) => (i === 0 ? answer.storeMs : 0)
-    if (answer.results === undefined) {
-      const failure = this.#failed(answer.error)
-      return Promise.all(
-        batch.map(async (request, i) => {
-          const decision = await this.#policy.answer('consume', request, 'store-unavailable')
-          return this.#emitDecision('consume', decision, storeMs(i), failure)
-        }),
-      )
-    }
-    this.#breaker?.success()
-    const results = answer.results
-    // A round trip's answers are remembered for the local fallback, with one clock read for all.
-    const now = answer.asynchronous ? monotonicNow() : 0
-    const decisions = batch.map((request, i) => {
-      const result = now ? this.#policy.remember(request, results[i]!, now) : results[i]!
-      return this.#settle('consume', request, result, storeMs(i))
-    })
-    // A decision is a promise only when a shadow rule refused (see #settle).
-    return decisions.some(isPromise) ? Promise.all(decisions) : (decisions as RateLimitDecision[])
-  }
-
-  /** Records a store failure: breaker, event. */
-  #failed(error: unknown): Error {
-    const failure = asError(error)
-    this.#breaker?.failure(failure)
-    this.#emit('store-error', { error: failure, policy: this.#o.onStoreError })
-    return failure
   }
 
   /**
@@ -353,16 +165,6 @@ export class Engine implements RateLimiter {
       timeoutMs,
       store.kind,
     )
-  }
-
-  #emitDecision(
-    operation: Operation,
-    decision: RateLimitDecision,
-    storeMs: number,
-    error?: Error,
-  ): RateLimitDecision {
-    this.#events.decision(decision, storeMs, operation, error)
-    return decision
   }
 
   #emit<E extends 'store-error' | 'store-state'>(event: E, payload: RateLimiterEvents[E]): void {

@@ -20,10 +20,7 @@ import { checkLog, type LogState, type RuleCheck, recordLog, refundLog, seedLog 
 /** What the store keeps per key. */
 type EntryState = LogState | CounterState
 
-/**
- * Scratch of one synchronous evaluation (`#check` fills it, `#evaluate` reads it; never held across
- * calls), shared by every store of the process so that a check allocates nothing.
- */
+/** Scratch of one synchronous check (`#check` fills it, `#evaluate` reads it): checks allocate nothing. */
 const checks: RuleCheck[] = []
 const states: Array<EntryState | undefined> = []
 
@@ -131,9 +128,8 @@ export class MemoryStore implements SeedableStore {
   }
 
   /**
-   * Takes over usage another store reported for a key this store holds nothing live for: `used`
-   * units, all leaving the window `expiresInMs` from now (that store's reset time), which never
-   * counts less than that store meanwhile. A key with live state of its own is left alone.
+   * Takes over usage another store reported for a key with no live state here (a key with some is
+   * left alone): `used` units, all leaving the window `expiresInMs` from now (that store's reset).
    */
   [SEED_USAGE](rule: StoreRule, used: number, expiresInMs: number): void {
     const now = this.#now()
