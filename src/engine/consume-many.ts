@@ -10,13 +10,19 @@ import type { RateLimitStore, StoreResult } from '../types.js'
 import { isPromise, withDeadline } from './store-call.js'
 import type { StoreRequest } from './store-request.js'
 
-/** Positions of `consumeMany`'s requests: one group per store batch, and those that run alone. */
-export interface ConsumeManyPlan {
-  /** Two or more requests of one identity each, in order. */
-  readonly batches: readonly (readonly number[])[]
-  /** Requests answered without the store (`early`), those `runsAlone` names, and lone ones. */
-  readonly alone: readonly number[]
-}
+/** How `consumeMany`'s requests go to the store. */
+export type ConsumeManyPlan =
+  /** Every request in one batch, in order: the usual case (one GraphQL operation's checks). */
+  | { readonly oneBatch: true }
+  | {
+      readonly oneBatch: false
+      /** Positions of two or more requests of one identity each, in order. */
+      readonly batches: readonly (readonly number[])[]
+      /** Requests answered without the store (`early`), those `runsAlone` names, and lone ones. */
+      readonly alone: readonly number[]
+    }
+
+const ONE_BATCH: ConsumeManyPlan = { oneBatch: true }
 
 /**
  * Groups the requests. Without `canBatch` (the store has no `consumeMany`, or is down) every
@@ -28,6 +34,7 @@ export function planConsumeMany(
   canBatch: boolean,
   runsAlone: ((request: StoreRequest) => boolean) | undefined,
 ): ConsumeManyPlan {
+  if (canBatch && runsAlone === undefined && oneCallerForTheStore(requests)) return ONE_BATCH
   const alone: number[] = []
   const byIdentity = new Map<string, number[]>()
   for (let at = 0; at < requests.length; at++) {
@@ -45,7 +52,15 @@ export function planConsumeMany(
     if (group.length > 1) batches.push(group)
     else alone.push(group[0]!)
   }
-  return { batches, alone }
+  return { oneBatch: false, batches, alone }
+}
+
+/** True for two or more requests of one identity, none answered without the store. */
+function oneCallerForTheStore(requests: readonly StoreRequest[]): boolean {
+  if (requests.length < 2) return false
+  const identity = requests[0]!.identity
+  for (const request of requests) if (request.early || request.identity !== identity) return false
+  return true
 }
 
 /** The items at `positions`, in that order. */

@@ -84,9 +84,10 @@ export class Engine implements RateLimiter {
     const canBatch = this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen
     // After an outage, a key the local fallback still counts usage for is checked alone (RequestFlow.run).
     const runsAlone = this.#policy.carrying ? (r: StoreRequest) => this.#policy.holds(r) : undefined
-    const { batches, alone } = planConsumeMany(prepared, canBatch, runsAlone)
+    const plan = planConsumeMany(prepared, canBatch, runsAlone)
     // The usual case (a GraphQL operation's checks): one caller, one batch, in order.
-    if (batches.length === 1 && alone.length === 0) return this.#flow.batch(prepared)
+    if (plan.oneBatch) return this.#flow.batch(prepared)
+    const { batches, alone } = plan
     // Several callers (the checks of concurrent operations): one promise per batch, one for the rest.
     const parts = batches.map((positions) => ({
       positions,
