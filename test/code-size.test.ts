@@ -20,7 +20,7 @@ const LONG_FUNCTIONS: Record<string, string> = {
   'src/cli/connect.ts connect': 'not split yet (outside the engine)',
   'src/cli/commands/inspect.ts inspectRule': 'not split yet (outside the engine)',
   'src/testing/contract-counting.ts countingCases': 'a table of contract cases (`it` declarations)',
-  'src/testing/contract-timing.ts exactWaitCases': 'a table of contract cases (`it` declarations)',
+  'src/testing/contract-timing.ts exactTimingCases': 'a table of contract cases (`it` declarations)',
 }
 
 describe('code size', () => {

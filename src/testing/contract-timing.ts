@@ -29,8 +29,8 @@ export function waitCases({ open }: CaseContext, algorithm: Algorithm): void {
   })
 }
 
-/** Millisecond-exact waits of the sliding log (declared only for exact clocks). */
-export function exactWaitCases({ open, itExact }: CaseContext): void {
+/** Millisecond-exact waits of the sliding log, and its window's edge (declared only for exact clocks). */
+export function exactTimingCases({ open, itExact }: CaseContext): void {
   itExact('announces the exact wait: 1 ms earlier the request is still refused', async () => {
     const { limiter, advance } = await open()
     const r = rule('exact-wait', 3, 1000, 'sliding-log')
@@ -80,10 +80,7 @@ export function exactWaitCases({ open, itExact }: CaseContext): void {
       remaining: 1,
     })
   })
-}
 
-/** The window is (now − window, now]: an entry exactly `window` old no longer counts (exact clocks only). */
-export function windowEdgeCases({ open, itExact }: CaseContext): void {
   itExact('counts a request exactly `window` old as gone (the window is (now − window, now])', async () => {
     const { limiter, advance } = await open()
     const r = rule('edge', 1, 1000, 'sliding-log')

@@ -28,7 +28,7 @@ import { countingCases } from './contract-counting.js'
 import { ALGORITHMS, type CaseContext } from './contract-kit.js'
 import { exactRefundCases, refundCases, refundOrderCases, refundRuleCases } from './contract-refund.js'
 import { atomicRuleCases, bindingRuleCases, concurrencyCases } from './contract-rules.js'
-import { exactWaitCases, waitCases, windowEdgeCases } from './contract-timing.js'
+import { exactTimingCases, waitCases } from './contract-timing.js'
 import { usageCases, usageRuleCases } from './contract-usage.js'
 
 /** What a {@link ContractFactory} builds: a limiter on the store under test, and its clock. */
@@ -103,12 +103,7 @@ export function storeContract(label: string, factory: ContractFactory, options: 
       waitCases(cases, algorithm)
     })
     // Millisecond-exact waits need a manual clock: declared only for exact clocks (see ContractOptions).
-    if (options.exactClock) {
-      describe('sliding log timing (exact clock)', () => {
-        exactWaitCases(cases)
-        windowEdgeCases(cases)
-      })
-    }
+    if (options.exactClock) describe('sliding log timing (exact clock)', () => exactTimingCases(cases))
     describe('several rules in one check', () => {
       atomicRuleCases(cases)
       bindingRuleCases(cases)
