@@ -1,6 +1,3 @@
-import { formatDuration } from './duration.js'
-import type { RateLimitDecision, ResolvedRule, RuleDecision } from './types.js'
-
 /**
  * Decisions → `RateLimit`, `RateLimit-Policy` (IETF draft-ietf-httpapi-ratelimit-headers, the
  * structured-field syntax of drafts 08–11) and `Retry-After`.
@@ -9,6 +6,9 @@ import type { RateLimitDecision, ResolvedRule, RuleDecision } from './types.js'
  *   RateLimit: "Query.search";r=3;t=42
  *   Retry-After: 42            (only when refused)
  */
+import { formatDuration } from './duration.js'
+import { moreRestrictive } from './engine/decision.js'
+import type { RateLimitDecision, ResolvedRule, RuleDecision } from './types.js'
 
 /** Which policies to list. */
 export type HeaderPolicies =
@@ -28,14 +28,6 @@ const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000))
 /** A structured-field string: printable ASCII with `"` and `\` escaped. */
 function sfString(value: string): string {
   return `"${value.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, (c) => `\\${c}`)}"`
-}
-
-/** More restrictive = refused with a longer wait, else fewer units left, else a longer reset. */
-function moreRestrictive(a: RuleDecision, b: RuleDecision): boolean {
-  if (a.allowed !== b.allowed) return !a.allowed
-  if (!a.allowed && a.retryAfterMs !== b.retryAfterMs) return a.retryAfterMs > b.retryAfterMs
-  if (a.remaining !== b.remaining) return a.remaining < b.remaining
-  return a.resetMs > b.resetMs
 }
 
 /**

@@ -5,9 +5,16 @@
  * an integrator writes down (option and result types) and what a store author implements (the
  * store port). Helpers the package uses internally stay in their modules.
  */
-export type { CircuitBreakerOptions } from './circuit-breaker.js'
+
 export { formatDuration } from './duration.js'
-export { RateLimitConfigError, RateLimitError, type RateLimitErrorCode, StoreError } from './errors.js'
+export type { CircuitBreakerOptions } from './engine/circuit-breaker.js'
+export { logShadowDecisions } from './engine/shadow-log.js'
+export {
+  RateLimitConfigError,
+  ResolverRateLimitError,
+  type ResolverRateLimitErrorCode,
+  StoreError,
+} from './errors.js'
 export {
   HeaderAccumulator,
   type HeaderOptions,
@@ -43,11 +50,17 @@ export {
   rulesForCaller,
   type TrustProxy,
 } from './identity/index.js'
-export { createRateLimiter } from './limiter.js'
-export type { ConsumeOptions, ConsumeRequest, RateLimiter, Rules } from './limiter-api.js'
-export type { RateLimiterOptions } from './limiter-options.js'
-export { SLIDING_LOG_MAX_DEFAULT_LIMIT } from './options.js'
-export { logShadowDecisions } from './shadow-log.js'
+export {
+  type ConsumeOptions,
+  type ConsumeRequest,
+  createRateLimiter,
+  type RateLimiter,
+  type RateLimiterOptions,
+  type RateLimitUsage,
+  type Rules,
+  type RuleUsage,
+} from './limiter.js'
+export { SLIDING_LOG_MAX_DEFAULT_LIMIT } from './rules.js'
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory-store.js'
 export { type RedisClientLike, RedisStore, type RedisStoreOptions } from './stores/redis-store.js'
 export type {

@@ -1,7 +1,3 @@
-import { createHash } from 'node:crypto'
-import { RateLimitConfigError } from './errors.js'
-import type { ResolvedRule, StoreRule } from './types.js'
-
 /**
  * Identity and rule → store key.
  *
@@ -9,6 +5,9 @@ import type { ResolvedRule, StoreRule } from './types.js'
  * every key of one identity lands in one slot, so one Lua script can check all its rules without
  * CROSSSLOT. Identities that could break the tag or bloat keys are replaced by a digest.
  */
+import { createHash } from 'node:crypto'
+import { RateLimitConfigError } from './errors.js'
+import type { ResolvedRule, StoreRule } from './types.js'
 
 /** Longest identity kept readable in keys; longer ones are hashed. */
 const MAX_READABLE_IDENTITY = 128

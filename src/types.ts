@@ -1,7 +1,7 @@
 /**
- * Public types of the engine: rules, decisions, the store port and events.
- *
- * The engine knows only {@link RateLimitStore}; adapters (GraphQL, tRPC) know only the limiter.
+ * Public types of the engine: rules, decisions, the store port and events. The engine
+ * (`src/engine/`) knows only the store port, {@link RateLimitStore}: `createRateLimiter` hands it
+ * its defaults (a `MemoryStore`, the default `identify`). Adapters know only the limiter.
  */
 
 /** The two counting algorithms. See the README section "Algorithms" for their exact semantics. */
@@ -189,6 +189,19 @@ export interface RateLimitStore {
   close?(): Promise<void> | void
   /** Short name for logs and events, e.g. `'memory'`, `'redis'`. */
   readonly kind: string
+}
+
+/**
+ * Internal (not exported from the package): the store method through which the `'local'` failure
+ * policy hands its in-process store the usage the main store last reported for a key, so that an
+ * outage's admissions add up with the store's. `MemoryStore` implements it.
+ */
+export const SEED_USAGE: unique symbol = Symbol('resolver-rate-limit.seed-usage')
+
+/** A store that can take over usage another store reported (see {@link SEED_USAGE}). */
+export interface SeedableStore extends RateLimitStore {
+  /** Takes over `used` units of `rule`'s key, all leaving the window `expiresInMs` from now. */
+  [SEED_USAGE]?(rule: StoreRule, used: number, expiresInMs: number): void
 }
 
 /** Emitted after every decision (when a listener is registered). */

@@ -1,5 +1,12 @@
+/**
+ * The errors the GraphQL adapter puts in a response: a field refused by `@rateLimit`
+ * ({@link GraphQLRateLimitedError}, `extensions.code: 'RATE_LIMITED'`), and a caller `identify`
+ * refused to name ({@link identityGraphQLError}). Both are plain `GraphQLError`s with a code, so
+ * graphql-yoga's error masking keeps them.
+ */
 import { type ASTNode, GraphQLError } from 'graphql'
 import { retryAfterSeconds } from '../headers.js'
+import type { IdentityError } from '../identity/identity-error.js'
 import type { RateLimitDecision } from '../types.js'
 
 /**
@@ -28,7 +35,7 @@ export interface RateLimitedExtensions {
 }
 
 /** Where the refused field sits in the response. */
-export interface RateLimitedErrorOptions {
+export interface GraphQLRateLimitedErrorOptions {
   readonly nodes?: ReadonlyArray<ASTNode>
   readonly path?: ReadonlyArray<string | number>
 }
@@ -48,33 +55,49 @@ export function rateLimitedExtensions(decision: RateLimitDecision): RateLimitedE
 }
 
 /**
- * The error of a field refused by `@rateLimit`: the field resolves to `null` (or nulls its parent
- * when it is non-null) and this error lands in `errors`. It is a plain `GraphQLError` without an
+ * The GraphQL error of a request refused by a rate limit: a field refused by `@rateLimit` resolves
+ * to `null` (or nulls its parent when it is non-null) and this error lands in `errors` (the cost
+ * budget's `CostBudgetExceededError` extends it). It is a plain `GraphQLError` without an
  * `originalError`, so graphql-yoga's error masking keeps its message and extensions.
  *
  * @example
- * if (error instanceof RateLimitedError) console.log(error.extensions.retryAfter, error.decision.rule.name)
+ * if (error instanceof GraphQLRateLimitedError) console.log(error.extensions.retryAfter, error.decision.rule.name)
  */
-export class RateLimitedError extends GraphQLError {
+export class GraphQLRateLimitedError extends GraphQLError {
   /** Same as `extensions.code`, for `error.code` checks. */
   readonly code = 'RATE_LIMITED' as const
   /** The engine's decision (not serialised: it holds the caller's identity). */
   declare readonly decision: RateLimitDecision
   declare readonly extensions: RateLimitedExtensions & Record<string, unknown>
 
-  constructor(message: string, decision: RateLimitDecision, options: RateLimitedErrorOptions = {}) {
+  constructor(message: string, decision: RateLimitDecision, options: GraphQLRateLimitedErrorOptions = {}) {
     super(message, {
       nodes: options.nodes,
       path: options.path,
       extensions: { ...rateLimitedExtensions(decision) },
     })
-    this.name = 'RateLimitedError'
+    this.name = 'GraphQLRateLimitedError'
     Object.defineProperty(this, 'decision', { value: decision, enumerable: false })
   }
 }
 
-/** True for a refusal by `@rateLimit`, also after serialisation or a copy by another module version. */
-export function isRateLimitedError(error: unknown): boolean {
+/**
+ * Temporary internal alias: `graphql/cost/cost-errors.ts` still extends the old name. Not exported
+ * from the package; delete once that file names {@link GraphQLRateLimitedError}.
+ */
+export { GraphQLRateLimitedError as RateLimitedError }
+
+/** True for a rate-limit refusal, also after serialisation or a copy by another module version. */
+export function isGraphQLRateLimitedError(error: unknown): boolean {
   const extensions = (error as { extensions?: { code?: unknown } } | null)?.extensions
-  return error instanceof RateLimitedError || extensions?.code === 'RATE_LIMITED'
+  return error instanceof GraphQLRateLimitedError || extensions?.code === 'RATE_LIMITED'
+}
+
+/**
+ * An `identify` refusal (API key required, client unidentified, key lookup failed) as a GraphQL
+ * error with its code and HTTP status, so yoga answers 401, 403, 400 or 503 instead of a masked
+ * server error.
+ */
+export function identityGraphQLError(error: IdentityError): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } })
 }

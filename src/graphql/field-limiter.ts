@@ -2,7 +2,7 @@ import { type GraphQLFieldResolver, type GraphQLResolveInfo, responsePathAsArray
 import { rulesForCaller } from '../identity/caller.js'
 import type { Caller } from '../identity/types.js'
 import type { RateLimitDecision, RateLimitRule } from '../types.js'
-import { RateLimitedError } from './errors.js'
+import { GraphQLRateLimitedError } from './errors.js'
 import type { FieldPlan } from './field-plan.js'
 import { identifyCaller } from './identify-caller.js'
 import { ConsumeBatcher, type QueuedCheck, unsettled } from './operation-batch.js'
@@ -62,7 +62,7 @@ function fieldCheck(
 /**
  * Wraps the resolvers of limited fields: identify the caller (once per operation), check the
  * field's rules (coalesced with the tick's other checks), then run the resolver or throw a
- * {@link RateLimitedError}. What the store does when it fails is the limiter's policy: only
+ * {@link GraphQLRateLimitedError}. What the store does when it fails is the limiter's policy: only
  * `decision.allowed` decides here.
  */
 export class FieldLimiter {
@@ -196,10 +196,10 @@ export class FieldLimiter {
     decision: RateLimitDecision,
     context: unknown,
     info: GraphQLResolveInfo,
-  ): RateLimitedError {
+  ): GraphQLRateLimitedError {
     const message =
       plan.message ?? this.#o.errorMessage({ coordinate: plan.coordinate, decision, context, info })
-    return new RateLimitedError(message, decision, {
+    return new GraphQLRateLimitedError(message, decision, {
       nodes: info.fieldNodes,
       path: responsePathAsArray(info.path),
     })

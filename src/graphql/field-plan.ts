@@ -1,14 +1,13 @@
-import { getDirective } from '@graphql-tools/utils'
-import { type GraphQLField, type GraphQLObjectType, type GraphQLSchema, isObjectType } from 'graphql'
-import { formatDuration, tryParseDuration } from '../duration.js'
-import { describeValue, RateLimitConfigError } from '../errors.js'
-import { MAX_LIMIT, resolveRules } from '../options.js'
-import type { RateLimitRule } from '../types.js'
-
 /**
  * Reads the `@rateLimit` directives of a schema and turns each limited field into a plan: its
  * rules, cost and message, validated once when the schema is transformed.
  */
+import { getDirective } from '@graphql-tools/utils'
+import { type GraphQLField, type GraphQLObjectType, type GraphQLSchema, isObjectType } from 'graphql'
+import { formatDuration, tryParseDuration } from '../duration.js'
+import { describeValue, invalidConfig, RateLimitConfigError } from '../errors.js'
+import { MAX_LIMIT, resolveRules } from '../rules.js'
+import type { RateLimitRule } from '../types.js'
 
 /** Everything the resolver wrapper needs for one field. */
 export interface FieldPlan {
@@ -60,30 +59,36 @@ interface Checked {
 }
 
 function checkArgs(args: Record<string, unknown>, name: string, where: string): Checked {
-  const fail = (arg: string, allowed: string): never => {
-    throw new RateLimitConfigError(
-      'INVALID_DIRECTIVE',
-      `Invalid @${name} on ${where}: expected \`${arg}\` to be ${allowed}, got ${describeValue(args[arg])}`,
-    )
-  }
+  const expected = (arg: string, allowed: string): string =>
+    `Invalid @${name} on ${where}: expected \`${arg}\` to be ${allowed}, got ${describeValue(args[arg])}`
   const { limit, window, cost = 1, bucket, message, shadow = false } = args
   if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_LIMIT)
-    fail('limit', `an integer from 1 to ${MAX_LIMIT}`)
+    invalidConfig(expected('limit', `an integer from 1 to ${MAX_LIMIT}`), 'INVALID_DIRECTIVE')
   const windowMs = typeof window === 'string' ? tryParseDuration(window) : undefined
   if (windowMs === undefined)
-    fail(
-      'window',
-      "a duration such as '500ms', '30s', '1m', '1h', '1d' or '1h30m' (whole numbers, at most one year)",
+    invalidConfig(
+      expected(
+        'window',
+        "a duration such as '500ms', '30s', '1m', '1h', '1d' or '1h30m' (whole numbers, at most one year)",
+      ),
+      'INVALID_DIRECTIVE',
     )
-  if (!Number.isInteger(cost) || (cost as number) < 1) fail('cost', 'an integer from 1')
+  if (!Number.isInteger(cost) || (cost as number) < 1)
+    invalidConfig(expected('cost', 'an integer from 1'), 'INVALID_DIRECTIVE')
   if ((cost as number) > (limit as number))
-    fail('cost', `at most \`limit\` (${limit}): a larger cost could never be admitted`)
+    invalidConfig(
+      expected('cost', `at most \`limit\` (${limit}): a larger cost could never be admitted`),
+      'INVALID_DIRECTIVE',
+    )
   if (bucket != null && (typeof bucket !== 'string' || bucket.trim().length === 0 || bucket.length > 200)) {
-    fail('bucket', 'a non-empty name of at most 200 characters, or left out')
+    invalidConfig(
+      expected('bucket', 'a non-empty name of at most 200 characters, or left out'),
+      'INVALID_DIRECTIVE',
+    )
   }
   if (message != null && (typeof message !== 'string' || message.length === 0))
-    fail('message', 'a non-empty string, or left out')
-  if (typeof shadow !== 'boolean') fail('shadow', 'true or false')
+    invalidConfig(expected('message', 'a non-empty string, or left out'), 'INVALID_DIRECTIVE')
+  if (typeof shadow !== 'boolean') invalidConfig(expected('shadow', 'true or false'), 'INVALID_DIRECTIVE')
   const rule: RateLimitRule = {
     name: (bucket as string | null) ?? '',
     limit: limit as number,

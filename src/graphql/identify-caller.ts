@@ -1,7 +1,7 @@
-import { GraphQLError } from 'graphql'
 import { toCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
 import type { Caller, Identify } from '../identity/types.js'
+import { identityGraphQLError } from './errors.js'
 
 /**
  * Identifies the caller, without a promise when `identify` answers synchronously. An
@@ -24,6 +24,5 @@ export function identifyCaller(identify: Identify, context: unknown): Caller | P
 }
 
 function asGraphQLError(error: unknown): unknown {
-  if (!(error instanceof IdentityError)) return error
-  return new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } })
+  return error instanceof IdentityError ? identityGraphQLError(error) : error
 }

@@ -30,9 +30,9 @@ export {
 } from './cost/index.js'
 export { type RateLimitDirective, rateLimitDirective } from './directive.js'
 export {
-  isRateLimitedError,
-  RateLimitedError,
-  type RateLimitedErrorOptions,
+  GraphQLRateLimitedError,
+  type GraphQLRateLimitedErrorOptions,
+  isGraphQLRateLimitedError,
   type RateLimitedExtensions,
   rateLimitedExtensions,
 } from './errors.js'

@@ -1,6 +1,3 @@
-import type { ConsumeRequest, RateLimiter } from '../limiter.js'
-import type { RateLimitDecision } from '../types.js'
-
 /**
  * Coalesces the checks made in one tick into one `limiter.consumeMany` call per caller.
  *
@@ -20,6 +17,8 @@ import type { RateLimitDecision } from '../types.js'
  *
  * A microtask rather than `setImmediate`: no added latency, and no lockstep across ticks either.
  */
+import type { ConsumeRequest, RateLimiter } from '../limiter.js'
+import type { RateLimitDecision } from '../types.js'
 
 /**
  * A check waiting in the batcher. It is itself the `ConsumeRequest` handed to the limiter, and

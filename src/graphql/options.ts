@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql'
-import { describeValue, RateLimitConfigError } from '../errors.js'
+import { describeValue, invalidConfig } from '../errors.js'
 import type { Identify } from '../identity/types.js'
 import type { RateLimiter } from '../limiter.js'
 import type { RateLimitDecision } from '../types.js'
@@ -80,13 +80,9 @@ export function defaultErrorMessage({
   return `Too many requests for ${coordinate}: retry in ${seconds} s.`
 }
 
-function invalid(message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', message)
-}
-
 function optionalFunction(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') {
-    invalid(`Expected \`${name}\` to be a function, got ${describeValue(value)}`)
+    invalidConfig(`Expected \`${name}\` to be a function, got ${describeValue(value)}`)
   }
 }
 
@@ -94,7 +90,7 @@ function resolveErrorMessage(value: unknown): (event: LimitedEvent) => string {
   if (value === undefined) return defaultErrorMessage
   if (typeof value === 'string' && value.length > 0) return () => value
   if (typeof value === 'function') return value as (event: LimitedEvent) => string
-  return invalid(
+  return invalidConfig(
     `Expected \`errorMessage\` to be a non-empty string or a function (event) => string, got ${describeValue(value)}`,
   )
 }
@@ -102,17 +98,17 @@ function resolveErrorMessage(value: unknown): (event: LimitedEvent) => string {
 /** Applies every default and validates, once. Errors name the option and what is allowed. */
 export function resolveDirectiveOptions(options: RateLimitDirectiveOptions): ResolvedDirectiveOptions {
   if (typeof options !== 'object' || options === null)
-    invalid('Expected the options of rateLimitDirective to be an object such as { limiter }')
+    invalidConfig('Expected the options of rateLimitDirective to be an object such as { limiter }')
   const { limiter, name = DEFAULT_DIRECTIVE_NAME, listMode = 'path', coalesce = true } = options
   if (typeof limiter?.consume !== 'function' || typeof limiter.consumeMany !== 'function') {
-    invalid('Expected `limiter` to be a rate limiter from createRateLimiter({ store })')
+    invalidConfig('Expected `limiter` to be a rate limiter from createRateLimiter({ store })')
   }
   if (!isDirectiveName(name))
-    invalid(`Expected \`name\` to be a GraphQL name such as 'rateLimit', got ${describeValue(name)}`)
+    invalidConfig(`Expected \`name\` to be a GraphQL name such as 'rateLimit', got ${describeValue(name)}`)
   if (listMode !== 'path' && listMode !== 'each')
-    invalid(`Expected \`listMode\` to be 'path' or 'each', got ${describeValue(listMode)}`)
+    invalidConfig(`Expected \`listMode\` to be 'path' or 'each', got ${describeValue(listMode)}`)
   if (typeof coalesce !== 'boolean')
-    invalid(`Expected \`coalesce\` to be a boolean, got ${describeValue(coalesce)}`)
+    invalidConfig(`Expected \`coalesce\` to be a boolean, got ${describeValue(coalesce)}`)
   optionalFunction('identify', options.identify)
   optionalFunction('onLimited', options.onLimited)
   return {

@@ -1,15 +1,14 @@
-import { MapperKind, mapSchema } from '@graphql-tools/utils'
-import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql'
-import { RateLimitConfigError } from '../errors.js'
-import type { FieldLimiter } from './field-limiter.js'
-import { type FieldPlan, planSchema } from './field-plan.js'
-
 /**
  * The schema transformer: validates every `@rateLimit` once, then wraps exactly the limited fields
  * (other resolvers stay untouched and cost nothing) and marks them in their `extensions`, which
  * is how `assertRateLimitsApplied` and `useRateLimitHeaders()` tell a transformed schema from one
  * whose directives were declared but never enforced.
  */
+import { MapperKind, mapSchema } from '@graphql-tools/utils'
+import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql'
+import { RateLimitConfigError } from '../errors.js'
+import type { FieldLimiter } from './field-limiter.js'
+import { type FieldPlan, planSchema } from './field-plan.js'
 
 /** The key in a field's `extensions` under which the transformer records what it wrapped. */
 export const RATE_LIMIT_EXTENSION = 'resolverRateLimit'

@@ -1,10 +1,14 @@
+/**
+ * `useRateLimitHeaders()`: the graphql-yoga plugin that turns an operation's decisions into the
+ * response's headers and status.
+ */
 import type { GraphQLSchema } from 'graphql'
-import { describeValue, RateLimitConfigError } from '../errors.js'
+import { describeValue, invalidConfig } from '../errors.js'
 import { HeaderAccumulator, type HeaderPolicies } from '../headers.js'
 import { peerOf } from '../identity/peer.js'
 import { requestOf } from '../identity/request.js'
 import { assertRateLimitsApplied, type DirectiveNames, directiveNames } from './assert-applied.js'
-import { isRateLimitedError } from './errors.js'
+import { isGraphQLRateLimitedError } from './errors.js'
 import { isSingleResult, type ResultLike } from './execution-result.js'
 import { DECISION_SINK } from './sink.js'
 
@@ -39,7 +43,7 @@ export interface RateLimitHeadersPlugin {
 export function everyRootFieldRefused(result: ResultLike): boolean {
   const refusedRoots = new Set<string | number>()
   for (const error of result.errors ?? []) {
-    if (isRateLimitedError(error)) refusedRoots.add(error.path?.[0] ?? '')
+    if (isGraphQLRateLimitedError(error)) refusedRoots.add(error.path?.[0] ?? '')
   }
   if (refusedRoots.size === 0) return false
   const { data } = result
@@ -79,23 +83,7 @@ function setHeaders(
  * const yoga = createYoga({ schema, plugins: [useRateLimitHeaders()] })
  */
 export function useRateLimitHeaders(options: RateLimitHeadersOptions = {}): RateLimitHeadersPlugin {
-  if (typeof options !== 'object' || options === null) {
-    throw new RateLimitConfigError(
-      'INVALID_OPTION',
-      `Expected the options of useRateLimitHeaders to be an object, got ${describeValue(options)}`,
-    )
-  }
-  const { policies = 'binding', status429 = true } = options
-  if (policies !== 'binding' && policies !== 'all') {
-    throw new RateLimitConfigError(
-      'INVALID_OPTION',
-      `Expected \`policies\` to be 'binding' or 'all', got ${describeValue(policies)}`,
-    )
-  }
-  const names =
-    Array.isArray(options.directive) && options.directive.length === 0
-      ? []
-      : directiveNames(options.directive, 'directive')
+  const { policies, status429, names } = resolveOptions(options)
   const checked = new WeakSet<GraphQLSchema>()
   const sinks = new WeakMap<Request, HeaderAccumulator>()
   const refusedAll = new WeakSet<Request>()
@@ -137,4 +125,22 @@ export function useRateLimitHeaders(options: RateLimitHeadersOptions = {}): Rate
       setHeaders(response, headers, setResponse)
     },
   }
+}
+
+/** Applies the defaults and validates, once, when the plugin is built. */
+function resolveOptions(options: RateLimitHeadersOptions) {
+  if (typeof options !== 'object' || options === null) {
+    invalidConfig(
+      `Expected the options of useRateLimitHeaders to be an object, got ${describeValue(options)}`,
+    )
+  }
+  const { policies = 'binding', status429 = true } = options
+  if (policies !== 'binding' && policies !== 'all') {
+    invalidConfig(`Expected \`policies\` to be 'binding' or 'all', got ${describeValue(policies)}`)
+  }
+  const names =
+    Array.isArray(options.directive) && options.directive.length === 0
+      ? []
+      : directiveNames(options.directive, 'directive')
+  return { policies, status429, names }
 }

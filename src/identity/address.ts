@@ -1,10 +1,9 @@
-import ipaddr from 'ipaddr.js'
-
 /**
  * IP address parsing and grouping, on top of ipaddr.js (a well-kept parser) rather than
  * hand-written string handling: a caller must not get a new bucket by spelling one address
  * differently.
  */
+import ipaddr from 'ipaddr.js'
 
 /** A parsed address. */
 export type Address = ipaddr.IPv4 | ipaddr.IPv6

@@ -1,4 +1,4 @@
-import { describeValue, RateLimitConfigError } from '../errors.js'
+import { describeValue, invalidConfig } from '../errors.js'
 import { headerOf, requestOf } from './request.js'
 
 /** Where API keys are read from. Part of `ApiKeyOptions`. */
@@ -36,28 +36,26 @@ const KEY_CHARS = /^[\x21-\x7e]+$/
 const BEARER = /^bearer +(\S+) *$/i
 const HEADER_NAME = /^[a-z0-9-]{1,64}$/
 
-function invalid(message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', message)
-}
-
 function validateSource(options: ApiKeySourceOptions): void {
   const { header, bearer, getKey, maxLength, pattern } = options
   if (header !== undefined && header !== false && (typeof header !== 'string' || !HEADER_NAME.test(header))) {
-    invalid(
+    invalidConfig(
       `Expected \`apiKeys.header\` to be a lower-case header name such as 'x-api-key', or false, got ${describeValue(header)}`,
     )
   }
   if (bearer !== undefined && typeof bearer !== 'boolean')
-    invalid('Expected `apiKeys.bearer` to be true or false')
+    invalidConfig('Expected `apiKeys.bearer` to be true or false')
   if (getKey !== undefined && typeof getKey !== 'function')
-    invalid('Expected `apiKeys.getKey` to be a function (ctx) => key')
+    invalidConfig('Expected `apiKeys.getKey` to be a function (ctx) => key')
   if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 8 || maxLength > 4096)) {
-    invalid(`Expected \`apiKeys.maxLength\` to be an integer from 8 to 4096, got ${describeValue(maxLength)}`)
+    invalidConfig(
+      `Expected \`apiKeys.maxLength\` to be an integer from 8 to 4096, got ${describeValue(maxLength)}`,
+    )
   }
   if (pattern !== undefined && !(pattern instanceof RegExp))
-    invalid('Expected `apiKeys.pattern` to be a RegExp')
+    invalidConfig('Expected `apiKeys.pattern` to be a RegExp')
   if (pattern && (pattern.global || pattern.sticky)) {
-    invalid(
+    invalidConfig(
       'Expected `apiKeys.pattern` without the g or y flag (they make test() depend on the previous call)',
     )
   }

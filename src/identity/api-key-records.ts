@@ -5,7 +5,7 @@
  * - `prefix + 'o:' + digest(owner)` → the set of the owner's key ids, for `revokeOwner`, kept as
  *   long as the longest-lived key it ever held (see {@link OWNER_SET_SCRIPT}).
  */
-import { describeValue, RateLimitConfigError } from '../errors.js'
+import { describeValue, invalidConfig } from '../errors.js'
 import { digest } from '../keys.js'
 import type { ApiKeyRecord } from './api-keys.js'
 import { likelyName, validateOverrides } from './plans.js'
@@ -61,24 +61,20 @@ if current >= 0 and current < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
 return 1
 `
 
-function invalid(message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', message)
-}
-
 function checkPlanName(plan: unknown, plans: Readonly<Record<string, Plan>> | undefined): void {
   if (plan === undefined) return
   if (typeof plan !== 'string' || plan.length === 0 || plan.length > 100) {
-    invalid(`Expected \`plan\` to be a plan name, got ${describeValue(plan)}`)
+    invalidConfig(`Expected \`plan\` to be a plan name, got ${describeValue(plan)}`)
   }
   if (!plans) {
-    invalid(
+    invalidConfig(
       `Cannot issue a key with \`plan\` ${describeValue(plan)}: pass the plans to createRedisApiKeys({ client, plans }) so the name is checked now, not on every request`,
     )
   }
   if (!Object.hasOwn(plans, plan)) {
     const known = Object.keys(plans)
     const guess = likelyName(plan, known)
-    invalid(
+    invalidConfig(
       `Expected \`plan\` to be one of: ${known.join(', ')}; got ${describeValue(plan)}${guess ? ` (did you mean "${guess}"?)` : ''}`,
     )
   }
@@ -98,13 +94,13 @@ export function validateIssue(
     owner === '' ||
     String(owner).length > 1000
   ) {
-    invalid(`Expected \`owner\` to be a non-empty string or number, got ${describeValue(owner)}`)
+    invalidConfig(`Expected \`owner\` to be a non-empty string or number, got ${describeValue(owner)}`)
   }
   const { plan, limits, ttlMs } = options
   checkPlanName(plan, plans)
   if (limits !== undefined) validateOverrides(limits, '`limits`')
   if (ttlMs !== undefined && (!Number.isSafeInteger(ttlMs) || (ttlMs as number) < 1)) {
-    invalid(`Expected \`ttlMs\` to be a positive integer of milliseconds, got ${describeValue(ttlMs)}`)
+    invalidConfig(`Expected \`ttlMs\` to be a positive integer of milliseconds, got ${describeValue(ttlMs)}`)
   }
   return {
     owner: String(owner),

@@ -1,4 +1,4 @@
-import { describeValue, RateLimitConfigError } from '../errors.js'
+import { describeValue, invalidConfig } from '../errors.js'
 import { digest } from '../keys.js'
 import type { ApiKeySourceOptions } from './api-key-reader.js'
 import { IdentityError } from './identity-error.js'
@@ -79,17 +79,13 @@ export function apiKeyIdentity(budget: 'owner' | 'key', owner: string, keyDigest
   return `key:${budget === 'key' ? keyDigest.slice(0, 22) : digest(owner)}`
 }
 
-function invalid(message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', message)
-}
-
 /** Checks an optional integer option of `apiKeys` against its range. */
 function checkInteger(name: keyof ApiKeyOptions, value: unknown, min: number, max: number, note = ''): void {
   if (
     value !== undefined &&
     (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
   ) {
-    invalid(
+    invalidConfig(
       `Expected \`apiKeys.${name}\` to be an integer from ${min} to ${max}${note}, got ${describeValue(value)}`,
     )
   }
@@ -98,16 +94,16 @@ function checkInteger(name: keyof ApiKeyOptions, value: unknown, min: number, ma
 function validateResolverOptions(options: ApiKeyOptions): void {
   const { lookup, budget, cacheTtlMs, cacheSize, clock } = options
   if (typeof lookup !== 'function')
-    invalid('Expected `apiKeys.lookup` to be a function (key) => { owner, plan?, limits? } | null')
+    invalidConfig('Expected `apiKeys.lookup` to be a function (key) => { owner, plan?, limits? } | null')
   if (budget !== undefined && budget !== 'owner' && budget !== 'key') {
-    invalid(`Expected \`apiKeys.budget\` to be 'owner' or 'key', got ${describeValue(budget)}`)
+    invalidConfig(`Expected \`apiKeys.budget\` to be 'owner' or 'key', got ${describeValue(budget)}`)
   }
   checkInteger('cacheTtlMs', cacheTtlMs, 0, 3_600_000, ' (0 disables the cache)')
   checkInteger('cacheSize', cacheSize, 1, 10_000_000)
   checkInteger('lookupTimeoutMs', options.lookupTimeoutMs, 1, 60_000)
   checkInteger('maxPendingLookups', options.maxPendingLookups, 1, 1_000_000)
   if (clock !== undefined && typeof clock !== 'function')
-    invalid('Expected `apiKeys.clock` to be a function returning milliseconds')
+    invalidConfig('Expected `apiKeys.clock` to be a function returning milliseconds')
   if (options.plans !== undefined) definePlans(options.plans as Record<string, Plan>)
 }
 
@@ -115,14 +111,16 @@ function validateResolverOptions(options: ApiKeyOptions): void {
 function toKeyCaller(record: ApiKeyRecord, keyDigest: string, options: ApiKeyOptions): Caller {
   const where = `the \`apiKeys.lookup\` answer for key ${keyDigest.slice(0, 8)}…`
   if (typeof record !== 'object')
-    invalid(`Expected ${where} to be null or { owner, plan?, limits? }, got ${describeValue(record)}`)
+    invalidConfig(`Expected ${where} to be null or { owner, plan?, limits? }, got ${describeValue(record)}`)
   const { owner, plan, limits } = record
   if (
     (typeof owner !== 'string' && typeof owner !== 'number') ||
     owner === '' ||
     String(owner).length > 1000
   ) {
-    invalid(`Expected \`owner\` in ${where} to be a non-empty string or number, got ${describeValue(owner)}`)
+    invalidConfig(
+      `Expected \`owner\` in ${where} to be a non-empty string or number, got ${describeValue(owner)}`,
+    )
   }
   let resolvedPlan: Plan | undefined
   if (typeof plan === 'string') {
@@ -130,7 +128,7 @@ function toKeyCaller(record: ApiKeyRecord, keyDigest: string, options: ApiKeyOpt
     if (!resolvedPlan) {
       const known = Object.keys(options.plans ?? {})
       const guess = likelyName(plan, known)
-      invalid(
+      invalidConfig(
         `Expected \`plan\` in ${where} to name one of \`apiKeys.plans\` (${known.join(', ') || 'none given'}), got ${describeValue(plan)}${guess ? ` (did you mean "${guess}"?)` : ''}`,
       )
     }

@@ -1,5 +1,5 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
-import { MAX_LIMIT } from '../options.js'
+import { MAX_LIMIT } from '../rules.js'
 import type { RateLimitRule } from '../types.js'
 import type { Caller, Identify, LimitOverride, Plan } from './types.js'
 

@@ -1,4 +1,4 @@
-import { describeValue, RateLimitConfigError } from '../errors.js'
+import { describeValue, invalidConfig } from '../errors.js'
 import { addressBucket, DEFAULT_IPV6_SUBNET, parseAddress } from './address.js'
 import { forwardedEntries, type ProxyHeader } from './forwarded.js'
 import { peerOf, UNIX_SOCKET } from './peer.js'
@@ -42,15 +42,11 @@ export type ClientIp<TContext = any> = (ctx: TContext) => string | undefined
 
 const HEADER_NAME = /^[a-z0-9-]{1,64}$/
 
-function invalid(message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', message)
-}
-
 /** Validates `ipv6Subnet`: an integer from 32 to 64. */
 export function validateIpv6Subnet(value: unknown): number {
   if (value === undefined) return DEFAULT_IPV6_SUBNET
   if (!Number.isInteger(value) || (value as number) < 32 || (value as number) > 64) {
-    invalid(
+    invalidConfig(
       `Expected \`ipv6Subnet\` to be an integer from 32 to 64 (prefix length in bits), got ${describeValue(value)}`,
     )
   }
@@ -60,7 +56,7 @@ export function validateIpv6Subnet(value: unknown): number {
 function validateProxyHeader(value: unknown): ProxyHeader {
   if (value === undefined) return 'x-forwarded-for'
   if (typeof value !== 'string' || !HEADER_NAME.test(value)) {
-    invalid(
+    invalidConfig(
       `Expected \`proxyHeader\` to be a lower-case header name such as 'x-forwarded-for', 'forwarded' or 'x-real-ip', got ${describeValue(value)}`,
     )
   }
@@ -85,7 +81,7 @@ export function createClientIp<TContext = any>(options: ClientIpOptions<TContext
   const subnet = validateIpv6Subnet(options.ipv6Subnet)
   const { getIp } = options
   if (getIp !== undefined && typeof getIp !== 'function')
-    invalid('Expected `getIp` to be a function (ctx) => address')
+    invalidConfig('Expected `getIp` to be a function (ctx) => address')
   return (ctx) => {
     const request = requestOf(ctx)
     const peer = getIp ? getIp(ctx) : peerOf(request)

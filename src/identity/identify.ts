@@ -1,5 +1,5 @@
 import { monotonicNow } from '../clock.js'
-import { describeValue, RateLimitConfigError } from '../errors.js'
+import { describeValue, invalidConfig } from '../errors.js'
 import type { Logger } from '../types.js'
 import { createApiKeyReader } from './api-key-reader.js'
 import { type ApiKeyOptions, createApiKeyResolver } from './api-keys.js'
@@ -64,25 +64,25 @@ function userCaller(id: unknown): Caller | undefined {
 
 function validate(options: IdentifyOptions): void {
   if (typeof options !== 'object' || options === null) {
-    throw new RateLimitConfigError('INVALID_OPTION', 'Expected the createIdentify options to be an object')
+    invalidConfig('Expected the createIdentify options to be an object')
   }
   const { getUserId, requireApiKey, onUnknownClient, apiKeys, logger } = options
-  const invalid = (message: string): never => {
-    throw new RateLimitConfigError('INVALID_OPTION', message)
-  }
   if (getUserId !== undefined && typeof getUserId !== 'function')
-    invalid('Expected `getUserId` to be a function (ctx) => id')
+    invalidConfig('Expected `getUserId` to be a function (ctx) => id')
   if (apiKeys !== undefined && (typeof apiKeys !== 'object' || apiKeys === null)) {
-    invalid('Expected `apiKeys` to be an object { lookup, … }')
+    invalidConfig('Expected `apiKeys` to be an object { lookup, … }')
   }
   if (requireApiKey !== undefined && typeof requireApiKey !== 'boolean')
-    invalid('Expected `requireApiKey` to be true or false')
-  if (requireApiKey && !apiKeys) invalid('Expected `apiKeys` with a `lookup` when `requireApiKey` is true')
+    invalidConfig('Expected `requireApiKey` to be true or false')
+  if (requireApiKey && !apiKeys)
+    invalidConfig('Expected `apiKeys` with a `lookup` when `requireApiKey` is true')
   if (onUnknownClient !== undefined && onUnknownClient !== 'refuse' && onUnknownClient !== 'shared') {
-    invalid(`Expected \`onUnknownClient\` to be 'refuse' or 'shared', got ${describeValue(onUnknownClient)}`)
+    invalidConfig(
+      `Expected \`onUnknownClient\` to be 'refuse' or 'shared', got ${describeValue(onUnknownClient)}`,
+    )
   }
   if (logger !== undefined && logger !== false && typeof logger?.warn !== 'function') {
-    invalid('Expected `logger` to be an object with a warn method (console, a pino logger) or false')
+    invalidConfig('Expected `logger` to be an object with a warn method (console, a pino logger) or false')
   }
 }
 

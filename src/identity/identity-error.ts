@@ -1,4 +1,4 @@
-import { RateLimitError } from '../errors.js'
+import { ResolverRateLimitError } from '../errors.js'
 
 /** Why `identify` refused to name a caller. */
 export type IdentityErrorCode =
@@ -26,7 +26,7 @@ const STATUS = {
  *   `getIp`, a closed socket), with `onUnknownClient: 'refuse'`.
  * Adapters answer it with {@link IdentityError.status} rather than a server error.
  */
-export class IdentityError extends RateLimitError {
+export class IdentityError extends ResolverRateLimitError {
   declare readonly code: IdentityErrorCode
   /**
    * The HTTP status that fits: 401 (`API_KEY_REQUIRED`), 503 (`API_KEY_LOOKUP_FAILED`), 403

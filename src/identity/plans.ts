@@ -1,6 +1,6 @@
 import { tryParseDuration } from '../duration.js'
-import { describeValue, RateLimitConfigError } from '../errors.js'
-import { MAX_LIMIT } from '../options.js'
+import { describeValue, invalidConfig } from '../errors.js'
+import { MAX_LIMIT } from '../rules.js'
 import type { LimitOverride, Plan } from './types.js'
 
 /** Largest `scale` accepted: beyond it a plan is effectively unlimited, which must be said with `unlimited: true`. */
@@ -8,10 +8,6 @@ export const MAX_PLAN_SCALE = 1_000_000
 
 const validPlans = new WeakSet<object>()
 const validOverrides = new WeakSet<object>()
-
-function invalid(where: string, message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', `Expected ${where} ${message}`)
-}
 
 /**
  * Validates per-rule limits (`{ 'Query.search': { limit: 100, window: '1m' } }`), once per object.
@@ -22,21 +18,21 @@ export function validateOverrides(
   where = '`limits`',
 ): Readonly<Record<string, LimitOverride>> {
   if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
-    invalid(where, `to be an object of rule name → { limit, window? }, got ${describeValue(limits)}`)
+    invalidConfig(
+      `Expected ${where} to be an object of rule name → { limit, window? }, got ${describeValue(limits)}`,
+    )
   }
   if (validOverrides.has(limits)) return limits as Record<string, LimitOverride>
   for (const [name, override] of Object.entries(limits)) {
     const { limit, window } = (override ?? {}) as Partial<LimitOverride>
     if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_LIMIT) {
-      invalid(
-        `${where}["${name}"].limit`,
-        `to be an integer from 1 to ${MAX_LIMIT}, got ${describeValue(limit)}`,
+      invalidConfig(
+        `Expected ${where}["${name}"].limit to be an integer from 1 to ${MAX_LIMIT}, got ${describeValue(limit)}`,
       )
     }
     if (window !== undefined && tryParseDuration(window) === undefined) {
-      invalid(
-        `${where}["${name}"].window`,
-        `to be a duration such as '30s', '1m', '1h30m' or milliseconds, got ${describeValue(window)}`,
+      invalidConfig(
+        `Expected ${where}["${name}"].window to be a duration such as '30s', '1m', '1h30m' or milliseconds, got ${describeValue(window)}`,
       )
     }
   }
@@ -51,22 +47,25 @@ export function validateOverrides(
  */
 export function validatePlan(plan: unknown, where = '`plan`'): Plan {
   if (typeof plan !== 'object' || plan === null)
-    invalid(where, `to be a plan object { name, scale?, limits?, unlimited? }, got ${describeValue(plan)}`)
+    invalidConfig(
+      `Expected ${where} to be a plan object { name, scale?, limits?, unlimited? }, got ${describeValue(plan)}`,
+    )
   if (validPlans.has(plan)) return plan as Plan
   const { name, scale, limits, unlimited } = plan as Partial<Plan>
   if (typeof name !== 'string' || name.length === 0 || name.length > 100) {
-    invalid(`${where}.name`, `to be a non-empty string of at most 100 characters, got ${describeValue(name)}`)
+    invalidConfig(
+      `Expected ${where}.name to be a non-empty string of at most 100 characters, got ${describeValue(name)}`,
+    )
   }
   const label = `plan "${name}"`
   if (scale !== undefined && (typeof scale !== 'number' || !(scale > 0) || scale > MAX_PLAN_SCALE)) {
-    invalid(
-      `\`scale\` of ${label}`,
-      `to be a number > 0 and ≤ ${MAX_PLAN_SCALE} (use unlimited: true for no limit), got ${describeValue(scale)}`,
+    invalidConfig(
+      `Expected \`scale\` of ${label} to be a number > 0 and ≤ ${MAX_PLAN_SCALE} (use unlimited: true for no limit), got ${describeValue(scale)}`,
     )
   }
   if (limits !== undefined) validateOverrides(limits, `\`limits\` of ${label}`)
   if (unlimited !== undefined && typeof unlimited !== 'boolean') {
-    invalid(`\`unlimited\` of ${label}`, `to be true or false, got ${describeValue(unlimited)}`)
+    invalidConfig(`Expected \`unlimited\` of ${label} to be true or false, got ${describeValue(unlimited)}`)
   }
   validPlans.add(plan)
   return plan as Plan
@@ -85,12 +84,14 @@ export function validatePlan(plan: unknown, where = '`plan`'): Plan {
  */
 export function definePlans<T extends Record<string, Plan>>(plans: T): T {
   if (typeof plans !== 'object' || plans === null || Array.isArray(plans)) {
-    invalid('`plans`', `to be an object of plan name → plan, got ${describeValue(plans)}`)
+    invalidConfig(`Expected \`plans\` to be an object of plan name → plan, got ${describeValue(plans)}`)
   }
   for (const [key, plan] of Object.entries(plans)) {
     validatePlan(plan, `\`plans.${key}\``)
     if (plan.name !== key)
-      invalid(`\`plans.${key}.name\``, `to be "${key}" (its key), got ${describeValue(plan.name)}`)
+      invalidConfig(
+        `Expected \`plans.${key}.name\` to be "${key}" (its key), got ${describeValue(plan.name)}`,
+      )
   }
   return plans
 }

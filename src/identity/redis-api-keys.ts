@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { describeValue, RateLimitConfigError } from '../errors.js'
+import { describeValue, invalidConfig } from '../errors.js'
 import {
   apiKeyId,
   isApiKeyId,
@@ -81,10 +81,6 @@ export interface RedisApiKeys {
 /** The owner's set outlives a key by this much: its record is written a round trip later. */
 const OWNER_SET_SLACK_MS = 1_000
 
-function invalid(message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', message)
-}
-
 interface Resolved {
   client: RegistryCommands
   prefix: string
@@ -96,12 +92,12 @@ function validateOptions(options: RedisApiKeysOptions): Resolved {
   const { client, prefix = 'rrl:apikey:', keyPrefix = 'rk_', plans } = options ?? {}
   const commands = registryCommands(client)
   if (typeof prefix !== 'string' || prefix.length > 64 || /[{}\s]/.test(prefix)) {
-    invalid(
+    invalidConfig(
       'Expected `prefix` to be a string of at most 64 characters without braces or spaces, e.g. "rrl:apikey:"',
     )
   }
   if (typeof keyPrefix !== 'string' || !/^[A-Za-z0-9_]{0,16}$/.test(keyPrefix)) {
-    invalid(
+    invalidConfig(
       `Expected \`keyPrefix\` to be up to 16 letters, digits or underscores, got ${describeValue(keyPrefix)}`,
     )
   }

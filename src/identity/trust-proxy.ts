@@ -1,4 +1,4 @@
-import { describeValue, RateLimitConfigError } from '../errors.js'
+import { describeValue, invalidConfig } from '../errors.js'
 import { type Address, type AddressRange, inRanges, parseAddress, parseRange } from './address.js'
 import { UNIX_SOCKET } from './peer.js'
 
@@ -23,10 +23,6 @@ const NAMED_RANGES: Readonly<Record<string, readonly string[]>> = {
   uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
 }
 
-function invalid(option: string, message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', `Expected \`${option}\` to be ${message}`)
-}
-
 function compileRanges(list: readonly unknown[], option: string): AddressRange[] {
   const ranges: AddressRange[] = []
   for (const entry of list) {
@@ -36,9 +32,8 @@ function compileRanges(list: readonly unknown[], option: string): AddressRange[]
     for (const text of texts) {
       const range = typeof text === 'string' ? parseRange(text.trim()) : undefined
       if (!range) {
-        invalid(
-          option,
-          `a list of addresses, CIDR ranges ('10.0.0.0/8', '2001:db8::/32') or 'loopback' / 'linklocal' / 'uniquelocal'; ${describeValue(entry)} is none of these`,
+        invalidConfig(
+          `Expected \`${option}\` to be a list of addresses, CIDR ranges ('10.0.0.0/8', '2001:db8::/32') or 'loopback' / 'linklocal' / 'uniquelocal'; ${describeValue(entry)} is none of these`,
         )
       }
       ranges.push(range)
@@ -54,25 +49,22 @@ function compileRanges(list: readonly unknown[], option: string): AddressRange[]
 export function compileTrustProxy(value: unknown, option = 'trustProxy'): TrustPolicy {
   if (value === undefined || value === false || value === 0) return null
   if (value === true) {
-    invalid(
-      option,
-      'false, a number of proxies or a list of their addresses; `true` would believe any X-Forwarded-For a client writes. Behind one load balancer use 1',
+    invalidConfig(
+      `Expected \`${option}\` to be false, a number of proxies or a list of their addresses; \`true\` would believe any X-Forwarded-For a client writes. Behind one load balancer use 1`,
     )
   }
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 0 || value > MAX_TRUSTED_HOPS) {
-      invalid(
-        option,
-        `an integer from 0 to ${MAX_TRUSTED_HOPS} (the number of proxies in front of the app), got ${describeValue(value)}`,
+      invalidConfig(
+        `Expected \`${option}\` to be an integer from 0 to ${MAX_TRUSTED_HOPS} (the number of proxies in front of the app), got ${describeValue(value)}`,
       )
     }
     return { hops: value }
   }
   const list = typeof value === 'string' ? [value] : value
   if (!Array.isArray(list) || list.length === 0) {
-    invalid(
-      option,
-      `false, a number of proxies or a non-empty list of their addresses/CIDR ranges, got ${describeValue(value)}`,
+    invalidConfig(
+      `Expected \`${option}\` to be false, a number of proxies or a non-empty list of their addresses/CIDR ranges, got ${describeValue(value)}`,
     )
   }
   return { ranges: compileRanges(list, option) }

@@ -1,4 +1,4 @@
-import type { DecisionHook } from '../limiter-events.js'
+import type { DecisionHook } from '../engine/events.js'
 import type { RateLimitDecision, ResolvedRule } from '../types.js'
 
 /** Rule label value that collects every rule name past `maxRuleLabels`. */
@@ -54,9 +54,9 @@ export function decisionListener(tally: DecisionTally): DecisionHook {
     return counts
   }
 
-  return (decision, storeMs, consume) => {
+  return (decision, storeMs, operation) => {
     if (storeMs > 0) observe(storeMs) // a round trip was timed (see DecisionEvent)
-    if (!consume) return
+    if (operation !== 'consume') return
     const rule = decision.rule
     if (rule !== lastRule) {
       lastCounts = byRule.get(rule) ?? slot(rule)

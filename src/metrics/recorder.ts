@@ -1,6 +1,6 @@
+import { DECISION_HOOK, type DecisionHook } from '../engine/events.js'
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import type { RateLimiter } from '../limiter.js'
-import { DECISION_HOOK, type DecisionHook } from '../limiter-events.js'
 import type { StoreErrorEvent, StoreStateEvent } from '../types.js'
 import { decisionListener, type RuleCounts } from './decision-listener.js'
 
@@ -60,7 +60,7 @@ function validateBuckets(buckets: readonly number[]): readonly number[] {
 function subscribe(limiter: RateLimiter, hook: DecisionHook): () => void {
   const direct = (limiter as { [DECISION_HOOK]?: (hook: DecisionHook) => () => void })[DECISION_HOOK]
   if (typeof direct === 'function') return direct.call(limiter, hook)
-  return limiter.on('decision', (e) => hook(e.decision, e.storeMs, e.operation === 'consume', e.error))
+  return limiter.on('decision', (e) => hook(e.decision, e.storeMs, e.operation, e.error))
 }
 
 /**

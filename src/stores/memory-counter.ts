@@ -1,9 +1,8 @@
-import type { RuleCheck } from './memory-log.js'
-
 /**
  * The sliding-window counter on in-process state, the same arithmetic as the Lua script's: the
  * estimate `previous × (1 − elapsed/W) + current`, compared without rounding.
  */
+import type { CheckRule, RuleCheck } from './memory-log.js'
 
 /** The two-window counter: counts for window index `w` and the one before it. */
 export interface CounterState {
@@ -23,14 +22,7 @@ function counterIndex(state: CounterState | undefined, now: number, windowMs: nu
 }
 
 /** Evaluates `cost` against the two-window weighted counter, recording nothing. */
-export function checkCounter(
-  state: CounterState | undefined,
-  now: number,
-  limit: number,
-  windowMs: number,
-  cost: number,
-  out: RuleCheck,
-): void {
+export const checkCounter: CheckRule<CounterState> = (state, now, limit, windowMs, cost, out) => {
   const w = counterIndex(state, now, windowMs)
   let current = 0
   let previous = 0

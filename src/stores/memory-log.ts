@@ -46,15 +46,21 @@ function prune(log: LogState, now: number, windowMs: number): void {
   }
 }
 
-/** Evaluates `cost` against a sliding log (pruning expired entries, recording nothing). */
-export function checkLog(
-  log: LogState | undefined,
+/**
+ * How the memory store checks one rule of either algorithm: `cost` against the key's state
+ * (undefined: nothing held), recording nothing; the answer is written into `out`.
+ */
+export type CheckRule<State> = (
+  state: State | undefined,
   now: number,
   limit: number,
   windowMs: number,
   cost: number,
   out: RuleCheck,
-): void {
+) => void
+
+/** Evaluates `cost` against a sliding log (pruning expired entries, recording nothing). */
+export const checkLog: CheckRule<LogState> = (log, now, limit, windowMs, cost, out) => {
   let used = 0
   let newest = Number.NEGATIVE_INFINITY
   if (log !== undefined) {

@@ -1,6 +1,13 @@
 import { monotonicNow } from '../clock.js'
-import { describeValue, RateLimitConfigError } from '../errors.js'
-import type { RateLimitStore, StoreCall, StoreResult, StoreRule, StoreRuleResult } from '../types.js'
+import { describeValue, invalidConfig } from '../errors.js'
+import {
+  SEED_USAGE,
+  type SeedableStore,
+  type StoreCall,
+  type StoreResult,
+  type StoreRule,
+  type StoreRuleResult,
+} from '../types.js'
 import {
   type CounterState,
   checkCounter,
@@ -13,11 +20,9 @@ import { checkLog, type LogState, type RuleCheck, recordLog, refundLog, seedLog 
 /** What the store keeps per key. */
 type EntryState = LogState | CounterState
 
-/**
- * The method (internal, not exported from the package) through which the limiter's `'local'`
- * failure policy hands a memory store the usage the main store last reported for a key.
- */
-export const SEED_USAGE: unique symbol = Symbol('resolver-rate-limit.seed-usage')
+/** Scratch of one synchronous check (`#check` fills it, `#evaluate` reads it): checks allocate nothing. */
+const checks: RuleCheck[] = []
+const states: Array<EntryState | undefined> = []
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -50,7 +55,7 @@ export interface MemoryStoreOptions {
  * @example
  * const limiter = createRateLimiter({ store: new MemoryStore({ maxKeys: 50_000 }) })
  */
-export class MemoryStore implements RateLimitStore {
+export class MemoryStore implements SeedableStore {
   readonly kind = 'memory'
   readonly #entries = new Map<string, EntryState>()
   readonly #maxKeys: number
@@ -65,20 +70,11 @@ export class MemoryStore implements RateLimitStore {
   constructor(options: MemoryStoreOptions = {}) {
     const { maxKeys = 100_000, clock = monotonicNow, sweepIntervalMs = 60_000 } = options
     if (!Number.isInteger(maxKeys) || maxKeys < 1) {
-      throw new RateLimitConfigError(
-        'INVALID_OPTION',
-        `Expected \`maxKeys\` to be a positive integer, got ${describeValue(maxKeys)}`,
-      )
+      invalidConfig(`Expected \`maxKeys\` to be a positive integer, got ${describeValue(maxKeys)}`)
     }
-    if (typeof clock !== 'function') {
-      throw new RateLimitConfigError(
-        'INVALID_OPTION',
-        'Expected `clock` to be a function returning milliseconds',
-      )
-    }
+    if (typeof clock !== 'function') invalidConfig('Expected `clock` to be a function returning milliseconds')
     if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 0) {
-      throw new RateLimitConfigError(
-        'INVALID_OPTION',
+      invalidConfig(
         `Expected \`sweepIntervalMs\` to be an integer ≥ 0, got ${describeValue(sweepIntervalMs)}`,
       )
     }
@@ -132,9 +128,8 @@ export class MemoryStore implements RateLimitStore {
   }
 
   /**
-   * Takes over usage another store reported for a key this store holds nothing live for: `used`
-   * units, all leaving the window `expiresInMs` from now (that store's reset time), which never
-   * counts less than that store meanwhile. A key with live state of its own is left alone.
+   * Takes over usage another store reported for a key with no live state here (a key with some is
+   * left alone): `used` units, all leaving the window `expiresInMs` from now (that store's reset).
    */
   [SEED_USAGE](rule: StoreRule, used: number, expiresInMs: number): void {
     const now = this.#now()
@@ -253,7 +248,3 @@ export class MemoryStore implements RateLimitStore {
     state.seen = this.#arrivals
   }
 }
-
-/** Scratch for one synchronous evaluation (never held across calls), so checks allocate nothing. */
-const checks: RuleCheck[] = []
-const states: Array<EntryState | undefined> = []

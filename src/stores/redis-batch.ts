@@ -1,10 +1,9 @@
-import { StoreError } from '../errors.js'
-import type { StoreResult, StoreRule, StoreRuleResult } from '../types.js'
-
 /**
  * How a batch of checks becomes the arguments of one script call, and the script's flat reply
  * becomes one result per check (see `redis-scripts.ts` for the format on the Lua side).
  */
+import { StoreError } from '../errors.js'
+import type { StoreResult, StoreRule, StoreRuleResult } from '../types.js'
 
 /** What a check does: the first word of its spec. */
 export const CONSUME = '1'

@@ -1,9 +1,11 @@
 /**
- * The refund part of the Redis script (`redis-scripts.ts` splices it in, so a refund shares the
- * batch, the `TIME` read and the key layout of the checks). Lua source only: it defines
- * `refund_check` and uses the script's locals (`now_us`, `ENTRY`, `pack`, `unpack`, `floor`,
- * `ceil`, `format`). Its helpers are created inside `refund_check`, so a batch without refunds
- * pays nothing for them (measured: the same Redis CPU per consume as the script without refunds).
+ * The refund part of the Redis script: `CONSUME_SCRIPT` (`redis-scripts.ts`) splices it in, so a
+ * refund shares the batch, the `TIME` read and the key layout of the checks. Lua source only: it
+ * defines `refund_check`, and it is not a script on its own — it uses locals that
+ * `CONSUME_SCRIPT` defines before the splice (`REFUND_LUA_NEEDS`, named again at the top of the
+ * Lua; `test/stores/redis-refund-script.test.ts` checks they are defined there). Its helpers are created inside `refund_check`,
+ * so a batch without refunds pays nothing for them (measured: the same Redis CPU per consume as
+ * the script without refunds).
  *
  * - Sliding log: up to `cost` units come off the newest live entries. Whole entries are popped
  *   from the tail; a partly refunded entry is rewritten with its cost and running total lowered
@@ -15,7 +17,13 @@
  *
  * Nothing is created: a refund on a missing or fully expired key changes nothing.
  */
+
+/** The locals of `CONSUME_SCRIPT` that the refund Lua uses: defined there before the splice. */
+export const REFUND_LUA_NEEDS = ['now_us', 'ENTRY', 'pack', 'unpack', 'floor', 'ceil', 'format'] as const
+
+/** The Lua source of `refund_check` (see the top of this file). */
 export const REFUND_LUA = `
+-- Spliced into CONSUME_SCRIPT (redis-scripts.ts): uses its locals ${REFUND_LUA_NEEDS.join(', ')}.
 -- One refund check of the batch: gives back cost under every rule and writes its reply like a
 -- check does (allowed 1, then per rule: used, 0, reset ms). \`spec\` is the check's parsed spec.
 local function refund_check(out, o, k, spec)

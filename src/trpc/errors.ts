@@ -1,18 +1,24 @@
+/**
+ * What a tRPC procedure throws when it is refused: a `TRPCError` (`TOO_MANY_REQUESTS`, or the
+ * status an identity refusal calls for) whose `cause` carries the details, and the helpers that
+ * read them back for `onError` and the `errorFormatter`.
+ */
 import { TRPCError } from '@trpc/server'
-import { RateLimitError } from '../errors.js'
+import { ResolverRateLimitError } from '../errors.js'
 import { retryAfterSeconds } from '../headers.js'
 import type { IdentityError } from '../identity/identity-error.js'
 import type { RateLimitDecision } from '../types.js'
 
 /**
- * The `cause` of the `TRPCError` a refused call throws: the decision, the procedure path and the
- * whole seconds to wait. (tRPC requires an `Error` as `cause`.)
+ * The `cause` of the `TRPCError` (`TOO_MANY_REQUESTS`) a refused procedure call throws: the
+ * decision, the procedure path and the whole seconds to wait. (tRPC requires an `Error` as
+ * `cause`; the client never sees it.)
  *
  * @example
  * const cause = error instanceof TRPCError ? error.cause : undefined
- * if (cause instanceof RateLimitExceededError) console.log(cause.retryAfter, cause.decision.remaining)
+ * if (cause instanceof TRPCRateLimitedCause) console.log(cause.retryAfter, cause.decision.remaining)
  */
-export class RateLimitExceededError extends RateLimitError {
+export class TRPCRateLimitedCause extends ResolverRateLimitError {
   readonly decision: RateLimitDecision
   /** The procedure path, such as `post.create`. */
   readonly path: string
@@ -21,7 +27,7 @@ export class RateLimitExceededError extends RateLimitError {
 
   constructor(decision: RateLimitDecision, path: string, message: string) {
     super('RATE_LIMITED', message)
-    this.name = 'RateLimitExceededError'
+    this.name = 'TRPCRateLimitedCause'
     this.decision = decision
     this.path = path
     this.retryAfter = retryAfterSeconds(decision)
@@ -39,7 +45,7 @@ export function defaultMessage(decision: RateLimitDecision): string {
 
 /**
  * The error a refused call throws: `TOO_MANY_REQUESTS` (HTTP 429) with a
- * {@link RateLimitExceededError} as `cause`.
+ * {@link TRPCRateLimitedCause} as `cause`.
  */
 export function tooManyRequests(
   decision: RateLimitDecision,
@@ -50,7 +56,7 @@ export function tooManyRequests(
   return new TRPCError({
     code: 'TOO_MANY_REQUESTS',
     message: text,
-    cause: new RateLimitExceededError(decision, path, text),
+    cause: new TRPCRateLimitedCause(decision, path, text),
   })
 }
 
@@ -101,7 +107,7 @@ export function identityRefused(error: IdentityError): TRPCError {
  */
 export function getRateLimitDecision(error: unknown): RateLimitDecision | undefined {
   const cause = isTRPCError(error) ? error.cause : error
-  return cause instanceof RateLimitExceededError ? cause.decision : undefined
+  return cause instanceof TRPCRateLimitedCause ? cause.decision : undefined
 }
 
 /** What {@link rateLimitErrorData} adds to the error shape sent to the client. */

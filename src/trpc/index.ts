@@ -5,8 +5,8 @@
 export {
   getRateLimitDecision,
   type RateLimitErrorData,
-  RateLimitExceededError,
   rateLimitErrorData,
+  TRPCRateLimitedCause,
 } from './errors.js'
 export {
   type AdapterContextOptions,

@@ -2,7 +2,7 @@ import type { TRPCMiddlewareFunction } from '@trpc/server'
 import { describeValue } from '../errors.js'
 import { resolveCaller, rulesForCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
-import { MAX_LIMIT } from '../options.js'
+import { MAX_LIMIT } from '../rules.js'
 import type { RateLimitDecision } from '../types.js'
 import {
   CHECK_FAILED_RETRY_SECONDS,
@@ -113,7 +113,7 @@ async function decide<TContext>(
 
 /**
  * Rate-limits tRPC procedures. Over the limit a call fails with `TRPCError` `TOO_MANY_REQUESTS`
- * (HTTP 429) whose `cause` is a `RateLimitExceededError` carrying the decision; admitted calls see
+ * (HTTP 429) whose `cause` is a `TRPCRateLimitedCause` carrying the decision; admitted calls see
  * the decision as `ctx.rateLimit`. The budget is named after the procedure path unless `name` is
  * given. Subscriptions are counted when they start. Store failures follow the limiter's
  * `onStoreError` policy and are never an INTERNAL_SERVER_ERROR.

@@ -1,7 +1,7 @@
-import { describeValue, RateLimitConfigError } from '../errors.js'
+import { describeValue, invalidConfig, RateLimitConfigError } from '../errors.js'
 import type { Identify } from '../identity/types.js'
 import type { RateLimiter } from '../limiter.js'
-import { POLICIES, resolveRules, validateCost } from '../options.js'
+import { POLICIES, resolveRules, validateCost } from '../rules.js'
 import type { Algorithm, Duration, RateLimitDecision, RateLimitRule, StoreErrorPolicy } from '../types.js'
 
 /** What a cost function and an `onError` function learn about the call. */
@@ -84,13 +84,9 @@ export interface ResolvedOptions<TContext> {
   rulesFor(path: string): readonly RateLimitRule[]
 }
 
-function invalid(message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', `rateLimit(): ${message}`)
-}
-
 function checkType(name: string, value: unknown, type: 'function' | 'boolean' | 'string'): void {
   if (value !== undefined && typeof value !== type) {
-    invalid(`Expected \`${name}\` to be a ${type}, got ${describeValue(value)}`)
+    invalidConfig(`rateLimit(): Expected \`${name}\` to be a ${type}, got ${describeValue(value)}`)
   }
 }
 
@@ -103,14 +99,18 @@ function ruleTemplates<TContext>(o: RateLimitOptions<TContext>): readonly RateLi
   if (onStoreError !== undefined) defaults.onStoreError = onStoreError
   if (rules !== undefined) {
     if (limit !== undefined || window !== undefined)
-      invalid('Pass either `limit` and `window`, or `rules`, not both')
+      invalidConfig(`rateLimit(): Pass either \`limit\` and \`window\`, or \`rules\`, not both`)
     if (!Array.isArray(rules) || rules.length === 0) {
-      invalid(`Expected \`rules\` to be a non-empty array of { limit, window }, got ${describeValue(rules)}`)
+      invalidConfig(
+        `rateLimit(): Expected \`rules\` to be a non-empty array of { limit, window }, got ${describeValue(rules)}`,
+      )
     }
     return rules.map((rule) => ({ ...defaults, ...rule }))
   }
   if (limit === undefined || window === undefined) {
-    invalid("Expected `limit` and `window` (such as { limit: 10, window: '1m' }), or `rules`")
+    invalidConfig(
+      `rateLimit(): Expected \`limit\` and \`window\` (such as { limit: 10, window: '1m' }), or \`rules\``,
+    )
   }
   return [{ ...defaults, limit, window }]
 }
@@ -120,7 +120,7 @@ function checkRules(templates: readonly RateLimitRule[]): void {
   try {
     resolveRules(templates)
   } catch (error) {
-    if (error instanceof RateLimitConfigError) invalid(error.message)
+    if (error instanceof RateLimitConfigError) invalidConfig(`rateLimit(): ${error.message}`)
     throw error
   }
 }
@@ -130,8 +130,8 @@ function checkCost(cost: unknown): void {
   try {
     validateCost(cost)
   } catch {
-    invalid(
-      `Expected \`cost\` to be an integer ≥ 1 or a function (input) => number, got ${describeValue(cost)}`,
+    invalidConfig(
+      `rateLimit(): Expected \`cost\` to be an integer ≥ 1 or a function (input) => number, got ${describeValue(cost)}`,
     )
   }
 }
@@ -139,22 +139,26 @@ function checkCost(cost: unknown): void {
 function checkOnError(onError: unknown): void {
   if (onError === undefined || typeof onError === 'function' || onError === 'closed' || onError === 'open')
     return
-  invalid(`Expected \`onError\` to be 'closed', 'open' or a function, got ${describeValue(onError)}`)
+  invalidConfig(
+    `rateLimit(): Expected \`onError\` to be 'closed', 'open' or a function, got ${describeValue(onError)}`,
+  )
 }
 
 function checkScalars<TContext>(o: RateLimitOptions<TContext>): void {
   if (typeof o.limiter?.consume !== 'function') {
-    invalid(`Expected \`limiter\` to be a limiter from createRateLimiter(), got ${describeValue(o.limiter)}`)
+    invalidConfig(
+      `rateLimit(): Expected \`limiter\` to be a limiter from createRateLimiter(), got ${describeValue(o.limiter)}`,
+    )
   }
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length === 0)) {
-    invalid(`Expected \`name\` to be a non-empty string, got ${describeValue(o.name)}`)
+    invalidConfig(`rateLimit(): Expected \`name\` to be a non-empty string, got ${describeValue(o.name)}`)
   }
   checkType('identify', o.identify, 'function')
   checkType('message', o.message, 'function')
   checkType('shadow', o.shadow, 'boolean')
   if (o.onStoreError !== undefined && !POLICIES.includes(o.onStoreError)) {
-    invalid(
-      `Expected \`onStoreError\` to be 'local', 'open' or 'closed', got ${describeValue(o.onStoreError)}`,
+    invalidConfig(
+      `rateLimit(): Expected \`onStoreError\` to be 'local', 'open' or 'closed', got ${describeValue(o.onStoreError)}`,
     )
   }
   checkCost(o.cost)
@@ -167,7 +171,7 @@ function checkScalars<TContext>(o: RateLimitOptions<TContext>): void {
  */
 export function resolveOptions<TContext>(options: RateLimitOptions<TContext>): ResolvedOptions<TContext> {
   if (typeof options !== 'object' || options === null)
-    invalid('Expected an options object such as { limiter, limit, window }')
+    invalidConfig(`rateLimit(): Expected an options object such as { limiter, limit, window }`)
   checkScalars(options)
   const templates = ruleTemplates(options)
   checkRules(templates)

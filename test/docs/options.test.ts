@@ -12,7 +12,11 @@ import { ROOT } from './snippets.js'
 
 /** Options interface → the README heading whose tables document it. */
 const TABLES: ReadonlyArray<{ file: string; type: string; heading: string }> = [
-  { file: 'src/limiter-options.ts', type: 'RateLimiterOptions', heading: '`createRateLimiter` options' },
+  {
+    file: 'src/engine/limiter-options.ts',
+    type: 'RateLimiterOptions',
+    heading: '`createRateLimiter` options',
+  },
   { file: 'src/types.ts', type: 'RateLimitRule', heading: 'Rules' },
   { file: 'src/stores/memory-store.ts', type: 'MemoryStoreOptions', heading: '`MemoryStore` options' },
   { file: 'src/stores/redis-store.ts', type: 'RedisStoreOptions', heading: '`RedisStore` options' },

@@ -50,7 +50,7 @@ describe('README.md', () => {
 
   it('has one row in the error-code table for every code the package throws or sends, and no other', () => {
     const codes = [
-      ...unionMembers('src/errors.ts', 'RateLimitErrorCode'),
+      ...unionMembers('src/errors.ts', 'ResolverRateLimitErrorCode'),
       ...unionMembers('src/graphql/cost/cost-errors.ts', 'CostErrorCode'),
     ]
     expect(codes).toContain('QUERY_TOO_EXPENSIVE')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { formatDuration, parseDuration, tryParseDuration } from '../../src/duration.js'
 import { createRateLimiter, RateLimitConfigError } from '../../src/index.js'
-import { resolveRule, resolveRules } from '../../src/options.js'
+import { resolveRule, resolveRules } from '../../src/rules.js'
 import type { RateLimitRule } from '../../src/types.js'
 
 const limiter = createRateLimiter()

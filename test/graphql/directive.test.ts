@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { RateLimitedError } from '../../src/graphql/index.js'
+import { GraphQLRateLimitedError } from '../../src/graphql/index.js'
 import { admittedRuns, codes, limitedSchema, memoryLimiter, run } from './fixtures.js'
 
 const hello = { hello: () => 'hi', other: () => 'other', free: () => 'free' }
@@ -20,9 +20,9 @@ describe('@rateLimit on fields and types (plain graphql execution)', () => {
     expect(refused.data).toEqual({ hello: null, free: 'free' })
     const error = refused.errors![0]!
     expect(error.originalError).toBeUndefined()
-    expect(error).toBeInstanceOf(RateLimitedError)
+    expect(error).toBeInstanceOf(GraphQLRateLimitedError)
     expect(error.path).toEqual(['hello'])
-    const { retryAfterMs } = (error as RateLimitedError).decision
+    const { retryAfterMs } = (error as GraphQLRateLimitedError).decision
     expect(retryAfterMs).toBeGreaterThanOrEqual(50_000)
     expect(retryAfterMs).toBeLessThanOrEqual(50_001)
     const retryAfter = Math.ceil(retryAfterMs / 1000)

@@ -7,7 +7,7 @@ import {
   type RateLimitRule,
   rulesForCaller,
 } from '../../src/index.js'
-import { resolveRules } from '../../src/options.js'
+import { resolveRules } from '../../src/rules.js'
 
 const rules: RateLimitRule[] = [
   { name: 'Query.search', limit: 10, window: '1m' },

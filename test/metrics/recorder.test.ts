@@ -21,6 +21,7 @@ function publicOnly(limiter: RateLimiter): RateLimiter {
     consume: (...args) => limiter.consume(...args),
     consumeMany: (requests) => limiter.consumeMany(requests),
     peek: (...args) => limiter.peek(...args),
+    usage: (...args) => limiter.usage(...args),
     reset: (...args) => limiter.reset(...args),
     refund: (...args) => limiter.refund(...args),
     keys: (...args) => limiter.keys(...args),

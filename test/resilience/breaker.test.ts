@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { RateLimiterOptions } from '../../src/index.js'
 import { createRateLimiter, MemoryStore, RateLimitConfigError } from '../../src/index.js'
-import type { RateLimiterOptions } from '../../src/limiter-options.js'
 import type { RateLimitStore, StoreStateEvent } from '../../src/types.js'
 import {
   recordingLogger,

@@ -4,8 +4,8 @@
  * returns to Redis by itself once Redis answers again.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { RateLimiterOptions } from '../../src/index.js'
 import { createRateLimiter, RedisStore } from '../../src/index.js'
-import type { RateLimiterOptions } from '../../src/limiter-options.js'
 import { uniquePrefix } from '../helpers.js'
 import { PrivateRedis, whenReady } from './private-redis.js'
 import { median, recordingLogger, sleep, watchUnhandledRejections } from './switchable-store.js'

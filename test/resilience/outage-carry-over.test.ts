@@ -6,9 +6,10 @@
  */
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
+import { LocalFallback, MAX_SEEDS } from '../../src/engine/local-fallback.js'
+import { RuleSubset } from '../../src/engine/rule-subset.js'
+import type { RateLimiterOptions } from '../../src/index.js'
 import { createRateLimiter, MemoryStore, type RateLimiter, type RateLimitRule } from '../../src/index.js'
-import type { RateLimiterOptions } from '../../src/limiter-options.js'
-import { LocalFallback, MAX_SEEDS } from '../../src/local-fallback.js'
 import type { StoreCall, StoreResult, StoreRule } from '../../src/types.js'
 import { SwitchableStore, sleep } from './switchable-store.js'
 
@@ -86,15 +87,15 @@ describe('seeds: the local limiter starts from the store’s last known usage', 
 
   it(`remembers the ${MAX_SEEDS} most recently answered keys, no more`, () => {
     const local = new MemoryStore({ sweepIntervalMs: 0 })
-    const fallback = new LocalFallback(local, 50)
+    const fallback = new LocalFallback(local, () => local, 50)
     const key = (i: number): StoreRule[] => [
       { key: `k${i}`, algorithm: 'sliding-log', limit: 2, windowMs: 60_000 },
     ]
     const full = { allowed: true, rules: [{ used: 2, retryAfterMs: 0, resetMs: 60_000 }] }
     for (let i = 0; i <= MAX_SEEDS; i++)
-      fallback.remember(key(i), full, undefined, performance.timeOrigin + performance.now())
-    expect((fallback.answer(true, key(0), 1) as { allowed: boolean }).allowed).toBe(true) // forgotten
-    expect((fallback.answer(true, key(1), 1) as { allowed: boolean }).allowed).toBe(false) // seeded: full
+      fallback.remember(key(i), full, RuleSubset.ALL, performance.timeOrigin + performance.now())
+    expect((fallback.answer('consume', key(0), 1) as { allowed: boolean }).allowed).toBe(true) // forgotten
+    expect((fallback.answer('consume', key(1), 1) as { allowed: boolean }).allowed).toBe(false) // seeded: full
     local.close()
   })
 })

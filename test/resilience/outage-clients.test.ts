@@ -6,8 +6,8 @@
  * script loaded again after the restart.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { RateLimiterOptions } from '../../src/engine/limiter-options.js'
 import { createRateLimiter, RedisStore } from '../../src/index.js'
-import type { RateLimiterOptions } from '../../src/limiter-options.js'
 import type { RateLimitDecision } from '../../src/types.js'
 import { uniquePrefix } from '../helpers.js'
 import { CLIENT_KINDS, type TestClient } from '../setup/redis-clients.js'

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { logShadowDecisions } from '../../src/engine/shadow-log.js'
 import {
   createRateLimiter,
   MemoryStore,
@@ -6,7 +7,6 @@ import {
   type RateLimiter,
   RedisStore,
 } from '../../src/index.js'
-import { logShadowDecisions } from '../../src/shadow-log.js'
 import { manualClock, ready, redisClient, uniquePrefix } from '../helpers.js'
 
 const limiters: RateLimiter[] = []

@@ -6,8 +6,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MemoryStore } from '../../src/index.js'
-import { SEED_USAGE } from '../../src/stores/memory-store.js'
 import type { Algorithm, StoreRule } from '../../src/types.js'
+import { SEED_USAGE } from '../../src/types.js'
 import { manualClock } from '../helpers.js'
 
 /** Usage under `rule` as a peek reports it, without the peek's own cost. */

@@ -4,9 +4,9 @@ import { z } from 'zod'
 import { createRateLimiter, MemoryStore, type RateLimiter, type RateLimitStore } from '../../src/index.js'
 import {
   getRateLimitDecision,
-  RateLimitExceededError,
   rateLimit,
   rateLimitErrorData,
+  TRPCRateLimitedCause,
 } from '../../src/trpc/index.js'
 import { manualClock } from '../helpers.js'
 
@@ -48,8 +48,8 @@ describe('rateLimit on queries and mutations (createCaller, no HTTP)', () => {
     expect(await caller.search()).toBe(0)
     const error = await errorOf(caller.search())
     expect(error.code).toBe('TOO_MANY_REQUESTS')
-    expect(error.cause).toBeInstanceOf(RateLimitExceededError)
-    const cause = error.cause as RateLimitExceededError
+    expect(error.cause).toBeInstanceOf(TRPCRateLimitedCause)
+    const cause = error.cause as TRPCRateLimitedCause
     expect(cause.code).toBe('RATE_LIMITED')
     expect(cause.path).toBe('search')
     // The whole window (plus the store's 1 ms slack), rounded up to seconds.
@@ -237,7 +237,7 @@ describe('input-based cost', () => {
     const error = await errorOf(callers(router)({ user: { id: '1' } }).bulk({ items: ['a', 'b', 'c'] }))
     expect(error.code).toBe('TOO_MANY_REQUESTS')
     expect(error.message).toBe('Rate limit exceeded: this call costs 3, more than the limit of 2 allows')
-    expect((error.cause as RateLimitExceededError).retryAfter).toBe(-1)
+    expect((error.cause as TRPCRateLimitedCause).retryAfter).toBe(-1)
   })
 
   it('answers a cost the input makes invalid with BAD_REQUEST naming what the cost function returned', async () => {

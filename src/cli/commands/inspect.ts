@@ -1,5 +1,5 @@
 import { formatDuration } from '../../duration.js'
-import { resolveRule } from '../../options.js'
+import { resolveRule } from '../../rules.js'
 import type { RateLimitRule } from '../../types.js'
 import {
   type ApiKeyReport,

@@ -1,4 +1,4 @@
-import { resolveRule } from '../../options.js'
+import { resolveRule } from '../../rules.js'
 import type { RateLimitRule } from '../../types.js'
 import { identityArgument, ruleOption } from '../args.js'
 import { confirm } from '../confirm.js'

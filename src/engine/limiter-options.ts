@@ -1,10 +1,15 @@
+/**
+ * The options of `createRateLimiter`: what each means, its default, and the one function that
+ * validates them all when the limiter is built. The defaults that are objects of other layers (a
+ * `MemoryStore`, the default `identify`) come from `createRateLimiter` ({@link LimiterDefaults}),
+ * so the engine imports neither.
+ */
+import { describeValue, invalidConfig } from '../errors.js'
+import type { Identify } from '../identity/types.js'
+import { validatePrefix } from '../keys.js'
+import { POLICIES } from '../rules.js'
+import type { Logger, RateLimitStore, StoreErrorPolicy } from '../types.js'
 import type { CircuitBreakerOptions } from './circuit-breaker.js'
-import { describeValue, RateLimitConfigError } from './errors.js'
-import type { Identify } from './identity/types.js'
-import { validatePrefix } from './keys.js'
-import { POLICIES } from './options.js'
-import { MemoryStore } from './stores/memory-store.js'
-import type { Logger, RateLimitStore, StoreErrorPolicy } from './types.js'
 
 /** Options of {@link createRateLimiter}. Every option is validated when the limiter is built. */
 export interface RateLimiterOptions {
@@ -40,6 +45,14 @@ export interface RateLimiterOptions {
   logger?: Logger | false
 }
 
+/** The defaults that are objects of other layers, handed in by `createRateLimiter`. */
+export interface LimiterDefaults {
+  /** The store when none is given, and the `'local'` policy's store when no `fallbackStore` is. */
+  newStore(): RateLimitStore
+  /** The `identify` when none is given. */
+  newIdentify(): Identify
+}
+
 export interface ResolvedLimiterOptions {
   store: RateLimitStore
   prefix: string
@@ -47,18 +60,16 @@ export interface ResolvedLimiterOptions {
   onStoreError: StoreErrorPolicy
   circuitBreaker: Required<CircuitBreakerOptions> | false
   fallbackStore: RateLimitStore | undefined
+  /** Creates the `'local'` policy's store on first use, when no `fallbackStore` was given. */
+  newLocalStore: () => RateLimitStore
   shadow: boolean
   logger: Logger | false
-  identify: Identify | undefined
-}
-
-function invalid(message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', message)
+  identify: Identify
 }
 
 function positiveInteger(name: string, value: unknown, max = 3_600_000): number {
   if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
-    invalid(`Expected \`${name}\` to be an integer from 1 to ${max}, got ${describeValue(value)}`)
+    invalidConfig(`Expected \`${name}\` to be an integer from 1 to ${max}, got ${describeValue(value)}`)
   }
   return value as number
 }
@@ -73,7 +84,9 @@ function validateLogger(logger: unknown): Logger | false {
   if (logger === false) return false
   const l = logger as Logger | null
   if (typeof l?.warn !== 'function' || typeof l.error !== 'function') {
-    invalid('Expected `logger` to be an object with warn and error methods (console, a pino logger) or false')
+    invalidConfig(
+      'Expected `logger` to be an object with warn and error methods (console, a pino logger) or false',
+    )
   }
   return l
 }
@@ -82,7 +95,7 @@ function validateBreaker(breaker: unknown): Required<CircuitBreakerOptions> | fa
   if (breaker === false) return false
   if (breaker === undefined) return { failureThreshold: 3, probeIntervalMs: 250 }
   if (typeof breaker !== 'object' || breaker === null) {
-    invalid(
+    invalidConfig(
       `Expected \`circuitBreaker\` to be an object { failureThreshold?, probeIntervalMs? } or false, got ${describeValue(breaker)}`,
     )
   }
@@ -95,27 +108,36 @@ function validateBreaker(breaker: unknown): Required<CircuitBreakerOptions> | fa
 
 function validateIdentify(identify: unknown): Identify | undefined {
   if (identify !== undefined && typeof identify !== 'function') {
-    invalid('Expected `identify` to be a function (ctx) => caller, such as createIdentify({ trustProxy: 1 })')
+    invalidConfig(
+      'Expected `identify` to be a function (ctx) => caller, such as createIdentify({ trustProxy: 1 })',
+    )
   }
   return identify as Identify | undefined
 }
 
 /** Applies every default and validates, once, when the limiter is built. */
-export function resolveLimiterOptions(options: RateLimiterOptions = {}): ResolvedLimiterOptions {
-  if (typeof options !== 'object' || options === null) invalid('Expected the limiter options to be an object')
-  const { store = new MemoryStore(), prefix = 'rl:', timeoutMs = 200, onStoreError = 'local' } = options
+export function resolveLimiterOptions(
+  options: RateLimiterOptions = {},
+  defaults: LimiterDefaults,
+): ResolvedLimiterOptions {
+  if (typeof options !== 'object' || options === null)
+    invalidConfig('Expected the limiter options to be an object')
+  const { prefix = 'rl:', timeoutMs = 200, onStoreError = 'local' } = options
+  const store = options.store ?? defaults.newStore()
   if (!isStore(store)) {
-    invalid(
+    invalidConfig(
       'Expected `store` to implement consume, peek and reset (a MemoryStore, a RedisStore or your own store)',
     )
   }
   if (options.fallbackStore !== undefined && !isStore(options.fallbackStore)) {
-    invalid(
+    invalidConfig(
       'Expected `fallbackStore` to implement consume, peek and reset, such as new MemoryStore({ maxKeys: 10_000 })',
     )
   }
   if (!POLICIES.includes(onStoreError)) {
-    invalid(`Expected \`onStoreError\` to be 'local', 'open' or 'closed', got ${describeValue(onStoreError)}`)
+    invalidConfig(
+      `Expected \`onStoreError\` to be 'local', 'open' or 'closed', got ${describeValue(onStoreError)}`,
+    )
   }
   return {
     store,
@@ -124,8 +146,9 @@ export function resolveLimiterOptions(options: RateLimiterOptions = {}): Resolve
     onStoreError,
     circuitBreaker: validateBreaker(options.circuitBreaker),
     fallbackStore: options.fallbackStore,
+    newLocalStore: defaults.newStore,
     shadow: options.shadow === true,
     logger: validateLogger(options.logger),
-    identify: validateIdentify(options.identify),
+    identify: validateIdentify(options.identify) ?? defaults.newIdentify(),
   }
 }

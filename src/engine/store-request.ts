@@ -1,18 +1,22 @@
+/**
+ * A request as the engine passes it along — to the store, the failure policy, a shadow admission,
+ * a refund or a usage report — and how one is built from a call's arguments.
+ */
+import { describeValue, RateLimitConfigError } from '../errors.js'
+import type { StoreRuleCache } from '../keys.js'
+import { resolveRules, validateCost } from '../rules.js'
+import type { RateLimitDecision, ResolvedRule, StoreRule } from '../types.js'
 import { assumedRuleDecision, makeDecision } from './decision.js'
-import { describeValue, RateLimitConfigError } from './errors.js'
-import type { StoreRuleCache } from './keys.js'
 import type { Rules } from './limiter-api.js'
-import { resolveRules, validateCost } from './options.js'
-import type { RateLimitDecision, ResolvedRule, StoreRule } from './types.js'
 
-/** A validated request, ready for the store. */
-export interface Prepared {
+/** A validated request: who, which rules (and their store keys, in the same order), how many units. */
+export interface StoreRequest {
   readonly identity: string
   readonly resolved: readonly ResolvedRule[]
   readonly cost: number
   readonly storeRules: readonly StoreRule[]
-  /** Set when the answer is known without the store (cost above a limit). */
-  early?: RateLimitDecision
+  /** Set when the answer is known without the store: the cost is above a rule's limit. */
+  readonly early?: RateLimitDecision
 }
 
 /** Throws `INVALID_IDENTITY` unless the identity is a non-empty string. */
@@ -27,18 +31,18 @@ export function checkIdentity(identity: unknown): asserts identity is string {
 
 /**
  * Validates a request — programmer errors (identity, rules, cost) throw here, before any store
- * call — and builds its store keys (cached per identity × rule list).
+ * call — and finds its store keys (cached per identity × rule list).
  */
-export function prepareRequest(keys: StoreRuleCache, identity: string, rules: Rules, cost = 1): Prepared {
+export function prepareRequest(keys: StoreRuleCache, identity: string, rules: Rules, cost = 1): StoreRequest {
   checkIdentity(identity)
   const resolved = resolveRules(rules)
   if (cost !== 1) validateCost(cost)
-  const prepared: Prepared = { identity, resolved, cost, storeRules: keys.get(identity, resolved) }
+  const storeRules = keys.get(identity, resolved)
   // Limits are ≥ 1, so only a cost above 1 can exceed one.
   if (cost !== 1 && resolved.some((rule) => cost > rule.limit)) {
-    prepared.early = costTooHigh(identity, resolved, cost)
+    return { identity, resolved, cost, storeRules, early: costTooHigh(identity, resolved, cost) }
   }
-  return prepared
+  return { identity, resolved, cost, storeRules }
 }
 
 /** A refusal that no amount of waiting fixes: the cost alone is larger than a rule's limit. */

@@ -1,4 +1,4 @@
-import type { StoreErrorPolicy, StoreStateEvent } from './types.js'
+import type { StoreErrorPolicy, StoreStateEvent } from '../types.js'
 
 /** Options of the store circuit breaker. */
 export interface CircuitBreakerOptions {

@@ -1,11 +1,12 @@
 /**
- * The limiter's public interface and the options of its calls (`createRateLimiter` in
- * `limiter.ts` implements it).
+ * The limiter's public interface and the options of its calls (`createRateLimiter` builds the
+ * `Engine` that implements it).
  */
-import type { Identify } from './identity/types.js'
-import type { RateLimitDecision, RateLimiterEvents, RateLimitRule, RateLimitStore } from './types.js'
+import type { Identify } from '../identity/types.js'
+import type { RateLimitDecision, RateLimiterEvents, RateLimitRule, RateLimitStore } from '../types.js'
+import type { RateLimitUsage } from './usage.js'
 
-/** Options of one `consume` or `peek` call. */
+/** Options of one `consume`, `peek` or `refund` call. */
 export interface ConsumeOptions {
   /** Units this request uses: a positive integer. @default 1 */
   cost?: number
@@ -32,8 +33,24 @@ export interface RateLimiter {
    * atomic on its own; decisions come back in order.
    */
   consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]>
-  /** The decision `consume` would make now, recording nothing. */
+  /**
+   * The decision `consume` would make now for a request of `cost` (default 1), recording nothing:
+   * would it be admitted, and what would be left *after* it. With nothing used under a rule of
+   * limit 5, `peek` answers `remaining: 4`. For the state as it stands, use {@link usage}.
+   */
   peek(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision>
+  /**
+   * The state of this identity's budgets as it stands, recording nothing: per rule `used`,
+   * `remaining` (units a request could use now) and when the whole budget is back (`resetMs`,
+   * `resetsAt`). With nothing used under a rule of limit 5: `used: 0, remaining: 5`. One store
+   * call on every store; no failure policy (like `reset` and `refund`): rejects with a
+   * `StoreError` when the store fails, times out or is down. Emits no `decision` event.
+   *
+   * @example
+   * const { used, remaining, resetsAt } = await limiter.usage('user:42', daily)
+   * console.log(`${used} used, ${remaining} left, full again at ${new Date(resetsAt).toISOString()}`)
+   */
+  usage(identity: string, rules: Rules): Promise<RateLimitUsage>
   /** Forgets the usage recorded for this identity under these rules. */
   reset(identity: string, rules: Rules): Promise<void>
   /**

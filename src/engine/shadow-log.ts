@@ -1,6 +1,6 @@
-import { formatDuration } from './duration.js'
-import type { RateLimiter } from './limiter.js'
-import type { Logger, RateLimitDecision } from './types.js'
+import { formatDuration } from '../duration.js'
+import type { Logger, RateLimitDecision } from '../types.js'
+import type { RateLimiter } from './limiter-api.js'
 
 /**
  * One line per request that a shadow rule (or a shadow limiter) would have refused, e.g.

@@ -1,3 +1,7 @@
+/**
+ * Store numbers → decisions: each rule's outcome, the binding rule, the decision itself; and the
+ * one answer to "which of two states of one rule is more restrictive".
+ */
 import type {
   DecisionReason,
   RateLimitDecision,
@@ -5,7 +9,7 @@ import type {
   RuleDecision,
   StoreErrorPolicy,
   StoreResult,
-} from './types.js'
+} from '../types.js'
 
 /** Turns the store's per-rule numbers into per-rule decisions. */
 export function ruleDecisions(rules: readonly ResolvedRule[], result: StoreResult): RuleDecision[] {
@@ -41,6 +45,19 @@ export function bindingRule(rules: readonly RuleDecision[], allowed: boolean): R
     }
   }
   return best
+}
+
+/**
+ * True when rule state `a` is more restrictive than `b`: refused before admitted; between two
+ * refusals, the longer wait; then fewer units left; then the longer reset. Everything that merges
+ * several states of one rule into one — the `RateLimit` header, `extensions.rateLimit` — uses this
+ * function, so they always name the same state.
+ */
+export function moreRestrictive(a: RuleDecision, b: RuleDecision): boolean {
+  if (a.allowed !== b.allowed) return !a.allowed
+  if (!a.allowed && a.retryAfterMs !== b.retryAfterMs) return a.retryAfterMs > b.retryAfterMs
+  if (a.remaining !== b.remaining) return a.remaining < b.remaining
+  return a.resetMs > b.resetMs
 }
 
 /** Assembles a decision; `reason` and `policy` are left out entirely when undefined. */

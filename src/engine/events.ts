@@ -1,5 +1,10 @@
-import { describeValue, RateLimitConfigError } from './errors.js'
-import type { Logger, RateLimitDecision, RateLimiterEvents } from './types.js'
+/**
+ * The limiter's events — `decision`, `store-error`, `store-state` — and the positional decision hook
+ * the metrics bindings subscribe through (no payload object per decision).
+ */
+import { describeValue, RateLimitConfigError } from '../errors.js'
+import type { Logger, RateLimitDecision, RateLimiterEvents } from '../types.js'
+import type { Operation } from './store-call.js'
 
 type Listener<E extends keyof RateLimiterEvents> = (payload: RateLimiterEvents[E]) => void
 type Listeners = { [E in keyof RateLimiterEvents]: Array<Listener<E>> }
@@ -12,7 +17,7 @@ type Listeners = { [E in keyof RateLimiterEvents]: Array<Listener<E>> }
 export type DecisionHook = (
   decision: RateLimitDecision,
   storeMs: number,
-  consume: boolean,
+  operation: Operation,
   error: Error | undefined,
 ) => void
 
@@ -24,8 +29,7 @@ export const DECISION_HOOK: unique symbol = Symbol.for('resolver-rate-limit.deci
 
 /** Wraps a public `decision` listener: one payload object per call, in two literal shapes. */
 function payloadHook(listener: Listener<'decision'>): DecisionHook {
-  return (decision, storeMs, consume, error) => {
-    const operation = consume ? 'consume' : 'peek'
+  return (decision, storeMs, operation, error) => {
     listener(error ? { decision, storeMs, operation, error } : { decision, storeMs, operation })
   }
 }
@@ -84,10 +88,10 @@ export class LimiterEvents {
 
   /** Calls every hook of the list it was given, each one isolated from the others' errors. */
   #fanOut(hooks: readonly DecisionHook[]): DecisionHook {
-    return (decision, storeMs, consume, error) => {
+    return (decision, storeMs, operation, error) => {
       for (const hook of hooks) {
         try {
-          hook(decision, storeMs, consume, error)
+          hook(decision, storeMs, operation, error)
         } catch (thrown) {
           this.#failed('decision', thrown)
         }
@@ -114,11 +118,11 @@ export class LimiterEvents {
   }
 
   /** Delivers a decision to every hook; nothing is allocated for it. */
-  decision(decision: RateLimitDecision, storeMs: number, consume: boolean, error?: Error): void {
+  decision(decision: RateLimitDecision, storeMs: number, operation: Operation, error?: Error): void {
     const deliver = this.#deliver
     if (deliver === undefined) return
     try {
-      deliver(decision, storeMs, consume, error)
+      deliver(decision, storeMs, operation, error)
     } catch (thrown) {
       this.#failed('decision', thrown)
     }

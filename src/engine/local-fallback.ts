@@ -9,7 +9,7 @@
  *
  * - **Seeds.** The usage the store last reported for each key (up to {@link MAX_SEEDS} keys) is
  *   remembered with the time it is all gone (its reset). The first local answer for a key starts
- *   from it (see `MemoryStore[SEED_USAGE]`), so the outage's admissions add up to the limit with
+ *   from it (see `SEED_USAGE`, which `MemoryStore` implements), so the outage's admissions add up to the limit with
  *   the store's, not on top of them.
  * - **Carry-over.** For one window after the last local admission, a key the local store holds
  *   usage for is checked against both stores, and admitted (and recorded) only if both admit.
@@ -17,10 +17,17 @@
  * Calls the store applies after their deadline (Redis cannot take a command back) were answered
  * here as well: they count in both stores, so they can only make the limiter stricter.
  */
-import { monotonicNow } from './clock.js'
-import { isPromise, withDeadline } from './deadline.js'
-import { MemoryStore, SEED_USAGE } from './stores/memory-store.js'
-import type { RateLimitStore, StoreResult, StoreRule, StoreRuleResult } from './types.js'
+import { monotonicNow } from '../clock.js'
+import {
+  type RateLimitStore,
+  SEED_USAGE,
+  type SeedableStore,
+  type StoreResult,
+  type StoreRule,
+  type StoreRuleResult,
+} from '../types.js'
+import type { RuleSubset } from './rule-subset.js'
+import { checkStore, isPromise, type Operation } from './store-call.js'
 
 /** Keys whose last reported usage is remembered; past it the oldest is forgotten. */
 export const MAX_SEEDS = 10_000
@@ -31,20 +38,21 @@ interface Seed {
   until: number
 }
 
-/** A store that can take over usage reported by another (the `MemoryStore`). */
-type SeedableStore = RateLimitStore & {
-  [SEED_USAGE]?: (rule: StoreRule, used: number, expiresInMs: number) => void
-}
-
 export class LocalFallback {
   #store: SeedableStore | undefined
+  readonly #newStore: () => RateLimitStore
   readonly #timeoutMs: number
   readonly #seeds = new Map<string, Seed>()
   /** Until when (monotonic ms) usage recorded here during an outage may still be in a window; 0: none. */
   #carryUntil = 0
 
-  constructor(store: RateLimitStore | undefined, timeoutMs: number) {
+  /**
+   * @param store The `fallbackStore` option, if given.
+   * @param newStore Creates the local store on first use when none was given (a `MemoryStore`).
+   */
+  constructor(store: RateLimitStore | undefined, newStore: () => RateLimitStore, timeoutMs: number) {
     this.#store = store
+    this.#newStore = newStore
     this.#timeoutMs = timeoutMs
   }
 
@@ -57,21 +65,16 @@ export class LocalFallback {
   }
 
   /**
-   * Remembers the usage the store reported for the rules at `at` (all when undefined), as of `now`
-   * (monotonic ms: a batch reads the clock once for all its answers).
+   * Remembers the usage the store reported for the `local` rules, as of `now` (monotonic ms: a batch
+   * reads the clock once for all its answers).
    */
-  remember(
-    rules: readonly StoreRule[],
-    result: StoreResult,
-    at: readonly number[] | undefined,
-    now: number,
-  ): void {
+  remember(rules: readonly StoreRule[], result: StoreResult, local: RuleSubset, now: number): void {
     const seeds = this.#seeds
-    const count = at === undefined ? rules.length : at.length
-    for (let j = 0; j < count; j++) {
-      const i = at === undefined ? j : at[j]!
-      const key = rules[i]!.key
-      const { used, resetMs } = result.rules[i]!
+    const keys = local.pick(rules)
+    const reported = local.pick(result.rules)
+    for (let j = 0; j < keys.length; j++) {
+      const key = keys[j]!.key
+      const { used, resetMs } = reported[j]!
       const seed = seeds.get(key)
       if (seed !== undefined) {
         seed.used = used
@@ -87,27 +90,30 @@ export class LocalFallback {
    * Answers for the failing store: the local store alone, starting each key from its seed. A
    * recorded admission keeps the local usage in force for a window after the store is back.
    */
-  answer(record: boolean, rules: readonly StoreRule[], cost: number): StoreResult | Promise<StoreResult> {
+  answer(
+    operation: Operation,
+    rules: readonly StoreRule[],
+    cost: number,
+  ): StoreResult | Promise<StoreResult> {
     const store = this.#local()
     this.#seed(store, rules)
-    const pending = record ? store.consume(rules, cost) : store.peek(rules, cost)
-    if (!isPromise(pending)) return this.#carry(record, rules, pending)
-    return withDeadline(pending, this.#timeoutMs, store.kind).then((result) =>
-      this.#carry(record, rules, result),
-    )
+    const answer = checkStore(store, operation, rules, cost, this.#timeoutMs)
+    if (!isPromise(answer)) return this.#carry(operation, rules, answer)
+    return answer.then((result) => this.#carry(operation, rules, result))
   }
 
   /**
    * While {@link carrying}: the local answer for rules the local store holds usage for (recorded
-   * when it admits and `record`), to be combined with the store's; undefined when it holds none
-   * (the store answers alone). Only a synchronous local store that can give units back (the
-   * `MemoryStore`) takes part: checking a remote one on every request would double the latency.
+   * when it admits and the operation is a consume), to be combined with the store's; undefined when
+   * it holds none (the store answers alone). Only a synchronous local store that can give units
+   * back (the `MemoryStore`) takes part: checking a remote one on every request would double the
+   * latency.
    */
-  alongside(record: boolean, rules: readonly StoreRule[], cost: number): StoreResult | undefined {
+  alongside(operation: Operation, rules: readonly StoreRule[], cost: number): StoreResult | undefined {
     const store = this.#store
     if (store === undefined || !this.holds(rules, cost)) return undefined
     this.#seed(store, rules)
-    return (record ? store.consume(rules, cost) : store.peek(rules, cost)) as StoreResult
+    return checkStore(store, operation, rules, cost, this.#timeoutMs) as StoreResult
   }
 
   /**
@@ -124,11 +130,13 @@ export class LocalFallback {
     return held.rules.some((r) => r.used - own > 0)
   }
 
-  /** Takes back a unit recorded by {@link alongside} for a request the store refused or failed. */
-  giveBack(rules: readonly StoreRule[], cost: number): void {
+  /**
+   * Takes back the units {@link alongside} recorded for a request the store refused or failed. A
+   * store that refunds asynchronously and fails keeps them (stricter); `onError` hears why.
+   */
+  giveBack(rules: readonly StoreRule[], cost: number, onError: (error: unknown) => void): void {
     const pending = this.#store?.refund?.(rules, cost)
-    // A store that refunds asynchronously and fails keeps the unit: stricter, never an unhandled rejection.
-    if (isPromise(pending)) pending.catch(() => {})
+    if (isPromise(pending)) pending.catch(onError)
   }
 
   /** Forgets local usage and seeds too, so a reset is not undone by the next outage. */
@@ -143,7 +151,7 @@ export class LocalFallback {
 
   /** Created on first use: a healthy store never pays for the fallback's memory. */
   #local(): SeedableStore {
-    this.#store ??= new MemoryStore()
+    this.#store ??= this.#newStore()
     return this.#store
   }
 
@@ -158,8 +166,8 @@ export class LocalFallback {
     }
   }
 
-  #carry(record: boolean, rules: readonly StoreRule[], result: StoreResult): StoreResult {
-    if (record && result.allowed) {
+  #carry(operation: Operation, rules: readonly StoreRule[], result: StoreResult): StoreResult {
+    if (operation === 'consume' && result.allowed) {
       let windowMs = 0
       for (const rule of rules) windowMs = Math.max(windowMs, rule.windowMs)
       this.#carryUntil = Math.max(this.#carryUntil, monotonicNow() + windowMs)
@@ -169,23 +177,18 @@ export class LocalFallback {
 }
 
 /**
- * The store's result with the local one folded in, rule by rule, the more restrictive number
- * winning (`at` maps the local rules to the store's; all rules when undefined).
+ * The store's result with the local one (for the `local` rules) folded in, rule by rule, the more
+ * restrictive number winning.
  */
-export function combineResults(
-  store: StoreResult,
-  local: StoreResult,
-  at: readonly number[] | undefined,
-): StoreResult {
-  const rules: StoreRuleResult[] = [...store.rules]
-  local.rules.forEach((l, j) => {
-    const i = at === undefined ? j : at[j]!
-    const s = rules[i]!
-    rules[i] = {
-      used: Math.max(s.used, l.used),
-      retryAfterMs: Math.max(s.retryAfterMs, l.retryAfterMs),
-      resetMs: Math.max(s.resetMs, l.resetMs),
-    }
-  })
+export function combineResults(store: StoreResult, local: StoreResult, subset: RuleSubset): StoreResult {
+  const rules = subset.merge(store.rules, local.rules, stricter)
   return { allowed: store.allowed && local.allowed, rules }
+}
+
+function stricter(s: StoreRuleResult, l: StoreRuleResult): StoreRuleResult {
+  return {
+    used: Math.max(s.used, l.used),
+    retryAfterMs: Math.max(s.retryAfterMs, l.retryAfterMs),
+    resetMs: Math.max(s.resetMs, l.resetMs),
+  }
 }

@@ -1,0 +1,152 @@
+/**
+ * Rules: validation and defaults (`resolveRule`), done once per rule object and cached, so the hot
+ * path only looks the result up; and the validation of a cost.
+ */
+import { parseDuration } from './duration.js'
+import { describeValue, invalidConfig, RateLimitConfigError } from './errors.js'
+import { ruleId } from './keys.js'
+import type { Algorithm, RateLimitRule, ResolvedRule, StoreErrorPolicy } from './types.js'
+
+/** Rules with a limit up to this use the exact sliding log by default; larger ones the counter. */
+export const SLIDING_LOG_MAX_DEFAULT_LIMIT = 1000
+/** Largest accepted limit. */
+export const MAX_LIMIT = 1_000_000_000
+/** Default rule name. */
+export const DEFAULT_RULE_NAME = 'default'
+
+const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window']
+export const POLICIES: readonly StoreErrorPolicy[] = ['local', 'open', 'closed']
+
+const resolvedRules = new WeakMap<object, ResolvedRule>()
+const resolvedLists = new WeakMap<object, readonly ResolvedRule[]>()
+/** A rule object's one-rule list: one look-up on the hot path. */
+const singleLists = new WeakMap<object, readonly ResolvedRule[]>()
+/** The one-rule list of each resolved rule, shared by equal rule objects. */
+const singletons = new WeakMap<ResolvedRule, readonly ResolvedRule[]>()
+
+function ruleLabel(rule: { name?: unknown }): string {
+  return typeof rule.name === 'string' ? `rule "${rule.name}"` : 'rule'
+}
+
+/**
+ * Validates a rule and resolves its defaults. Cached per rule object, so a rule defined once is
+ * validated once, never on the hot path.
+ * @throws RateLimitConfigError (`INVALID_RULE`) naming the field and what is allowed.
+ */
+export function resolveRule(rule: RateLimitRule): ResolvedRule {
+  if (typeof rule !== 'object' || rule === null)
+    invalidConfig(`Expected a rule object, got ${describeValue(rule)}`, 'INVALID_RULE')
+  const cached = resolvedRules.get(rule)
+  if (cached) return cached
+  const label = ruleLabel(rule)
+  const { name = DEFAULT_RULE_NAME, limit, algorithm, onStoreError, shadow = false } = rule
+  if (typeof name !== 'string' || name.length === 0 || name.length > 1000) {
+    invalidConfig(
+      `Expected \`name\` of ${label} to be a non-empty string of at most 1000 characters`,
+      'INVALID_RULE',
+    )
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    invalidConfig(
+      `Expected \`limit\` of ${label} to be an integer from 1 to ${MAX_LIMIT}, got ${describeValue(limit)}`,
+      'INVALID_RULE',
+    )
+  }
+  const windowMs = parseDuration(rule.window, `\`window\` of ${label}`)
+  const chosen = algorithm ?? (limit <= SLIDING_LOG_MAX_DEFAULT_LIMIT ? 'sliding-log' : 'sliding-window')
+  if (!ALGORITHMS.includes(chosen)) {
+    invalidConfig(
+      `Expected \`algorithm\` of ${label} to be 'sliding-log' or 'sliding-window', got ${describeValue(chosen)}`,
+      'INVALID_RULE',
+    )
+  }
+  if (onStoreError !== undefined && !POLICIES.includes(onStoreError)) {
+    invalidConfig(
+      `Expected \`onStoreError\` of ${label} to be 'local', 'open' or 'closed', got ${describeValue(onStoreError)}`,
+      'INVALID_RULE',
+    )
+  }
+  if (typeof shadow !== 'boolean')
+    invalidConfig(`Expected \`shadow\` of ${label} to be a boolean`, 'INVALID_RULE')
+  const resolved: ResolvedRule = Object.freeze({
+    name,
+    limit,
+    windowMs,
+    algorithm: chosen,
+    id: ruleId(name, chosen, limit, windowMs),
+    onStoreError,
+    shadow,
+    source: rule,
+  })
+  resolvedRules.set(rule, resolved)
+  return resolved
+}
+
+/**
+ * Resolves one rule or a non-empty list of rules. The answer is the same list object for the same
+ * rules — for a rule object, for an array object, and for a fresh array holding the same rule
+ * objects (as `consume(id, [burst, sustained])` builds on every call) — so caches keyed by it hit.
+ */
+export function resolveRules(rules: RateLimitRule | readonly RateLimitRule[]): readonly ResolvedRule[] {
+  if (!Array.isArray(rules)) {
+    const single = singleLists.get(rules as RateLimitRule)
+    if (single) return single
+    const resolved = resolveRule(rules as RateLimitRule)
+    const list = singleList(resolved)
+    singleLists.set(rules as RateLimitRule, list)
+    return list
+  }
+  const cached = resolvedLists.get(rules)
+  if (cached) return cached
+  if (rules.length === 0) invalidConfig('Expected at least one rule, got an empty list', 'INVALID_RULE')
+  const resolved = rules.map(resolveRule)
+  const list = resolved.length === 1 ? singleList(resolved[0]!) : internList(resolved)
+  resolvedLists.set(rules, list)
+  return list
+}
+
+function singleList(rule: ResolvedRule): readonly ResolvedRule[] {
+  let list = singletons.get(rule)
+  if (!list) {
+    list = Object.freeze([rule])
+    singletons.set(rule, list)
+  }
+  return list
+}
+
+/** Lists of several rules, by their first rule: a few candidates each, compared element by element. */
+const listsByFirst = new WeakMap<ResolvedRule, Array<readonly ResolvedRule[]>>()
+const MAX_LISTS_PER_FIRST = 16
+
+function internList(resolved: ResolvedRule[]): readonly ResolvedRule[] {
+  const candidates = listsByFirst.get(resolved[0]!) ?? []
+  for (const candidate of candidates) {
+    if (candidate.length === resolved.length && candidate.every((rule, i) => rule === resolved[i]))
+      return candidate
+  }
+  if (new Set(resolved.map((r) => r.id)).size !== resolved.length) {
+    invalidConfig(
+      'Expected the rules of one check to differ: two rules have the same name, limit, window and algorithm',
+      'INVALID_RULE',
+    )
+  }
+  const list = Object.freeze(resolved)
+  if (candidates.length >= MAX_LISTS_PER_FIRST) candidates.shift()
+  candidates.push(list)
+  listsByFirst.set(resolved[0]!, candidates)
+  return list
+}
+
+/**
+ * Validates a cost: a positive integer.
+ * @throws RateLimitConfigError (`INVALID_COST`)
+ */
+export function validateCost(cost: unknown): number {
+  if (!Number.isInteger(cost) || (cost as number) < 1 || (cost as number) > MAX_LIMIT) {
+    throw new RateLimitConfigError(
+      'INVALID_COST',
+      `Expected \`cost\` to be an integer from 1 to ${MAX_LIMIT}, got ${describeValue(cost)}`,
+    )
+  }
+  return cost as number
+}

@@ -1,0 +1,21 @@
+/**
+ * The refund Lua is not a script on its own: it runs inside CONSUME_SCRIPT and uses locals that
+ * script defines before splicing it in. Renaming one of them there must fail here, not in Redis.
+ */
+import { describe, expect, it } from 'vitest'
+import { REFUND_LUA, REFUND_LUA_NEEDS } from '../../src/stores/redis-refund-script.js'
+import { CONSUME_SCRIPT } from '../../src/stores/redis-scripts.js'
+
+describe('the refund part of the Redis script', () => {
+  const before = CONSUME_SCRIPT.slice(0, CONSUME_SCRIPT.indexOf(REFUND_LUA))
+
+  it('is spliced into CONSUME_SCRIPT', () => {
+    expect(CONSUME_SCRIPT).toContain(REFUND_LUA)
+  })
+
+  it.each(REFUND_LUA_NEEDS)('finds the local %s defined before the splice', (name) => {
+    const definition = new RegExp(`^local (?:function )?[\\w, ]*\\b${name}\\b[\\w, ]*(=|\\()`, 'm')
+    expect(before).toMatch(definition)
+    expect(REFUND_LUA).toMatch(new RegExp(`\\b${name}\\b`))
+  })
+})
