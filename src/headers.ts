@@ -23,7 +23,14 @@ export interface HeaderOptions {
   policies?: HeaderPolicies
 }
 
-const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000))
+/**
+ * Milliseconds as whole seconds, rounded up (never negative): the one rounding every header and
+ * `extensions.rateLimit` use, so both name the same number for the same state.
+ */
+export const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000))
+
+/** A window in whole seconds, at least 1 (a 500 ms window is not a 0-second one). */
+export const windowSeconds = (windowMs: number): number => Math.max(1, seconds(windowMs))
 
 /** A structured-field string: printable ASCII with `"` and `\` escaped. */
 function sfString(value: string): string {
@@ -132,7 +139,7 @@ function policyItem(r: RuleDecision, unique: boolean): string {
 }
 
 function policyText(r: RuleDecision, unique: boolean): string {
-  return `${labelOf(r.rule, unique)};q=${r.limit};w=${Math.max(1, seconds(r.rule.windowMs))}`
+  return `${labelOf(r.rule, unique)};q=${r.limit};w=${windowSeconds(r.rule.windowMs)}`
 }
 
 /**

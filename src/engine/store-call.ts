@@ -30,7 +30,8 @@ export function asStoreError(error: unknown, what: string): StoreError {
 }
 
 /**
- * Settles with `pending`, or rejects with a `STORE_TIMEOUT` {@link StoreError} after `ms`.
+ * Settles with `pending`, or rejects with a `STORE_TIMEOUT` {@link StoreError} after `ms` (and after
+ * the I/O that was due by then has been read).
  *
  * The store call is not cancelled (Redis cannot take a command back): when it settles later its
  * outcome is dropped, and a late rejection is handled here, so it never surfaces as an unhandled
@@ -41,10 +42,24 @@ export function asStoreError(error: unknown, what: string): StoreError {
  */
 export function withDeadline<T>(pending: Promise<T>, ms: number, kind: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new StoreError('STORE_TIMEOUT', `The ${kind} store did not answer within ${ms} ms`)),
-      ms,
-    )
+    let due = performance.now() + ms
+    let timer: NodeJS.Timeout
+    const expire = () =>
+      reject(new StoreError('STORE_TIMEOUT', `The ${kind} store did not answer within ${ms} ms`))
+    // A timer that fires late means the event loop was stalled (one request's heavy CPU work, a
+    // long GC): the store may have answered meanwhile — its reply unread in the socket, or the
+    // command not even written yet (batches are sent from the loop). Such a stall is not a store
+    // failure: taking it for one would answer other callers by the failure policy and open the
+    // breaker. So a late timer grants a grace period the loop actually runs; an expiry on time
+    // gives up after one more I/O phase (setImmediate runs after it).
+    const check = () => {
+      const now = performance.now()
+      if (now - due > stallMs(ms)) {
+        due = now + stallMs(ms)
+        timer = setTimeout(check, stallMs(ms))
+      } else setImmediate(expire)
+    }
+    timer = setTimeout(check, ms)
     pending.then(
       (value) => {
         clearTimeout(timer)
@@ -56,6 +71,11 @@ export function withDeadline<T>(pending: Promise<T>, ms: number, kind: string): 
       },
     )
   })
+}
+
+/** How late a deadline timer may fire before the loop counts as stalled; also the grace granted then. */
+function stallMs(ms: number): number {
+  return Math.max(20, ms / 4)
 }
 
 /**

@@ -81,12 +81,6 @@ export class GraphQLRateLimitedError extends GraphQLError {
   }
 }
 
-/**
- * Temporary internal alias: `graphql/cost/cost-errors.ts` still extends the old name. Not exported
- * from the package; delete once that file names {@link GraphQLRateLimitedError}.
- */
-export { GraphQLRateLimitedError as RateLimitedError }
-
 /** True for a rate-limit refusal, also after serialisation or a copy by another module version. */
 export function isGraphQLRateLimitedError(error: unknown): boolean {
   const extensions = (error as { extensions?: { code?: unknown } } | null)?.extensions

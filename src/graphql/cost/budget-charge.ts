@@ -2,15 +2,11 @@ import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql'
 import { resolveCaller, rulesForCaller } from '../../identity/caller.js'
 import { IdentityError } from '../../identity/identity-error.js'
 import type { RateLimitRule } from '../../types.js'
+import { identityGraphQLError } from '../errors.js'
 import { sinkOf } from '../sink.js'
 import type { CostAnalysis, CostAnalyzer } from './analyze.js'
 import type { ResolvedBudgetOptions } from './budget-options.js'
-import {
-  CostAnalysisError,
-  CostBudgetExceededError,
-  identityGraphQLError,
-  QueryTooExpensiveError,
-} from './cost-errors.js'
+import { CostAnalysisError, CostBudgetExceededError, QueryTooExpensiveError } from './cost-errors.js'
 import { limitStateOf } from './limit-state.js'
 
 /** The execution arguments the budget reads. */

@@ -1,7 +1,7 @@
-import { describeValue, RateLimitConfigError } from '../../errors.js'
+import { describeValue, invalidConfig } from '../../errors.js'
 import type { Identify } from '../../identity/types.js'
 import type { RateLimiter } from '../../limiter.js'
-import { resolveRule } from '../../options.js'
+import { resolveRule } from '../../rules.js'
 import type { Algorithm, Duration, RateLimitRule, StoreErrorPolicy } from '../../types.js'
 import type { CostAnalyzerOptions } from './analyze.js'
 import { type ResolvedCostModel, resolveCostModel } from './cost-model.js'
@@ -57,10 +57,6 @@ export interface ResolvedBudgetOptions {
   readonly analyzer: CostAnalyzerOptions
 }
 
-function invalid(message: string): never {
-  throw new RateLimitConfigError('INVALID_OPTION', message)
-}
-
 function canRefund(limiter: RateLimiter): boolean {
   return typeof limiter.refund === 'function' && typeof limiter.store?.refund === 'function'
 }
@@ -69,9 +65,9 @@ function refundMode(refund: unknown, limiter: RateLimiter): ResolvedBudgetOption
   if (refund === undefined || refund === false) return false
   if (refund === 'report') return 'report'
   if (refund !== true)
-    invalid(`Expected \`refund\` to be true, false or 'report', got ${describeValue(refund)}`)
+    invalidConfig(`Expected \`refund\` to be true, false or 'report', got ${describeValue(refund)}`)
   if (!canRefund(limiter)) {
-    invalid(
+    invalidConfig(
       `\`refund: true\` needs a store that can give units back, and the limiter's store (kind "${limiter.store?.kind}") has no refund(rules, cost): use MemoryStore or RedisStore, implement RateLimitStore.refund, or use refund: 'report' to see the actual cost only`,
     )
   }
@@ -81,7 +77,7 @@ function refundMode(refund: unknown, limiter: RateLimiter): ResolvedBudgetOption
 /** Applies the defaults and validates every option of `useCostBudget`. */
 export function resolveBudgetOptions(options: CostBudgetOptions): ResolvedBudgetOptions {
   if (typeof options !== 'object' || options === null)
-    invalid('Expected the options of useCostBudget to be an object')
+    invalidConfig('Expected the options of useCostBudget to be an object')
   const {
     limiter,
     limit,
@@ -93,18 +89,18 @@ export function resolveBudgetOptions(options: CostBudgetOptions): ResolvedBudget
     shadow = false,
   } = options
   if (typeof limiter?.consume !== 'function')
-    invalid('Expected `limiter` to be a limiter from createRateLimiter()')
+    invalidConfig('Expected `limiter` to be a limiter from createRateLimiter()')
   const rule: RateLimitRule = { name, limit, window, shadow }
   if (algorithm !== undefined) rule.algorithm = algorithm
   if (onStoreError !== undefined) rule.onStoreError = onStoreError
   resolveRule(rule)
   if (maxCost !== undefined && (!Number.isInteger(maxCost) || maxCost < 1)) {
-    invalid(`Expected \`maxCost\` to be an integer ≥ 1, got ${describeValue(maxCost)}`)
+    invalidConfig(`Expected \`maxCost\` to be an integer ≥ 1, got ${describeValue(maxCost)}`)
   }
   if (typeof shadow !== 'boolean')
-    invalid(`Expected \`shadow\` to be a boolean, got ${describeValue(shadow)}`)
+    invalidConfig(`Expected \`shadow\` to be a boolean, got ${describeValue(shadow)}`)
   if (options.identify !== undefined && typeof options.identify !== 'function') {
-    invalid('Expected `identify` to be a function (ctx) => caller')
+    invalidConfig('Expected `identify` to be a function (ctx) => caller')
   }
   const model = resolveCostModel(options)
   return {

@@ -1,8 +1,7 @@
 import { GraphQLError } from 'graphql'
 import { rateLimitHeaders, retryAfterSeconds } from '../../headers.js'
-import type { IdentityError } from '../../identity/identity-error.js'
 import type { RateLimitDecision } from '../../types.js'
-import { RateLimitedError } from '../errors.js'
+import { GraphQLRateLimitedError } from '../errors.js'
 import { MAX_CHARGED_COST } from './cost-model.js'
 
 /**
@@ -62,11 +61,11 @@ export class CostAnalysisError extends GraphQLError {
 
 /**
  * The caller's cost budget cannot pay for this operation now: nothing ran, nothing was consumed.
- * A {@link RateLimitedError} (`extensions.code: 'RATE_LIMITED'`, `retryAfter`, `limit`,
+ * A {@link GraphQLRateLimitedError} (`extensions.code: 'RATE_LIMITED'`, `retryAfter`, `limit`,
  * `remaining`, `reset`, `policy`) plus the operation's `cost`; HTTP 429 with `Retry-After` and
  * the `RateLimit` headers.
  */
-export class CostBudgetExceededError extends RateLimitedError {
+export class CostBudgetExceededError extends GraphQLRateLimitedError {
   /** The operation's cost. */
   readonly cost: number
 
@@ -78,12 +77,7 @@ export class CostBudgetExceededError extends RateLimitedError {
     )
     this.name = 'CostBudgetExceededError'
     this.cost = cost
-    // Extend the extensions RateLimitedError built (the same object GraphQLError keeps).
+    // Extend the extensions GraphQLRateLimitedError built (the same object GraphQLError keeps).
     Object.assign(this.extensions, { cost, http: { status: 429, headers: rateLimitHeaders(decision) } })
   }
-}
-
-/** An `identify` refusal (API key required, …) as a GraphQL error with its code and HTTP status. */
-export function identityGraphQLError(error: IdentityError): GraphQLError {
-  return new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } })
 }

@@ -22,7 +22,7 @@ import {
   isObjectType,
   valueFromASTUntyped,
 } from 'graphql'
-import { describeValue, RateLimitConfigError } from '../../errors.js'
+import { describeValue, invalidConfig } from '../../errors.js'
 import type { ListSize } from './cost-schema.js'
 
 type Directable = Parameters<typeof getDirective>[1]
@@ -36,7 +36,7 @@ export interface FoundDirective {
 }
 
 function invalid(coordinate: string, message: string): never {
-  throw new RateLimitConfigError('INVALID_DIRECTIVE', `${coordinate}: ${message}`)
+  invalidConfig(`${coordinate}: ${message}`, 'INVALID_DIRECTIVE')
 }
 
 /**

@@ -1,3 +1,5 @@
+import { moreRestrictive } from '../../engine/decision.js'
+import { retryAfterSeconds, seconds, windowSeconds } from '../../headers.js'
 import type { RateLimitDecision, RuleDecision } from '../../types.js'
 
 /**
@@ -56,12 +58,6 @@ export function limitStateOf(context: unknown): LimitState | undefined {
     : undefined
 }
 
-function moreRestrictive(a: RuleDecision, b: RuleDecision): boolean {
-  if (a.allowed !== b.allowed) return !a.allowed
-  if (a.remaining !== b.remaining) return a.remaining < b.remaining
-  return a.resetMs > b.resetMs
-}
-
 /** Merges a decision into the state: per rule, the most restrictive state wins. */
 export function recordDecision(state: LimitState, decision: RateLimitDecision): void {
   for (const rule of decision.rules) {
@@ -70,18 +66,14 @@ export function recordDecision(state: LimitState, decision: RateLimitDecision): 
   }
 }
 
-const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000))
-
 function policyState(r: RuleDecision): RateLimitPolicyState {
   return {
     policy: r.rule.name,
     limit: r.limit,
     remaining: r.remaining,
     reset: seconds(r.resetMs),
-    window: seconds(r.rule.windowMs),
-    ...(!r.allowed && Number.isFinite(r.retryAfterMs)
-      ? { retryAfter: Math.max(1, seconds(r.retryAfterMs)) }
-      : {}),
+    window: windowSeconds(r.rule.windowMs),
+    ...(!r.allowed && Number.isFinite(r.retryAfterMs) ? { retryAfter: retryAfterSeconds(r) } : {}),
     ...(r.rule.shadow ? { shadow: true as const } : {}),
   }
 }
