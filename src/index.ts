@@ -61,7 +61,9 @@ export {
   type RuleUsage,
 } from './limiter.js'
 export { SLIDING_LOG_MAX_DEFAULT_LIMIT } from './rules.js'
+export type { IoredisClientLike } from './stores/ioredis-port.js'
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory-store.js'
+export type { NodeRedisClientLike } from './stores/node-redis-port.js'
 export { type RedisClientLike, RedisStore, type RedisStoreOptions } from './stores/redis-store.js'
 export type {
   Algorithm,
