@@ -5,7 +5,7 @@
  * - `dist/<entry>.cjs`: a one-line CommonJS module that `require()`s the ES module next to it. Node
  *   ≥ 20.19 (and 22.12) loads ES modules with `require()` when they have no top-level await (ours
  *   have none), so `require('resolver-rate-limit')` and `import` share one module instance: one
- *   `RateLimitError` class for `instanceof`, one set of module state. A real CommonJS build would
+ *   `ResolverRateLimitError` class for `instanceof`, one set of module state. A real CommonJS build would
  *   be a second copy of everything (the dual-package hazard).
  * - `dist/**∕*.d.cts`: the declarations again, read by TypeScript as CommonJS (`node16`/`nodenext`
  *   in a CommonJS project), with relative imports renamed to `.cjs` so they stay in CommonJS. Their

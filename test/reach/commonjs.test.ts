@@ -36,11 +36,11 @@ describe('a CommonJS application', () => {
   it('require()s every entry of the packed package and uses it with its own graphql and @trpc/server', async () => {
     const { stdout } = await run(process.execPath, ['consumer.js'], { cwd: APP, timeout: 30_000 })
     expect(stdout.trim().split('\n')).toEqual([
-      'one copy: require and import share RateLimitError',
+      'one copy: require and import share ResolverRateLimitError',
       'engine: allowed, allowed, refused limited',
       'config error: true',
       'graphql: found, then RATE_LIMITED retryAfter=60',
-      'trpc: remaining 0, then TOO_MANY_REQUESTS (TRPCError), cause is RateLimitExceededError: true, retry 60 s',
+      'trpc: remaining 0, then TOO_MANY_REQUESTS (TRPCError), cause is TRPCRateLimitedCause: true, retry 60 s',
       // The application's own TRPCError (the CommonJS class) passes through the middleware.
       'trpc identify: UNAUTHORIZED "sign in first" instanceof TRPCError: true',
     ])

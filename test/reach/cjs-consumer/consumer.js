@@ -5,9 +5,9 @@ const assert = require('node:assert/strict')
 const { graphql } = require('graphql')
 const { makeExecutableSchema } = require('@graphql-tools/schema')
 const { initTRPC, TRPCError } = require('@trpc/server')
-const { createRateLimiter, RateLimitError, RateLimitConfigError } = require('resolver-rate-limit')
+const { createRateLimiter, ResolverRateLimitError, RateLimitConfigError } = require('resolver-rate-limit')
 const { rateLimitDirective } = require('resolver-rate-limit/graphql')
-const { getRateLimitDecision, RateLimitExceededError, rateLimit } = require('resolver-rate-limit/trpc')
+const { getRateLimitDecision, TRPCRateLimitedCause, rateLimit } = require('resolver-rate-limit/trpc')
 const { prometheusMetrics } = require('resolver-rate-limit/metrics')
 const { storeContract } = require('resolver-rate-limit/testing')
 
@@ -16,11 +16,11 @@ const rule = { name: 'search', limit: 2, window: '1m' }
 async function main() {
   // One copy of the code: require() and import() give the same module, so the same classes.
   const esm = await import('resolver-rate-limit')
-  assert.equal(esm.RateLimitError, RateLimitError)
+  assert.equal(esm.ResolverRateLimitError, ResolverRateLimitError)
   assert.equal((await import('resolver-rate-limit/trpc')).rateLimit, rateLimit)
   assert.equal(typeof prometheusMetrics, 'function')
   assert.equal(typeof storeContract, 'function')
-  console.log('one copy: require and import share RateLimitError')
+  console.log('one copy: require and import share ResolverRateLimitError')
 
   const limiter = createRateLimiter()
   const decisions = []
@@ -74,7 +74,7 @@ async function main() {
   const refused = await caller.search().catch((error) => error)
   const decision = getRateLimitDecision(refused)
   console.log(
-    `trpc: remaining ${remaining}, then ${refused.code} (${refused.name}), cause is RateLimitExceededError: ${refused.cause instanceof RateLimitExceededError}, retry ${Math.ceil(decision.retryAfterMs / 1000)} s`,
+    `trpc: remaining ${remaining}, then ${refused.code} (${refused.name}), cause is TRPCRateLimitedCause: ${refused.cause instanceof TRPCRateLimitedCause}, retry ${Math.ceil(decision.retryAfterMs / 1000)} s`,
   )
   const unauthorized = await caller.guarded().catch((error) => error)
   console.log(

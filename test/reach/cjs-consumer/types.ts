@@ -11,7 +11,7 @@ import {
   createRateLimiter,
   MemoryStore,
   type RateLimitDecision,
-  RateLimitError,
+  ResolverRateLimitError,
   RedisStore,
 } from 'resolver-rate-limit'
 import { rateLimitDirective, useRateLimitHeaders } from 'resolver-rate-limit/graphql'
@@ -45,4 +45,4 @@ export const schema = transformer(
 export const plugins = [useRateLimitHeaders()]
 export const identify = createIdentify({ trustProxy: 1 })
 export const metrics = prometheusMetrics
-export const isRateLimitError = (error: unknown): boolean => error instanceof RateLimitError
+export const isResolverRateLimitError = (error: unknown): boolean => error instanceof ResolverRateLimitError
