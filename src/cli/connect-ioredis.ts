@@ -23,7 +23,22 @@ const scanNode = (node: Redis): ScanNode => ({
 
 /** Connects with ioredis; see {@link connect} in `connect.ts`. */
 export async function connectIoredis(lib: Ioredis, target: Target, timeoutMs: number): Promise<Connection> {
-  const { Redis, Cluster } = lib
+  const client = createClient(lib, target, timeoutMs)
+  const label = targetLabel(target)
+  const close = () => client.disconnect()
+  await verify(client, target, label, timeoutMs, close)
+  return {
+    client,
+    storeClient: client,
+    label,
+    masters: () =>
+      (target.kind === 'redis' ? [client as Redis] : (client as Cluster).nodes('master')).map(scanNode),
+    close,
+  }
+}
+
+/** A client (not yet connected) that never reconnects and gives each command `timeoutMs`. */
+function createClient({ Redis, Cluster }: Ioredis, target: Target, timeoutMs: number): Redis | Cluster {
   const common = {
     lazyConnect: true,
     connectTimeout: timeoutMs,
@@ -34,22 +49,32 @@ export async function connectIoredis(lib: Ioredis, target: Target, timeoutMs: nu
     // process alive after the error was printed. Every command has answered by then: destroy at once.
     disconnectTimeout: 0,
   }
-  const client =
-    target.kind === 'redis'
-      ? new Redis(target.url, { ...common, retryStrategy: () => null })
-      : new Cluster(target.nodes, {
-          lazyConnect: true,
-          clusterRetryStrategy: () => null,
-          slotsRefreshTimeout: timeoutMs,
-          redisOptions: common,
-        })
-  const label = targetLabel(target)
+  return target.kind === 'redis'
+    ? new Redis(target.url, { ...common, retryStrategy: () => null })
+    : new Cluster(target.nodes, {
+        lazyConnect: true,
+        clusterRetryStrategy: () => null,
+        slotsRefreshTimeout: timeoutMs,
+        redisOptions: common,
+      })
+}
+
+/**
+ * Connects, PINGs and checks the client is usable as the target says; on failure closes it and
+ * throws the `CliError` to print.
+ */
+async function verify(
+  client: Redis | Cluster,
+  target: Target,
+  label: string,
+  timeoutMs: number,
+  close: () => void,
+): Promise<void> {
   let lastError: Error | undefined
   client.on('error', (error: Error) => {
     lastError = error
   })
   if (target.kind === 'cluster') client.on('node error', () => {})
-  const close = () => client.disconnect()
   try {
     await withTimeout(client.connect(), timeoutMs, 'connect')
     await withTimeout(client.ping(), timeoutMs, 'PING')
@@ -66,14 +91,6 @@ export async function connectIoredis(lib: Ioredis, target: Target, timeoutMs: nu
   if (target.kind === 'redis' && (await isClusterNode(client as Redis))) {
     close()
     throw clusterNodeError(label)
-  }
-  return {
-    client,
-    storeClient: client,
-    label,
-    masters: () =>
-      (target.kind === 'redis' ? [client as Redis] : (client as Cluster).nodes('master')).map(scanNode),
-    close,
   }
 }
 

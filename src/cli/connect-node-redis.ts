@@ -73,20 +73,8 @@ export async function connectNodeRedis(
   target: Target,
   timeoutMs: number,
 ): Promise<Connection> {
-  const socket = { connectTimeout: timeoutMs, reconnectStrategy: false }
-  const client = (
-    target.kind === 'redis'
-      ? lib.createClient({ url: target.url, socket })
-      : lib.createCluster({
-          rootNodes: target.nodes.map((node) => ({ url: `redis://${node.host}:${node.port}` })),
-          defaults: { socket },
-        })
-  ) as NodeRedisClient | NodeRedisCluster
+  const client = createClient(lib, target, timeoutMs)
   const label = targetLabel(target)
-  let lastError: Error | undefined
-  client.on('error', (error) => {
-    lastError = error
-  })
   const close = () => {
     try {
       client.destroy()
@@ -94,6 +82,41 @@ export async function connectNodeRedis(
       // already closed by a failed connect
     }
   }
+  await verify(client, target, label, timeoutMs, close)
+  return {
+    client: commands(client, timeoutMs),
+    storeClient: client as unknown as RedisClientLike,
+    label,
+    masters: mastersOf(client, target, timeoutMs),
+    close,
+  }
+}
+
+/** A client or cluster (not yet connected) that never reconnects. */
+function createClient(lib: NodeRedis, target: Target, timeoutMs: number): NodeRedisClient | NodeRedisCluster {
+  const socket = { connectTimeout: timeoutMs, reconnectStrategy: false }
+  return (
+    target.kind === 'redis'
+      ? lib.createClient({ url: target.url, socket })
+      : lib.createCluster({
+          rootNodes: target.nodes.map((node) => ({ url: `redis://${node.host}:${node.port}` })),
+          defaults: { socket },
+        })
+  ) as NodeRedisClient | NodeRedisCluster
+}
+
+/** Connects, PINGs and checks the target is what it says; on failure closes and throws the `CliError`. */
+async function verify(
+  client: NodeRedisClient | NodeRedisCluster,
+  target: Target,
+  label: string,
+  timeoutMs: number,
+  close: () => void,
+): Promise<void> {
+  let lastError: Error | undefined
+  client.on('error', (error) => {
+    lastError = error
+  })
   try {
     await withTimeout(client.connect(), timeoutMs, 'connect')
     await withTimeout(client.ping(), timeoutMs, 'PING')
@@ -105,20 +128,17 @@ export async function connectNodeRedis(
     close()
     throw clusterNodeError(label)
   }
-  const masters =
-    target.kind === 'redis'
-      ? () => [scanNode(() => client as NodeRedisClient, timeoutMs)]
-      : () => {
-          const cluster = client as NodeRedisCluster
-          return cluster.masters.map((master) => scanNode(() => cluster.nodeClient(master), timeoutMs))
-        }
-  return {
-    client: commands(client, timeoutMs),
-    storeClient: client as unknown as RedisClientLike,
-    label,
-    masters,
-    close,
-  }
+}
+
+/** `masters` of the connection: the client itself, or each master of the cluster. */
+function mastersOf(
+  client: NodeRedisClient | NodeRedisCluster,
+  target: Target,
+  timeoutMs: number,
+): Connection['masters'] {
+  if (target.kind === 'redis') return () => [scanNode(() => client as NodeRedisClient, timeoutMs)]
+  const cluster = client as NodeRedisCluster
+  return () => cluster.masters.map((master) => scanNode(() => cluster.nodeClient(master), timeoutMs))
 }
 
 async function isClusterNode(client: NodeRedisClient, timeoutMs: number): Promise<boolean> {

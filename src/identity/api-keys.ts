@@ -1,5 +1,6 @@
 import { describeValue, invalidConfig } from '../errors.js'
 import { digest } from '../keys.js'
+import { lookupFailed, withDeadline } from './api-key-lookup-deadline.js'
 import type { ApiKeySourceOptions } from './api-key-reader.js'
 import { IdentityError } from './identity-error.js'
 import { definePlans, likelyName, validateOverrides, validatePlan } from './plans.js'
@@ -147,11 +148,6 @@ function toKeyCaller(record: ApiKeyRecord, keyDigest: string, options: ApiKeyOpt
   })
 }
 
-function lookupFailed(keyDigest: string, cause: unknown): IdentityError {
-  const message = `The API key lookup failed for key ${keyDigest.slice(0, 8)}…`
-  return new IdentityError('API_KEY_LOOKUP_FAILED', message, { cause })
-}
-
 /** One lookup and the validation of its record; a throwing lookup is redacted and not cached. */
 async function lookUp(
   key: string,
@@ -181,30 +177,6 @@ async function lookUp(
 function settle(entry: Cached): Caller | null {
   if ('error' in entry) throw entry.error
   return entry.caller
-}
-
-/** The shared lookup as one request sees it: failed once `ms` have passed without an answer. */
-function withDeadline(lookup: Promise<Caller | null>, keyDigest: string, ms: number): Promise<Caller | null> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const cause = new Error(
-        `The API key lookup did not answer within ${ms} ms (\`apiKeys.lookupTimeoutMs\`)`,
-      )
-      reject(lookupFailed(keyDigest, cause))
-    }, ms)
-    // A request is waiting on it anyway; the timer alone must not keep a process alive.
-    timer.unref?.()
-    lookup.then(
-      (caller) => {
-        clearTimeout(timer)
-        resolve(caller)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
 }
 
 /**

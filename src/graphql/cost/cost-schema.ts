@@ -3,6 +3,7 @@ import {
   type GraphQLField,
   type GraphQLInputField,
   type GraphQLInputObjectType,
+  type GraphQLInterfaceType,
   type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLOutputType,
@@ -115,11 +116,10 @@ function fragmentRule(schema: GraphQLSchema): CostSchema['applies'] {
   }
 }
 
-function build(schema: GraphQLSchema): CostSchema {
-  const fields = new Map<GraphQLField<unknown, unknown>, FieldCost>()
-  const inputs = new Map<GraphQLArgument | GraphQLInputField, InputCost>()
+/** `typeWeight` of {@link CostSchema}: each type's weight read (and validated) once. */
+function typeWeigher(schema: GraphQLSchema): CostSchema['typeWeight'] {
   const typeWeights = new Map<GraphQLNamedType, number>()
-  const typeWeight = (type: GraphQLNamedType): number => {
+  return (type) => {
     let weight = typeWeights.get(type)
     if (weight === undefined) {
       weight = weightOf(schema, type, type.name) ?? (isCompositeType(type) ? 1 : 0)
@@ -127,8 +127,17 @@ function build(schema: GraphQLSchema): CostSchema {
     }
     return weight
   }
-  /** `own`: the definition's `@cost` weight (inherited from an interface field for arguments). */
-  const inputCost = (definition: GraphQLArgument | GraphQLInputField, own: number | undefined): InputCost => {
+}
+
+/** Prices an argument or input field and records it in `inputs`. */
+type InputPricer = (definition: GraphQLArgument | GraphQLInputField, own: number | undefined) => InputCost
+
+/** `own`: the definition's `@cost` weight (inherited from an interface field for arguments). */
+function inputPricer(
+  schema: GraphQLSchema,
+  inputs: Map<GraphQLArgument | GraphQLInputField, InputCost>,
+): InputPricer {
+  return (definition, own) => {
     const type = getNamedType(definition.type)
     const inputObject = isInputObjectType(type) ? type : undefined
     const weight = own ?? weightOf(schema, type, type.name) ?? (inputObject ? 1 : 0)
@@ -136,39 +145,40 @@ function build(schema: GraphQLSchema): CostSchema {
     inputs.set(definition, cost)
     return cost
   }
-  let ids = 0
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (type.name.startsWith('__')) continue
-    typeWeight(type) // validates every type's @cost at startup, used or not
-    if (isObjectType(type) || isInterfaceType(type)) {
-      for (const field of Object.values(type.getFields())) {
-        const coordinate = `${type.name}.${field.name}`
-        // Directives written on the interface field govern an implementation that has none.
-        const governed = (name: 'cost' | 'listSize') =>
-          governingDirective(schema, type, field, name, coordinate)
-        const listSize = readListSize(field, governed('listSize'), coordinate, ids++)
-        const costed = field.args.filter((arg) => {
-          const weight = argumentWeight(schema, type, field, arg, coordinate)
-          const cost = inputCost(arg, weight)
-          return cost.weight > 0 || cost.inputObject !== undefined
-        })
-        const relevant = new Set(costed.map((arg) => arg.name))
-        for (const path of listSize?.slicingArguments ?? []) relevant.add(path[0]!)
-        fields.set(field, {
-          returned: returnedBy(schema, field.type),
-          weight: readWeight(governed('cost'), coordinate),
-          listDepth: listDepth(field.type),
-          listSize,
-          relevantArguments: relevant,
-          costedArguments: costed,
-        })
-      }
-    } else if (isInputObjectType(type)) {
-      for (const field of Object.values(type.getFields()))
-        inputCost(field, weightOf(schema, field, `${type.name}.${field.name}`))
-    }
+}
+
+/** The cost facts of one output field; prices its arguments on the way. `id` numbers its `@listSize`. */
+function fieldCost(
+  schema: GraphQLSchema,
+  type: GraphQLObjectType | GraphQLInterfaceType,
+  field: GraphQLField<unknown, unknown>,
+  id: number,
+  inputCost: InputPricer,
+): FieldCost {
+  const coordinate = `${type.name}.${field.name}`
+  // Directives written on the interface field govern an implementation that has none.
+  const governed = (name: 'cost' | 'listSize') => governingDirective(schema, type, field, name, coordinate)
+  const listSize = readListSize(field, governed('listSize'), coordinate, id)
+  const costed = field.args.filter((arg) => {
+    const weight = argumentWeight(schema, type, field, arg, coordinate)
+    const cost = inputCost(arg, weight)
+    return cost.weight > 0 || cost.inputObject !== undefined
+  })
+  const relevant = new Set(costed.map((arg) => arg.name))
+  for (const path of listSize?.slicingArguments ?? []) relevant.add(path[0]!)
+  return {
+    returned: returnedBy(schema, field.type),
+    weight: readWeight(governed('cost'), coordinate),
+    listDepth: listDepth(field.type),
+    listSize,
+    relevantArguments: relevant,
+    costedArguments: costed,
   }
-  const leaf: FieldCost = {
+}
+
+/** What a field the schema does not know costs: a leaf, free of arguments. */
+function unknownField(schema: GraphQLSchema): FieldCost {
+  return {
     returned: { kind: 'leaf', type: schema.getType('String')! },
     weight: undefined,
     listDepth: 0,
@@ -176,6 +186,26 @@ function build(schema: GraphQLSchema): CostSchema {
     relevantArguments: new Set(),
     costedArguments: [],
   }
+}
+
+function build(schema: GraphQLSchema): CostSchema {
+  const fields = new Map<GraphQLField<unknown, unknown>, FieldCost>()
+  const inputs = new Map<GraphQLArgument | GraphQLInputField, InputCost>()
+  const typeWeight = typeWeigher(schema)
+  const inputCost = inputPricer(schema, inputs)
+  let ids = 0
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__')) continue
+    typeWeight(type) // validates every type's @cost at startup, used or not
+    if (isObjectType(type) || isInterfaceType(type)) {
+      for (const field of Object.values(type.getFields()))
+        fields.set(field, fieldCost(schema, type, field, ids++, inputCost))
+    } else if (isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields()))
+        inputCost(field, weightOf(schema, field, `${type.name}.${field.name}`))
+    }
+  }
+  const leaf = unknownField(schema)
   const free: InputCost = { weight: 0, inputObject: undefined }
   return {
     schema,

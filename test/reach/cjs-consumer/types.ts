@@ -11,8 +11,8 @@ import {
   createRateLimiter,
   MemoryStore,
   type RateLimitDecision,
-  ResolverRateLimitError,
   RedisStore,
+  ResolverRateLimitError,
 } from 'resolver-rate-limit'
 import { rateLimitDirective, useRateLimitHeaders } from 'resolver-rate-limit/graphql'
 import { prometheusMetrics } from 'resolver-rate-limit/metrics'
