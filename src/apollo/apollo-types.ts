@@ -35,6 +35,8 @@ export interface ApolloRequestContext {
     readonly variables?: Readonly<Record<string, unknown>> | null
   }
   readonly response: ApolloResponse
+  /** True for an operation of a batched HTTP request (its `response.http` is shared by the batch). */
+  readonly requestIsBatched?: boolean
 }
 
 /** What `didResolveOperation` and the later hooks receive. */

@@ -6,13 +6,7 @@
  */
 import { describeValue, invalidConfig } from '../errors.js'
 import { assertRateLimitsApplied, type DirectiveNames } from '../graphql/assert-applied.js'
-import {
-  RateLimitTracker,
-  rateLimitResponse,
-  resolveResponseOptions,
-  trackerOf,
-  tracking,
-} from '../graphql/tracking.js'
+import { RateLimitTracker, rateLimitResponse, resolveResponseOptions, tracking } from '../graphql/tracking.js'
 import type { HeaderPolicies } from '../headers.js'
 import { peerOf } from '../identity/peer.js'
 import { requestOf } from '../identity/request.js'
@@ -45,15 +39,22 @@ export interface RateLimitApolloPlugin {
   requestDidStart(requestContext: ApolloRequestContext): Promise<RateLimitApolloListener>
 }
 
-/** The request's tracker: the one already in the context (an earlier operation of a batch), else a new one. */
-function attachTracker(contextValue: unknown, policies: HeaderPolicies): RateLimitTracker | undefined {
+/**
+ * The request's tracker, put in the operation's context. Apollo gives each operation of a batch
+ * its own copy of the context but one shared HTTP head (`response.http`): the tracker is kept
+ * per head, so a batch's operations merge their headers as they share one response.
+ */
+function attachTracker(
+  trackers: WeakMap<object, RateLimitTracker>,
+  { contextValue, response }: ApolloRequestContext,
+  policies: HeaderPolicies,
+): RateLimitTracker | undefined {
   if (contextValue === null || typeof contextValue !== 'object') return undefined
-  const known = trackerOf(contextValue)
-  if (known) {
-    known.operations++
-    return known
+  let tracker = trackers.get(response.http)
+  if (!tracker) {
+    tracker = new RateLimitTracker(policies)
+    trackers.set(response.http, tracker)
   }
-  const tracker = new RateLimitTracker(policies)
   Object.assign(contextValue, tracking(tracker))
   return tracker
 }
@@ -66,7 +67,8 @@ function attachTracker(contextValue: unknown, policies: HeaderPolicies): RateLim
  * `useRateLimitExtensions()` give on graphql-yoga. `server.start()` fails when the schema declares
  * `@rateLimit` on fields the transformer did not wrap. The caller's IP needs the Node request in
  * the context: `context: async ({ req }) => ({ req })` (standalone server and `expressMiddleware`).
- * A batch shares one tracker: headers merged over its operations, status kept at 200.
+ * A batch (`allowBatchedHttpRequests`) shares one tracker: headers and `extensions.rateLimit`
+ * merged over its operations, status kept at 200.
  *
  * @example
  * const server = new ApolloServer({ schema, plugins: [rateLimitApolloPlugin()] })
@@ -77,20 +79,22 @@ export function rateLimitApolloPlugin(options: RateLimitApolloPluginOptions = {}
   const { extensions = true } = options
   if (typeof extensions !== 'boolean')
     invalidConfig(`Expected \`extensions\` to be a boolean, got ${describeValue(extensions)}`)
+  const trackers = new WeakMap<object, RateLimitTracker>()
   return {
     async serverWillStart({ schema }) {
       if (schema && names.length > 0) assertRateLimitsApplied(schema, { directive: names })
     },
-    async requestDidStart({ contextValue }) {
+    async requestDidStart(requestContext) {
+      const { contextValue, requestIsBatched } = requestContext
       // The peer address, read as early as Apollo lets a plugin: a client that resets the connection later takes it along.
       peerOf(requestOf(contextValue))
-      const tracker = attachTracker(contextValue, policies)
+      const tracker = attachTracker(trackers, requestContext, policies)
       return {
         async willSendResponse({ response }) {
           if (!tracker) return
           const single = response.body?.kind === 'single' ? response.body.singleResult : undefined
           const answer = rateLimitResponse(single, contextValue, {
-            status429: status429 && tracker.operations === 1,
+            status429: status429 && requestIsBatched !== true,
           })
           if (answer.status) response.http.status = answer.status
           for (const [name, value] of Object.entries(answer.headers))

@@ -46,8 +46,6 @@ export class RateLimitTracker implements DecisionSink {
   readonly #headers: HeaderAccumulator
   /** Read by `extensions.rateLimit` and written by the cost budget (`cost`, `actualCost`). */
   readonly state: LimitState = { policies: new Map() }
-  /** How many operations report here: more than one in a batch, whose status stays 200. */
-  operations = 1
 
   constructor(policies: HeaderPolicies = 'binding') {
     this.#headers = new HeaderAccumulator({ policies })

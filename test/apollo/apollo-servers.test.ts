@@ -4,11 +4,11 @@
  * status, headers and extensions as `useRateLimitHeaders()` gives on graphql-yoga.
  */
 import type { AddressInfo } from 'node:net'
+import { ApolloServer as ApolloServer5 } from '@apollo/server'
+import { startStandaloneServer as startStandalone5 } from '@apollo/server/standalone'
 import { ApolloServer as ApolloServer4 } from '@apollo/server-4'
 import { expressMiddleware as expressMiddleware4 } from '@apollo/server-4/express4'
 import { startStandaloneServer as startStandalone4 } from '@apollo/server-4/standalone'
-import { ApolloServer as ApolloServer5 } from '@apollo/server'
-import { startStandaloneServer as startStandalone5 } from '@apollo/server/standalone'
 import { expressMiddleware as expressMiddleware5 } from '@as-integrations/express5'
 import express from 'express'
 import type { Redis } from 'ioredis'
@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { costBudgetApolloPlugin, rateLimitApolloPlugin } from '../../src/apollo/index.js'
 import { costTypeDefs } from '../../src/graphql/index.js'
 import { createIdentify, createRateLimiter, type RateLimitDecision, RedisStore } from '../../src/index.js'
-import { ready, redisClient, uniquePrefix } from '../helpers.js'
 import { limitedSchema } from '../graphql/fixtures.js'
+import { ready, redisClient, uniquePrefix } from '../helpers.js'
 
 const sdl = /* GraphQL */ `
   type Query {
@@ -43,7 +43,8 @@ type Serve = (server: never) => Promise<{ url: string; close(): Promise<void> }>
 /** Apollo's standalone server, with the one context line the README documents. */
 function standalone(start: typeof startStandalone5 | typeof startStandalone4): Serve {
   return async (server) => {
-    const { url } = await start(server, {
+    // The two majors' functions take the same options; their overloads differ only in types.
+    const { url } = await (start as typeof startStandalone5)(server, {
       listen: { port: 0, host: '127.0.0.1' },
       context: async ({ req }) => ({ req }),
     })
@@ -74,9 +75,17 @@ function viaExpress(middleware: typeof expressMiddleware5 | typeof expressMiddle
 
 const SERVERS: Array<[string, AnyApolloServer, Serve]> = [
   ['Apollo Server 5, startStandaloneServer', ApolloServer5, standalone(startStandalone5)],
-  ['Apollo Server 5, expressMiddleware (@as-integrations/express5)', ApolloServer5, viaExpress(expressMiddleware5)],
+  [
+    'Apollo Server 5, expressMiddleware (@as-integrations/express5)',
+    ApolloServer5,
+    viaExpress(expressMiddleware5),
+  ],
   ['Apollo Server 4, startStandaloneServer', ApolloServer4, standalone(startStandalone4)],
-  ['Apollo Server 4, expressMiddleware (@apollo/server/express4)', ApolloServer4, viaExpress(expressMiddleware4)],
+  [
+    'Apollo Server 4, expressMiddleware (@apollo/server/express4)',
+    ApolloServer4,
+    viaExpress(expressMiddleware4),
+  ],
 ]
 
 interface Reply {
@@ -114,7 +123,14 @@ describe.each(SERVERS)('%s', (_, ApolloServer, serve) => {
       plugins: [
         rateLimitApolloPlugin(),
         // minimumCost 0: an operation without lists costs nothing, so the field tests see only their limits.
-        costBudgetApolloPlugin({ limiter, limit: 100, window: '1h', maxCost: 60, minimumCost: 0, refund: true }),
+        costBudgetApolloPlugin({
+          limiter,
+          limit: 100,
+          window: '1h',
+          maxCost: 60,
+          minimumCost: 0,
+          refund: true,
+        }),
       ],
     })
     const served = await serve(server as never)
@@ -168,7 +184,10 @@ describe.each(SERVERS)('%s', (_, ApolloServer, serve) => {
     })
     expect(refused.body.errors[0].extensions.retryAfter).toBeGreaterThanOrEqual(59)
     expect(refused.body.errors[0].extensions.http).toBeUndefined()
-    expect(refused.body.extensions.rateLimit.policies[0]).toMatchObject({ policy: 'Query.search', remaining: 0 })
+    expect(refused.body.extensions.rateLimit.policies[0]).toMatchObject({
+      policy: 'Query.search',
+      remaining: 0,
+    })
     expect(refused.body.extensions.rateLimit.policies[0].retryAfter).toBeGreaterThanOrEqual(59)
   })
 
@@ -193,7 +212,10 @@ describe.each(SERVERS)('%s', (_, ApolloServer, serve) => {
     const free = await post('192.0.2.5', '{ free }')
     expect(free.status).toBe(200)
     expect(free.headers.get('ratelimit')).toBeNull()
-    expect(free.body).toEqual({ data: { free: 'free' }, extensions: { rateLimit: { cost: 0, maxCost: 60, policies: [] } } })
+    expect(free.body).toEqual({
+      data: { free: 'free' },
+      extensions: { rateLimit: { cost: 0, maxCost: 60, policies: [] } },
+    })
   })
 
   it('charges the cost budget before execution, settles the actual cost, and refuses with 429 or 400', async () => {
@@ -211,7 +233,11 @@ describe.each(SERVERS)('%s', (_, ApolloServer, serve) => {
 
     const tooExpensive = await post('192.0.2.6', '{ books(first: 20) { title } }')
     expect(tooExpensive.status).toBe(400)
-    expect(tooExpensive.body.errors[0].extensions).toEqual({ code: 'QUERY_TOO_EXPENSIVE', cost: 100, maxCost: 60 })
+    expect(tooExpensive.body.errors[0].extensions).toEqual({
+      code: 'QUERY_TOO_EXPENSIVE',
+      cost: 100,
+      maxCost: 60,
+    })
     expect(tooExpensive.body.data).toBeUndefined()
 
     // 10 used, so 90 left: the next one fits (without the refund it would not).
@@ -231,7 +257,8 @@ describe.each(SERVERS)('%s', (_, ApolloServer, serve) => {
   it('identifies the client by the entry the trusted proxy appended; a forged X-Forwarded-For changes nothing', async () => {
     const statuses: number[] = []
     // The client forges a different leftmost entry each time; the proxy's entry stays last.
-    for (let i = 1; i <= 3; i++) statuses.push((await post('192.0.2.7', '{ search(q: "f") }', `10.0.0.${i}`)).status)
+    for (let i = 1; i <= 3; i++)
+      statuses.push((await post('192.0.2.7', '{ search(q: "f") }', `10.0.0.${i}`)).status)
     expect(statuses).toEqual([200, 200, 429])
     expect(decisions.at(-1)!.identity).toBe('ip:192.0.2.7')
     // Another client behind the same proxy keeps its own budget.

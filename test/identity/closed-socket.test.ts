@@ -160,7 +160,10 @@ function apolloServer(options: IdentifyOptions, tally: Tally, arrived: Arrived =
   const started = apollo.start()
   const app = express()
   app.use('/graphql', express.json(), (req, res, next) => {
-    started.then(() => expressMiddleware(apollo, { context: async ({ req }) => ({ req }) })(req, res, next), next)
+    started.then(
+      () => expressMiddleware(apollo, { context: async ({ req }) => ({ req }) })(req, res, next),
+      next,
+    )
   })
   closers.push(() => apollo.stop())
   return createServer(app)
