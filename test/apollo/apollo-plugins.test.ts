@@ -3,7 +3,9 @@
  * refusal's status and headers without `rateLimitApolloPlugin()`), batches, a schema the
  * transformer never saw, the context line, and options checked when a plugin is built.
  */
+import type { IncomingMessage } from 'node:http'
 import { ApolloServer } from '@apollo/server'
+import { ApolloServer as ApolloServer4 } from '@apollo/server-4'
 import { startStandaloneServer } from '@apollo/server/standalone'
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -117,6 +119,15 @@ describe('rateLimitApolloPlugin', () => {
     })
     const server = new ApolloServer({ schema, plugins: [rateLimitApolloPlugin()] })
     await expect(server.start()).rejects.toMatchObject({ code: 'TRANSFORMER_NOT_APPLIED' })
+  })
+
+  it("are accepted by both majors' `plugins` option with a typed context (checked by the compiler)", () => {
+    const { limiter } = memoryLimiter()
+    const plugins = () => [rateLimitApolloPlugin(), costBudgetApolloPlugin({ limiter, limit: 10, window: '1m' })]
+    const typeDefs = 'type Query { ping: String }'
+    const v5 = new ApolloServer<{ req: IncomingMessage; userId?: string }>({ typeDefs, plugins: plugins() })
+    const v4 = new ApolloServer4<{ req: IncomingMessage; userId?: string }>({ typeDefs, plugins: plugins() })
+    expect([v5, v4].every((server) => typeof server.start === 'function')).toBe(true)
   })
 
   it('checks its options when it is built, naming the option', () => {
