@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { ApolloServer } from '@apollo/server'
-import { ApolloServer as ApolloServer4 } from '@apollo/server-4'
 import { startStandaloneServer } from '@apollo/server/standalone'
+import { ApolloServer as ApolloServer4 } from '@apollo/server-4'
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { afterEach, describe, expect, it } from 'vitest'
 import { costBudgetApolloPlugin, rateLimitApolloPlugin } from '../../src/apollo/index.js'
@@ -123,7 +123,10 @@ describe('rateLimitApolloPlugin', () => {
 
   it("are accepted by both majors' `plugins` option with a typed context (checked by the compiler)", () => {
     const { limiter } = memoryLimiter()
-    const plugins = () => [rateLimitApolloPlugin(), costBudgetApolloPlugin({ limiter, limit: 10, window: '1m' })]
+    const plugins = () => [
+      rateLimitApolloPlugin(),
+      costBudgetApolloPlugin({ limiter, limit: 10, window: '1m' }),
+    ]
     const typeDefs = 'type Query { ping: String }'
     const v5 = new ApolloServer<{ req: IncomingMessage; userId?: string }>({ typeDefs, plugins: plugins() })
     const v4 = new ApolloServer4<{ req: IncomingMessage; userId?: string }>({ typeDefs, plugins: plugins() })
