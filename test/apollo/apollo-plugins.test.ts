@@ -86,6 +86,35 @@ describe('costBudgetApolloPlugin without rateLimitApolloPlugin', () => {
   })
 })
 
+describe('costBudgetApolloPlugin against hostile operations', () => {
+  const budget = [
+    // biome-ignore lint/suspicious/noExplicitAny: the fixture's limiter.
+    (limiter: any) => costBudgetApolloPlugin({ limiter, limit: 1000, window: '1h', maxAnalysisNodes: 500 }),
+    rateLimitApolloPlugin(),
+  ]
+
+  it('answers bad variables with a 400, never a 500 nor a charge', async () => {
+    const { post } = await serve(budget)
+    const query = 'query($n: Int!) { books(first: $n) { title } }'
+    for (const variables of [{ n: 'ten' }, {}, { n: 1e12 }, { n: null }]) {
+      const response = await post({ query, variables })
+      expect(response.status, JSON.stringify(variables)).toBe(400)
+      expect(response.body.data, JSON.stringify(variables)).toBeUndefined()
+    }
+    const ok = await post({ query, variables: { n: 2 } })
+    expect(ok.status).toBe(200)
+    expect(ok.body.extensions.rateLimit.policies[0].remaining).toBe(1000 - 2) // 2 books × Book 1: nothing was charged before
+  })
+
+  it('refuses an operation too large to price with 400 QUERY_TOO_COMPLEX, before any resolver runs', async () => {
+    const { post } = await serve(budget)
+    const aliases = Array.from({ length: 600 }, (_, i) => `b${i}: books(first: 1) { title }`).join(' ')
+    const response = await post({ query: `{ ${aliases} }` })
+    expect(response.status).toBe(400)
+    expect(response.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX')
+  })
+})
+
 describe('rateLimitApolloPlugin', () => {
   it('keeps a batch at 200 with headers merged over its operations, and no Retry-After', async () => {
     const { post } = await serve([rateLimitApolloPlugin()], { batch: true })
