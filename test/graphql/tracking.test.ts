@@ -1,8 +1,10 @@
 /**
  * The server-neutral helpers: `trackRateLimits()` in the context of a plain graphql-js execution,
- * `rateLimitResponse()` on its result — the status, headers and extension any server copies out.
+ * `rateLimitResponse()` on its result — the status, headers and extension any server copies out;
+ * and the same on an Envelop-built executor, as the README shows for Envelop-based servers.
  */
-import { graphql } from 'graphql'
+import { envelop, useEngine, useSchema } from '@envelop/core'
+import { execute, graphql, parse, specifiedRules, subscribe, validate } from 'graphql'
 import { describe, expect, it } from 'vitest'
 import { rateLimitResponse, trackRateLimits } from '../../src/graphql/index.js'
 import { limitedSchema, memoryLimiter } from './fixtures.js'
@@ -79,5 +81,29 @@ describe('trackRateLimits() and rateLimitResponse()', () => {
     const without = rateLimitResponse(result, context, { status429: false })
     expect(without.status).toBeUndefined()
     expect(without.headers['Retry-After']).toBeUndefined()
+  })
+})
+
+describe('on an Envelop-based server', () => {
+  it('puts the tracking in the context with onContextBuilding and answers from the executed result', async () => {
+    const { limiter } = memoryLimiter()
+    const schema = limitedSchema(limiter, sdl, { Query: { search: () => 'found', ping: () => 'pong' } })
+    const getEnveloped = envelop({
+      plugins: [
+        useEngine({ parse, validate, specifiedRules, execute, subscribe }),
+        useSchema(schema),
+        { onContextBuilding: ({ extendContext }) => extendContext(trackRateLimits()) },
+      ],
+    })
+    const run = async () => {
+      const { parse, contextFactory, execute, schema } = getEnveloped({ user: { id: 'alice' } })
+      const contextValue = await contextFactory()
+      const result = await execute({ schema, document: parse('{ search }'), contextValue })
+      return rateLimitResponse(result, contextValue)
+    }
+    expect((await run()).headers.RateLimit).toBe('"Query.search";r=0;t=60')
+    const refused = await run()
+    expect(refused.status).toBe(429)
+    expect(refused.headers['Retry-After']).toBe('60')
   })
 })

@@ -54,6 +54,7 @@ describe('the compatibility table', () => {
     expect(rows.get('GraphQL')!.tested).toMatch(
       new RegExp(`^graphql ${major('graphql')}, .*graphql-yoga ${major('graphql-yoga')} `),
     )
+    expect(rows.get('Envelop')!.tested).toMatch(new RegExp(`^\`@envelop/core\` ${major('@envelop/core')}:`))
     expect(rows.get('Mercurius')!.tested).toMatch(
       new RegExp(`^mercurius ${major('mercurius')} on Fastify ${major('fastify')}:`),
     )
