@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'graphql/index': 'src/graphql/index.ts',
     'trpc/index': 'src/trpc/index.ts',
+    'apollo/index': 'src/apollo/index.ts',
     'metrics/index': 'src/metrics/index.ts',
     'testing/index': 'src/testing/index.ts',
     // The CLI keeps its `#!/usr/bin/env node` line (esbuild preserves an entry's hashbang).
@@ -17,7 +18,8 @@ export default defineConfig({
   sourcemap: true,
   splitting: true,
   // Peers stay external: a tRPC user never loads graphql, the core never loads a Redis client (the
-  // command line loads ioredis, else redis, when it runs), and only
+  // command line loads ioredis, else redis, when it runs), `resolver-rate-limit/apollo` imports
+  // nothing from @apollo/server (its types are structural), and only
   // `resolver-rate-limit/metrics` refers to prom-client / @opentelemetry/api, and only
   // `resolver-rate-limit/testing` to vitest.
   external: [

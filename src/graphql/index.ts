@@ -44,9 +44,17 @@ export {
   type RateLimitDirectiveOptions,
 } from './options.js'
 export { RATE_LIMIT_SDL, rateLimitTypeDefs } from './sdl.js'
-export { RATE_LIMIT_EXTENSION, type RateLimitFieldExtension } from './transformer.js'
 export {
   everyRootFieldRefused,
+  type RateLimitResponse,
+  type RateLimitResponseOptions,
+  type RateLimitTracking,
+  rateLimitResponse,
+  type TrackRateLimitsOptions,
+  trackRateLimits,
+} from './tracking.js'
+export { RATE_LIMIT_EXTENSION, type RateLimitFieldExtension } from './transformer.js'
+export {
   type RateLimitHeadersOptions,
   type RateLimitHeadersPlugin,
   useRateLimitHeaders,

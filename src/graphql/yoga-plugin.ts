@@ -3,14 +3,13 @@
  * response's headers and status.
  */
 import type { GraphQLSchema } from 'graphql'
-import { describeValue, invalidConfig } from '../errors.js'
-import { HeaderAccumulator, type HeaderPolicies } from '../headers.js'
+import type { HeaderPolicies } from '../headers.js'
 import { peerOf } from '../identity/peer.js'
 import { requestOf } from '../identity/request.js'
-import { assertRateLimitsApplied, type DirectiveNames, directiveNames } from './assert-applied.js'
-import { isGraphQLRateLimitedError } from './errors.js'
-import { isSingleResult, type ResultLike } from './execution-result.js'
+import { assertRateLimitsApplied, type DirectiveNames } from './assert-applied.js'
+import type { ResultLike } from './execution-result.js'
 import { DECISION_SINK } from './sink.js'
+import { RateLimitTracker, resolveResponseOptions } from './tracking.js'
 
 /** Options of {@link useRateLimitHeaders}. */
 export interface RateLimitHeadersOptions {
@@ -34,22 +33,6 @@ export interface RateLimitHeadersPlugin {
   onContextBuilding(payload: { context: any; extendContext(extension: object): void }): void
   onResultProcess(payload: { request: Request; result: unknown; setResult(result: never): void }): void
   onResponse(payload: { request: Request; response: Response; setResponse(response: Response): void }): void
-}
-
-/**
- * True when no data came back because of rate limits: `data` is null (a refused non-null field
- * reached the root), or every root field is null with a `RATE_LIMITED` error under it.
- */
-export function everyRootFieldRefused(result: ResultLike): boolean {
-  const refusedRoots = new Set<string | number>()
-  for (const error of result.errors ?? []) {
-    if (isGraphQLRateLimitedError(error)) refusedRoots.add(error.path?.[0] ?? '')
-  }
-  if (refusedRoots.size === 0) return false
-  const { data } = result
-  if (data === null || data === undefined) return true
-  const keys = Object.keys(data)
-  return keys.length > 0 && keys.every((key) => data[key] === null && refusedRoots.has(key))
 }
 
 function setHeaders(
@@ -83,9 +66,9 @@ function setHeaders(
  * const yoga = createYoga({ schema, plugins: [useRateLimitHeaders()] })
  */
 export function useRateLimitHeaders(options: RateLimitHeadersOptions = {}): RateLimitHeadersPlugin {
-  const { policies, status429, names } = resolveOptions(options)
+  const { policies, status429, names } = resolveResponseOptions(options, 'useRateLimitHeaders')
   const checked = new WeakSet<GraphQLSchema>()
-  const sinks = new WeakMap<Request, HeaderAccumulator>()
+  const sinks = new WeakMap<Request, RateLimitTracker>()
   const refusedAll = new WeakSet<Request>()
   return {
     // The peer address, read before the body: a client that resets the connection later takes it along.
@@ -100,47 +83,22 @@ export function useRateLimitHeaders(options: RateLimitHeadersOptions = {}): Rate
       if (!request) return
       let sink = sinks.get(request)
       if (!sink) {
-        sink = new HeaderAccumulator({ policies })
+        sink = new RateLimitTracker(policies)
         sinks.set(request, sink)
       }
       extendContext({ [DECISION_SINK]: sink })
     },
     onResultProcess({ request, result, setResult }) {
-      if (
-        !status429 ||
-        !sinks.get(request)?.refused ||
-        !isSingleResult(result) ||
-        !everyRootFieldRefused(result)
-      )
-        return
+      if (!status429 || !sinks.get(request)?.refusesAll(result)) return
       refusedAll.add(request)
-      const http = result.extensions?.http
-      setResult({ ...result, extensions: { ...result.extensions, http: { ...http, status: 429 } } } as never)
+      const single = result as ResultLike
+      const http = single.extensions?.http
+      setResult({ ...single, extensions: { ...single.extensions, http: { ...http, status: 429 } } } as never)
     },
     onResponse({ request, response, setResponse }) {
       const sink = sinks.get(request)
       if (!sink?.touched) return
-      const headers = sink.headers()
-      if (!refusedAll.has(request)) delete headers['Retry-After']
-      setHeaders(response, headers, setResponse)
+      setHeaders(response, sink.headers(refusedAll.has(request)), setResponse)
     },
   }
-}
-
-/** Applies the defaults and validates, once, when the plugin is built. */
-function resolveOptions(options: RateLimitHeadersOptions) {
-  if (typeof options !== 'object' || options === null) {
-    invalidConfig(
-      `Expected the options of useRateLimitHeaders to be an object, got ${describeValue(options)}`,
-    )
-  }
-  const { policies = 'binding', status429 = true } = options
-  if (policies !== 'binding' && policies !== 'all') {
-    invalidConfig(`Expected \`policies\` to be 'binding' or 'all', got ${describeValue(policies)}`)
-  }
-  const names =
-    Array.isArray(options.directive) && options.directive.length === 0
-      ? []
-      : directiveNames(options.directive, 'directive')
-  return { policies, status429, names }
 }

@@ -3,7 +3,7 @@
  *
  * Each block becomes a module in `.tmp/snippets-<pid>/` (git-ignored; one folder per process, so
  * parallel runs in one working tree do not collide; removed after the check) whose imports of
- * `resolver-rate-limit[/graphql|/trpc|/metrics|/testing]` resolve to `src/` through a generated tsconfig
+ * `resolver-rate-limit[/graphql|/trpc|/apollo|/metrics|/testing]` resolve to `src/` through a generated tsconfig
  * `paths`. Two HTML comments right before a block steer it:
  *
  *   <!-- prelude: declare const redis: import('ioredis').Redis -->   code the block assumes, not shown
@@ -89,6 +89,7 @@ const PATHS = {
   'resolver-rate-limit': ['../../src/index.ts'],
   'resolver-rate-limit/graphql': ['../../src/graphql/index.ts'],
   'resolver-rate-limit/trpc': ['../../src/trpc/index.ts'],
+  'resolver-rate-limit/apollo': ['../../src/apollo/index.ts'],
   'resolver-rate-limit/metrics': ['../../src/metrics/index.ts'],
   'resolver-rate-limit/testing': ['../../src/testing/index.ts'],
 }

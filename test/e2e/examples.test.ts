@@ -78,6 +78,16 @@ const RUN: Example[] = [
       /client 203\.0\.113\.8:\n +HTTP 200 +RateLimit: "search";r=1;t=30/,
     ],
   },
+  {
+    file: 'mercurius.ts',
+    redis: true,
+    prints: [
+      // Forged leftmost entries change nothing: the third call from 203.0.113.7 is refused.
+      /HTTP 200 +RateLimit: "Query.search";r=0;t=10 +Retry-After: -\n.*\n.*\n +HTTP 429 +RateLimit: "Query.search";r=0;t=(9|10) +Retry-After: (9|10)\n +data: \{"search":null\}\n +RATE_LIMITED: retryAfter=(9|10)\n +extensions: \{"rateLimit":\{"policies":\[\{"policy":"Query.search","limit":2,"remaining":0,/,
+      /one that resolves:\n +HTTP 200 .*Retry-After: -\n +data: \{"search":null,"ping":"pong"\}/,
+      /client 203\.0\.113\.8:\n +HTTP 200 +RateLimit: "Query.search";r=1;t=10/,
+    ],
+  },
 ]
 
 /** Examples not run by this file, and why. */

@@ -2,16 +2,21 @@
  * Regression tests for the closed-socket proxy bypass (issue 12): a client that resets its TCP
  * connection right after sending a request leaves `socket.remoteAddress` undefined, which was
  * taken for a Unix domain socket and so for a trusted proxy — a forged X-Forwarded-For then bought
- * a fresh bucket per request. Real `node:http` servers, real sockets reset by the client.
+ * a fresh bucket per request. Real `node:http` servers (graphql-yoga, tRPC, Apollo Server 5 in
+ * Express), real sockets reset by the client.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ApolloServer } from '@apollo/server'
+import { expressMiddleware } from '@as-integrations/express5'
 import { initTRPC } from '@trpc/server'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
+import express from 'express'
 import { createYoga } from 'graphql-yoga'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { rateLimitApolloPlugin } from '../../src/apollo/index.js'
 import { useRateLimitHeaders } from '../../src/graphql/index.js'
 import {
   createIdentify,
@@ -139,6 +144,31 @@ function trpcServer(options: IdentifyOptions, tally: Tally, arrived: Arrived = (
   return createServer(createHTTPHandler({ router, createContext }))
 }
 
+/** Apollo Server 5 in Express 5, with the one context line the README documents. */
+function apolloServer(options: IdentifyOptions, tally: Tally, arrived: Arrived = () => {}): Server {
+  const limiter = countingLimiter(options, tally)
+  const schema = limitedSchema(
+    limiter,
+    'type Query { ok: Int } type Mutation { vote: Int @rateLimit(limit: 1, window: "1h") }',
+    { Mutation: { vote: () => ++tally.executed } },
+  )
+  // The plugin reads the peer when the operation starts; `arrived` runs right after it.
+  const apollo = new ApolloServer({
+    schema,
+    plugins: [rateLimitApolloPlugin(), { requestDidStart: async () => void arrived() }],
+  })
+  const started = apollo.start()
+  const app = express()
+  app.use('/graphql', express.json(), (req, res, next) => {
+    started.then(
+      () => expressMiddleware(apollo, { context: async ({ req }) => ({ req }) })(req, res, next),
+      next,
+    )
+  })
+  closers.push(() => apollo.stop())
+  return createServer(app)
+}
+
 const servers = {
   'graphql-yoga': {
     make: yogaServer,
@@ -146,6 +176,11 @@ const servers = {
     body: JSON.stringify({ query: 'mutation { vote }' }),
   },
   'tRPC standalone': { make: trpcServer, path: '/vote', body: '{}' },
+  'Apollo Server (expressMiddleware)': {
+    make: apolloServer,
+    path: '/graphql',
+    body: JSON.stringify({ query: 'mutation { vote }' }),
+  },
 } as const
 
 describe.each(Object.entries(servers))('a client resetting its connection on %s', (_name, server) => {

@@ -54,6 +54,16 @@ describe('the compatibility table', () => {
     expect(rows.get('GraphQL')!.tested).toMatch(
       new RegExp(`^graphql ${major('graphql')}, .*graphql-yoga ${major('graphql-yoga')} `),
     )
+    expect(rows.get('Envelop')!.tested).toMatch(new RegExp(`^\`@envelop/core\` ${major('@envelop/core')}:`))
+    expect(rows.get('Mercurius')!.tested).toMatch(
+      new RegExp(`^mercurius ${major('mercurius')} on Fastify ${major('fastify')}:`),
+    )
+  })
+
+  it('names the Apollo Server majors the tests install and the peer range declares', () => {
+    expect(rows.get('Apollo Server')!.tested).toMatch(/^4 and 5:/)
+    expect([major('@apollo/server-4'), major('@apollo/server')]).toEqual([4, 5])
+    expect(pkg.peerDependencies['@apollo/server']).toBe('^4.0.0 || ^5.0.0')
   })
 })
 

@@ -1,15 +1,9 @@
 import type { GraphQLSchema } from 'graphql'
-import { StoreError } from '../../errors.js'
-import { type ExecutedResult, measureActualCost } from './actual-cost.js'
 import type { AnalysisCacheStats } from './analysis-cache.js'
-import { createCostAnalyzer } from './analyze.js'
-import { type Charge, chargeOperation, type OperationArgs } from './budget-charge.js'
-import { type CostBudgetOptions, type ResolvedBudgetOptions, resolveBudgetOptions } from './budget-options.js'
-import { CostAnalysisError } from './cost-errors.js'
-import { compileCostSchema } from './cost-schema.js'
+import type { OperationArgs } from './budget-charge.js'
+import { createCostBudget } from './budget-core.js'
+import type { CostBudgetOptions } from './budget-options.js'
 import { withRateLimitExtension } from './extensions-plugin.js'
-import { limitStateOf } from './limit-state.js'
-import { coerceVariables, prepareOperation } from './operation.js'
 
 interface HookPayload {
   args: OperationArgs
@@ -28,59 +22,6 @@ export interface CostBudgetPlugin {
   onSubscribe(payload: HookPayload): Promise<void>
   /** What the plugin's analysis cache retains now, by its own accounting, and its bounds. */
   cacheStats(): AnalysisCacheStats
-}
-
-/**
- * The actual cost of the response; `undefined` when it cannot be measured within bounds. Its
- * errors count: a field an error nulled keeps its estimate (what ran under the `null` is unknown).
- */
-function measure(o: ResolvedBudgetOptions, args: OperationArgs, result: unknown): number | undefined {
-  const { data, errors } = (result ?? {}) as { data?: unknown; errors?: unknown }
-  if (!data || typeof data !== 'object') return undefined
-  if (errors !== undefined && !Array.isArray(errors)) return undefined
-  const prepared = prepareOperation(args.document, args.operationName)
-  try {
-    const variables = prepared && coerceVariables(args.schema, prepared.operation, args.variableValues)
-    if (!variables) return undefined
-    const executed = { data: data as Record<string, unknown>, errors: errors as ExecutedResult['errors'] }
-    return measureActualCost(args.schema, prepared, executed, variables, o.model)
-  } catch (error) {
-    // Past maxAnalysisNodes, or variables too deep: the charge (the estimate, an upper bound) stands.
-    if (error instanceof CostAnalysisError) return undefined
-    throw error
-  }
-}
-
-/**
- * After execution: the actual cost from the data and errors returned; give back the difference
- * when asked. Never more than the estimate minus what the response shows ran.
- */
-async function settle(
-  o: ResolvedBudgetOptions,
-  args: OperationArgs,
-  charge: Charge,
-  done: DonePayload,
-): Promise<void> {
-  const actual = measure(o, args, done.result)
-  if (actual === undefined) return
-  const state = limitStateOf(args.contextValue)
-  if (state?.cost) state.cost.actualCost = actual
-  const unused = charge.analysis.cost - actual
-  if (o.refund === 'refund' && unused > 0 && charge.recorded) await refund(o, charge, unused)
-  done.setResult(withRateLimitExtension(done.result, args.contextValue) as never)
-}
-
-/**
- * Gives `unused` points back before the response is sent, so the caller's next operation sees
- * them. A store failure keeps the charge (the estimate, an upper bound) and never fails the
- * operation: the breaker and the limiter's `store-error` events of later checks report the outage.
- */
-async function refund(o: ResolvedBudgetOptions, charge: Charge, unused: number): Promise<void> {
-  try {
-    await o.limiter.refund(charge.identity, charge.rules, { cost: unused })
-  } catch (error) {
-    if (!(error instanceof StoreError)) throw error
-  }
 }
 
 /**
@@ -108,16 +49,12 @@ async function refund(o: ResolvedBudgetOptions, charge: Charge, unused: number):
  * })
  */
 export function useCostBudget(options: CostBudgetOptions): CostBudgetPlugin {
-  const o = resolveBudgetOptions(options)
-  const analyze = createCostAnalyzer(o.analyzer)
+  const budget = createCostBudget(options)
   return {
-    cacheStats: () => analyze.cacheStats(),
-    // Read and validate @cost / @listSize as soon as the schema is known: a bad weight fails at startup.
-    onSchemaChange({ schema }) {
-      compileCostSchema(schema)
-    },
+    cacheStats: () => budget.cacheStats(),
+    onSchemaChange: ({ schema }) => budget.checkSchema(schema),
     async onExecute({ args, setResultAndStopExecution }) {
-      const outcome = await chargeOperation(o, analyze, args)
+      const outcome = await budget.charge(args)
       if ('error' in outcome) {
         setResultAndStopExecution(
           withRateLimitExtension({ errors: [outcome.error] }, args.contextValue) as never,
@@ -125,11 +62,16 @@ export function useCostBudget(options: CostBudgetOptions): CostBudgetPlugin {
         return
       }
       const { charge } = outcome
-      if (!charge || !o.refund) return
-      return { onExecuteDone: (done) => settle(o, args, charge, done) }
+      if (!charge || !budget.options.refund) return
+      return {
+        async onExecuteDone(done) {
+          if (await budget.settle(args, charge, done.result))
+            done.setResult(withRateLimitExtension(done.result, args.contextValue) as never)
+        },
+      }
     },
     async onSubscribe({ args, setResultAndStopExecution }) {
-      const outcome = await chargeOperation(o, analyze, args)
+      const outcome = await budget.charge(args)
       if ('error' in outcome) setResultAndStopExecution({ errors: [outcome.error] } as never)
     },
   }

@@ -10,6 +10,8 @@ const { rateLimitDirective } = require('resolver-rate-limit/graphql')
 const { getRateLimitDecision, TRPCRateLimitedCause, rateLimit } = require('resolver-rate-limit/trpc')
 const { prometheusMetrics } = require('resolver-rate-limit/metrics')
 const { storeContract } = require('resolver-rate-limit/testing')
+const { rateLimitApolloPlugin } = require('resolver-rate-limit/apollo')
+const { ApolloServer } = require('@apollo/server')
 
 const rule = { name: 'search', limit: 2, window: '1m' }
 
@@ -48,6 +50,24 @@ async function main() {
   console.log(
     `graphql: ${first.data.search}, then ${second.errors[0].extensions.code} retryAfter=${second.errors[0].extensions.retryAfter}`,
   )
+
+  // Apollo Server: the application's @apollo/server (CommonJS) runs the plugin.
+  const apollo = new ApolloServer({
+    schema: transformer(
+      makeExecutableSchema({
+        typeDefs: [typeDefs, 'type Query { ping: String @rateLimit(limit: 1, window: "1m") }'],
+        resolvers: { Query: { ping: () => 'pong' } },
+      }),
+    ),
+    plugins: [rateLimitApolloPlugin()],
+  })
+  const statuses = []
+  for (let i = 0; i < 2; i++) {
+    const response = await apollo.executeOperation({ query: '{ ping }' }, { contextValue: { ...ctx } })
+    statuses.push(`${response.http.status ?? 200} ${response.http.headers.get('ratelimit')}`)
+  }
+  await apollo.stop()
+  console.log(`apollo: ${statuses.join(', then ')}`)
 
   // tRPC: the application's @trpc/server (CommonJS) runs the middleware.
   const t = initTRPC.context().create()

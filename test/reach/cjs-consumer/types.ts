@@ -2,6 +2,7 @@
 // "commonjs"), under `module: node16` and `nodenext`: every entry resolves through its "require"
 // types, and tRPC's context keeps `rateLimit` with @trpc/server's own CommonJS declarations.
 
+import { ApolloServer } from '@apollo/server'
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { initTRPC, type TRPCError } from '@trpc/server'
 import { Redis } from 'ioredis'
@@ -14,6 +15,7 @@ import {
   RedisStore,
   ResolverRateLimitError,
 } from 'resolver-rate-limit'
+import { costBudgetApolloPlugin, rateLimitApolloPlugin } from 'resolver-rate-limit/apollo'
 import { rateLimitDirective, useRateLimitHeaders } from 'resolver-rate-limit/graphql'
 import { prometheusMetrics } from 'resolver-rate-limit/metrics'
 import { getRateLimitDecision, rateLimit, type rateLimitContext } from 'resolver-rate-limit/trpc'
@@ -46,3 +48,7 @@ export const plugins = [useRateLimitHeaders()]
 export const identify = createIdentify({ trustProxy: 1 })
 export const metrics = prometheusMetrics
 export const isResolverRateLimitError = (error: unknown): boolean => error instanceof ResolverRateLimitError
+export const apollo = new ApolloServer<{ req?: unknown }>({
+  schema,
+  plugins: [rateLimitApolloPlugin(), costBudgetApolloPlugin({ limiter, limit: 100, window: '1h' })],
+})
