@@ -2,6 +2,7 @@ import type { TRPCMiddlewareFunction } from '@trpc/server'
 import { describeValue } from '../errors.js'
 import { resolveCaller, rulesForCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
+import { quotasForCaller, withQuotas } from '../identity/quotas.js'
 import { MAX_LIMIT } from '../rules.js'
 import type { RateLimitDecision } from '../types.js'
 import {
@@ -82,7 +83,7 @@ function policyFor<TContext>(
 }
 
 /**
- * Identify → rules for this caller → one `consume`. Returns `null` when no check applies. Never
+ * Identify → rules for this caller (and its plan's quotas) → one `consume`. Returns `null` when no check applies. Never
  * lets an unexpected error escape as INTERNAL_SERVER_ERROR or SERVICE_UNAVAILABLE (which tRPC
  * clients and subscription links retry): a `TRPCError` from identify or cost passes through, an
  * input the cost function cannot price is BAD_REQUEST, an `IdentityError` becomes UNAUTHORIZED /
@@ -97,7 +98,8 @@ async function decide<TContext>(
     const rules = rulesForCaller(o.rulesFor(call.path), caller)
     if (rules === null) return null
     const cost = typeof o.cost === 'number' ? o.cost : await costOf(o, call)
-    return await o.limiter.consume(caller.id, rules, { cost })
+    // The plan's quotas ride in the same atomic check: a refusal by either records nothing.
+    return await o.limiter.consume(caller.id, withQuotas(rules, quotasForCaller(caller)), { cost })
   } catch (cause) {
     if (isTRPCError(cause)) throw cause
     // The identify chain refused on purpose; only a failed key lookup is a failed check.
