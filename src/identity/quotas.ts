@@ -20,7 +20,10 @@ const NONE: readonly RateLimitRule[] = Object.freeze([])
 const quotaRules = new WeakSet<object>()
 const byPlan = new WeakMap<Plan, readonly RateLimitRule[]>()
 const byOverrides = new WeakMap<object, WeakMap<Plan, readonly RateLimitRule[]>>()
-const combined = new WeakMap<readonly RateLimitRule[], WeakMap<readonly RateLimitRule[], readonly RateLimitRule[]>>()
+const combined = new WeakMap<
+  readonly RateLimitRule[],
+  WeakMap<readonly RateLimitRule[], readonly RateLimitRule[]>
+>()
 
 function quota(rule: RateLimitRule): RateLimitRule {
   const frozen = Object.freeze(rule)
@@ -49,7 +52,9 @@ export function planQuotas(plan: Plan): readonly RateLimitRule[] {
   }
   const named = quotas.map((rule: RateLimitRule, index) => {
     if (typeof rule !== 'object' || rule === null) {
-      invalidConfig(`Expected ${label}[${index}] to be a rule { limit, window, name? }, got ${describeValue(rule)}`)
+      invalidConfig(
+        `Expected ${label}[${index}] to be a rule { limit, window, name? }, got ${describeValue(rule)}`,
+      )
     }
     const named = quota({ ...rule, name: rule.name ?? `quota:${plan.name}:${index}` })
     try {
@@ -138,7 +143,8 @@ export interface QuotaRefusal {
  */
 export function quotaRefusal(decision: RateLimitDecision, now = Date.now()): QuotaRefusal | undefined {
   // Only a counted refusal: a store outage under `onStoreError: 'closed'` is not a spent quota.
-  if (decision.allowed || (decision.reason !== 'limited' && decision.reason !== 'outage-usage')) return undefined
+  if (decision.allowed || (decision.reason !== 'limited' && decision.reason !== 'outage-usage'))
+    return undefined
   let refusing: RuleDecision | undefined
   for (const outcome of decision.rules) {
     if (outcome.allowed || !isQuotaRule(outcome.rule.source)) continue
