@@ -196,11 +196,11 @@ function recordUpdates(
     return done === 1
   }
   return {
-    setPlan(id, plan) {
+    async setPlan(id, plan) {
       if (plan !== null) checkPlanName(plan, currentPlans(plans))
       return update(id, 'plan', plan === null ? '' : JSON.stringify(plan))
     },
-    setLimits(id, limits) {
+    async setLimits(id, limits) {
       if (limits !== null) validateOverrides(limits, '`limits`')
       return update(id, 'limits', limits === null ? '' : JSON.stringify(limits))
     },
