@@ -13,11 +13,18 @@
  *   waiting field carries the quotas.
  *
  * The cost: an operation with several limited fields takes two store round trips instead of one
- * (the carrier, then the rest), and one more per carrier its own rule refuses — bounded by the
- * operation's limited fields. Operations of callers without quotas are unchanged.
+ * (the carrier, then the rest), and one more per carrier its own rule refuses. That last part is
+ * bounded (§8: a document of a thousand refused aliases must not queue a thousand round trips one
+ * after the other): after {@link MAX_CARRIERS} carriers refused by their own rules, the quotas are
+ * charged on their own, once, and the remaining fields go together — the one case where the quota
+ * is not atomic with a field's rule (the operation was admitted by the quota, and its later fields
+ * may all be refused by their own rules). Operations of callers without quotas are unchanged.
  */
 import { quotaRefusal, withQuotas } from '../identity/quotas.js'
 import type { RateLimitDecision, RateLimitRule } from '../types.js'
+
+/** Carriers refused by their own rules before the quotas are charged on their own. */
+export const MAX_CARRIERS = 4
 
 /**
  * Where one operation's quota stands: not carried yet (`undefined`), being carried (the promise
@@ -38,7 +45,7 @@ export interface QuotaCheck {
  * comment). `holder.quota` is the operation's {@link QuotaState}.
  */
 export async function checkWithQuota(
-  holder: { quota: QuotaState },
+  holder: { quota: QuotaState; carriers: number },
   rules: readonly RateLimitRule[],
   quotas: readonly RateLimitRule[],
   check: QuotaCheck,
@@ -56,8 +63,13 @@ export async function checkWithQuota(
       settle = resolve
     })
     try {
-      const decision = await check.send(withQuotas(rules, quotas))
+      const alone = holder.carriers++ >= MAX_CARRIERS
+      const decision = await check.send(alone ? quotas : withQuotas(rules, quotas))
       holder.quota = decision.allowed ? true : quotaRefusal(decision) ? decision : undefined
+      if (alone && decision.allowed) {
+        settle() // the waiting fields need not wait for this one's own check
+        return await check.send(rules)
+      }
       return decision
     } catch (error) {
       holder.quota = undefined

@@ -24,6 +24,8 @@ export interface OperationState {
   paths: Map<string, Promise<RateLimitDecision | null> | undefined> | undefined
   /** The plan quotas' state in this operation (see `operation-quota.ts`). */
   quota: QuotaState
+  /** Fields that carried the quotas so far (see `operation-quota.ts`). */
+  carriers: number
 }
 
 const states = new WeakMap<object, OperationState>()
@@ -33,7 +35,7 @@ export function operationState(context: unknown, info: GraphQLResolveInfo): Oper
   const key = info.variableValues as object
   let state = states.get(key)
   if (state === undefined || state.context !== context) {
-    state = { context, caller: undefined, paths: undefined, quota: undefined }
+    state = { context, caller: undefined, paths: undefined, quota: undefined, carriers: 0 }
     states.set(key, state)
   }
   return state

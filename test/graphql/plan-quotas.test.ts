@@ -163,3 +163,19 @@ describe('plan quotas in GraphQL', () => {
     expect(counts).toEqual({ roundTrips: 1, checks: 20 })
   })
 })
+
+describe('plan quotas in GraphQL, hostile documents', () => {
+  it('bounds the round trips of an operation whose fields are refused by their own rules, using the quota once', async () => {
+    const { schema, counts, quotaUsed } = setup('free')
+    expect((await exec(schema, '{ once }')).errors).toBeUndefined()
+    counts.roundTrips = 0
+    counts.checks = 0
+    const aliases = Array.from({ length: 50 }, (_, i) => `a${i}: once`).join(' ')
+    const result = await exec(schema, `{ ${aliases} other }`)
+    expect(codes(result)).toEqual(Array.from({ length: 50 }, () => 'RATE_LIMITED'))
+    expect(result.data?.other).toBe(2)
+    expect(await quotaUsed()).toBe(2) // `{ once }`, then this operation: once
+    // 4 carriers refused by their own rules, the quota alone, that field's own rule, then the rest.
+    expect(counts.roundTrips).toBeLessThanOrEqual(8)
+  })
+})
