@@ -1,5 +1,5 @@
 import { type GraphQLFieldResolver, type GraphQLResolveInfo, responsePathAsArray } from 'graphql'
-import { rulesForCaller } from '../identity/caller.js'
+import { planRulesForCaller } from '../identity/caller.js'
 import { quotasForCaller } from '../identity/quotas.js'
 import type { Caller } from '../identity/types.js'
 import type { RateLimitDecision, RateLimitRule } from '../types.js'
@@ -110,7 +110,7 @@ export class FieldLimiter {
       if (!(caller instanceof Promise)) {
         // The usual case: no list crossed, the caller known. The resolver runs in the check's
         // continuation: a limited field costs one check object and one promise (see #decided).
-        const rules = rulesForCaller(plan.rules, caller)
+        const rules = planRulesForCaller(plan.rules, caller)
         if (rules === null) return next(source, args, context, info)
         // Plan quotas: once the operation used them, its fields go the usual way.
         if (state.quota === true || quotasForCaller(caller).length === 0) {
@@ -160,7 +160,7 @@ export class FieldLimiter {
     context: unknown,
     info: GraphQLResolveInfo,
   ): Promise<RateLimitDecision> | undefined {
-    const rules = rulesForCaller(plan.rules, caller)
+    const rules = planRulesForCaller(plan.rules, caller)
     if (rules === null) return undefined
     const quotas = quotasForCaller(caller)
     if (quotas.length === 0) return this.#send(plan, caller.id, rules, context, info)

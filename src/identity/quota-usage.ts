@@ -49,7 +49,9 @@ export async function quotaUsage(
   subject: QuotaSubject,
 ): Promise<QuotaUsage> {
   if (typeof subject !== 'object' || subject === null) {
-    invalidConfig(`Expected a caller { id, plan } or an account { owner, plan }, got ${describeValue(subject)}`)
+    invalidConfig(
+      `Expected a caller { id, plan } or an account { owner, plan }, got ${describeValue(subject)}`,
+    )
   }
   const identity =
     'id' in subject && typeof subject.id === 'string'

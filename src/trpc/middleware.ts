@@ -2,7 +2,6 @@ import type { TRPCMiddlewareFunction } from '@trpc/server'
 import { describeValue } from '../errors.js'
 import { resolveCaller, rulesForCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
-import { quotasForCaller, withQuotas } from '../identity/quotas.js'
 import { MAX_LIMIT } from '../rules.js'
 import type { RateLimitDecision } from '../types.js'
 import {
@@ -98,8 +97,8 @@ async function decide<TContext>(
     const rules = rulesForCaller(o.rulesFor(call.path), caller)
     if (rules === null) return null
     const cost = typeof o.cost === 'number' ? o.cost : await costOf(o, call)
-    // The plan's quotas ride in the same atomic check: a refusal by either records nothing.
-    return await o.limiter.consume(caller.id, withQuotas(rules, quotasForCaller(caller)), { cost })
+    // The plan's quotas are in `rules`: one atomic check, a refusal by either records nothing.
+    return await o.limiter.consume(caller.id, rules, { cost })
   } catch (cause) {
     if (isTRPCError(cause)) throw cause
     // The identify chain refused on purpose; only a failed key lookup is a failed check.

@@ -91,14 +91,19 @@ describe('quotaUsage', () => {
     })
     const caller = await resolveCaller(identify, ctx(key))
     const quotas = planQuotas(plans.free)
-    await limiter.consume(caller.id, [...rulesForCaller([search], caller)!, ...quotas])
+    expect(rulesForCaller([search], caller)).toEqual([search, ...quotas])
+    await limiter.consume(caller.id, rulesForCaller([search], caller)!)
     const byCaller = await quotaUsage(limiter, caller)
     expect(byCaller).toMatchObject({ identity: caller.id, plan: 'free' })
     expect(byCaller.quotas).toHaveLength(1)
     expect(byCaller.quotas[0]).toMatchObject({ used: 1, remaining: 1, limit: 2, rule: { name: 'daily' } })
     expect(byCaller.quotas[0]!.resetsAt).toBeGreaterThan(Date.now() + 23 * 3_600_000)
     const byAccount = await quotaUsage(limiter, { owner: 'acct_u', plan: plans.free })
-    expect(byAccount).toMatchObject({ identity: caller.id, plan: 'free', quotas: [{ used: 1, remaining: 1 }] })
+    expect(byAccount).toMatchObject({
+      identity: caller.id,
+      plan: 'free',
+      quotas: [{ used: 1, remaining: 1 }],
+    })
     expect((await quotaUsage(limiter, caller)).quotas[0]!.used).toBe(1)
     expect(await quotaUsage(limiter, { owner: 'acct_u', plan: undefined })).toMatchObject({ quotas: [] })
   })
