@@ -73,7 +73,7 @@ describe('inspect --key-id --plans', () => {
     ])
     const resetsAt = Date.parse(report.quotas.quotas[0]!.resetsAt as string)
     expect(resetsAt).toBeGreaterThan(Date.now() + 23 * 3_600_000)
-  })
+  }, 60_000)
 
   it('prints them as a table for people, with the key’s own limits applied', async () => {
     const run = await cli(['inspect', '--key-id', ids.free, '--plans', file, ...at()])
@@ -84,7 +84,7 @@ describe('inspect --key-id --plans', () => {
     expect(custom.stdout).toMatch(/daily\s+0 of 500\s+500\s+now/)
     const pro = await cli(['inspect', '--key-id', ids.pro, '--plans', file, ...at()])
     expect(pro.stdout).toMatch(/Plan pro has no quotas\./)
-  })
+  }, 60_000) // three command lines: slow on a loaded machine
 
   it('refuses --plans without --key-id, and a plans file that is not valid plans', async () => {
     const alone = await cli(['inspect', 'user:1', '--plans', file, '--redis', inject('redisUrl')])
@@ -98,5 +98,5 @@ describe('inspect --key-id --plans', () => {
     const missing = await cli(['inspect', '--key-id', ids.free, '--plans', `${bad}.nope`, ...at()])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toMatch(/Cannot read --plans/)
-  })
+  }, 60_000)
 })
