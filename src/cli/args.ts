@@ -31,6 +31,7 @@ export const COMMAND_OPTIONS = {
     'key-id': { type: 'string' },
     'api-key-prefix': { type: 'string' },
     budget: { type: 'string' },
+    plans: { type: 'string' },
   },
   reset: { ...RULE_OPTIONS, yes: { type: 'boolean', short: 'y' } },
   keys: { match: { type: 'string' }, show: { type: 'string' }, count: { type: 'string' } },

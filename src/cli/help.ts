@@ -45,7 +45,7 @@ ${CONNECTION}
 ${EXIT_CODES}
 `,
   inspect: `Usage: resolver-rate-limit inspect <identity> [--rule NAME --limit N --window W] [options]
-       resolver-rate-limit inspect --key-id ID [--api-key-prefix P] [--budget owner|key] [rule] [options]
+       resolver-rate-limit inspect --key-id ID [--api-key-prefix P] [--budget owner|key] [--plans FILE] [rule] [options]
 
 With --limit and --window: the exact decision the limiter would make now (used, remaining,
 reset, retry after), computed by the engine's peek; nothing is recorded. A caller with a plan
@@ -58,6 +58,8 @@ API keys (createRedisApiKeys): find the identity from the key id that issue() re
   --api-key-prefix P   the registry's prefix (default: rrl:apikey:)
   --budget B           owner (default: every key of the owner shares one budget) or key,
                        as createIdentify's apiKeys.budget
+  --plans FILE         a JSON file of the application's plans (as definePlans takes them):
+                       also shows the quotas of the key's plan (used, remaining, full again at)
 
 ${RULE}
 

@@ -7,6 +7,7 @@
 import { type ASTNode, GraphQLError } from 'graphql'
 import { retryAfterSeconds } from '../headers.js'
 import type { IdentityError } from '../identity/identity-error.js'
+import { quotaRefusal } from '../identity/quotas.js'
 import type { RateLimitDecision } from '../types.js'
 
 /**
@@ -32,6 +33,12 @@ export interface RateLimitedExtensions {
   readonly policy: string
   /** Set when the refusal is not a plain spent budget: `'cost-exceeds-limit'`, `'store-unavailable'`, `'circuit-open'`, `'outage-usage'`. */
   readonly reason?: string
+  /**
+   * Set when a quota of the caller's plan refused (not the field's own rule): its name, limit and
+   * when it is whole again (ISO 8601).
+   * @example { "name": "quota:free:0", "limit": 1000, "resetsAt": "2026-12-06T00:00:00.000Z" }
+   */
+  readonly quota?: { readonly name: string; readonly limit: number; readonly resetsAt: string }
 }
 
 /** Where the refused field sits in the response. */
@@ -43,6 +50,7 @@ export interface GraphQLRateLimitedErrorOptions {
 /** Builds the extensions of a refusal. */
 export function rateLimitedExtensions(decision: RateLimitDecision): RateLimitedExtensions {
   const retryAfter = retryAfterSeconds(decision)
+  const quota = quotaRefusal(decision)
   return {
     code: 'RATE_LIMITED',
     retryAfter: retryAfter < 0 ? null : retryAfter,
@@ -51,6 +59,7 @@ export function rateLimitedExtensions(decision: RateLimitDecision): RateLimitedE
     reset: Math.max(0, Math.ceil(decision.resetMs / 1000)),
     policy: decision.rule.name,
     ...(decision.reason && decision.reason !== 'limited' ? { reason: decision.reason } : {}),
+    ...(quota ? { quota: { name: quota.name, limit: quota.limit, resetsAt: quota.resetsAt } } : {}),
   }
 }
 

@@ -1,11 +1,13 @@
 import { type GraphQLFieldResolver, type GraphQLResolveInfo, responsePathAsArray } from 'graphql'
-import { rulesForCaller } from '../identity/caller.js'
+import { planRulesForCaller } from '../identity/caller.js'
+import { quotasForCaller } from '../identity/quotas.js'
 import type { Caller } from '../identity/types.js'
 import type { RateLimitDecision, RateLimitRule } from '../types.js'
 import { GraphQLRateLimitedError } from './errors.js'
 import type { FieldPlan } from './field-plan.js'
 import { identifyCaller } from './identify-caller.js'
 import { ConsumeBatcher, type QueuedCheck, unsettled } from './operation-batch.js'
+import { checkWithQuota } from './operation-quota.js'
 import { listPathKey, type OperationState, operationState } from './operation-state.js'
 import type { ResolvedDirectiveOptions } from './options.js'
 import { sinkOf } from './sink.js'
@@ -108,9 +110,12 @@ export class FieldLimiter {
       if (!(caller instanceof Promise)) {
         // The usual case: no list crossed, the caller known. The resolver runs in the check's
         // continuation: a limited field costs one check object and one promise (see #decided).
-        const rules = rulesForCaller(plan.rules, caller)
+        const rules = planRulesForCaller(plan.rules, caller)
         if (rules === null) return next(source, args, context, info)
-        return batcher.consume(fieldCheck(caller.id, rules, plan, next, source, args, context, info))
+        // Plan quotas: once the operation used them, its fields go the usual way.
+        if (state.quota === true || quotasForCaller(caller).length === 0) {
+          return batcher.consume(fieldCheck(caller.id, rules, plan, next, source, args, context, info))
+        }
       }
     }
     const pending = this.#check(plan, state, key, context, info)
@@ -138,8 +143,8 @@ export class FieldLimiter {
     const { caller } = state
     const decided =
       caller instanceof Promise
-        ? caller.then((known) => this.#consume(plan, known, context, info) ?? null)
-        : this.#consume(plan, caller, context, info)
+        ? caller.then((known) => this.#consume(plan, known, state, context, info) ?? null)
+        : this.#consume(plan, caller, state, context, info)
     if (key !== undefined) {
       state.paths ??= new Map()
       state.paths.set(key, decided)
@@ -147,20 +152,38 @@ export class FieldLimiter {
     return decided
   }
 
+  /** The field's check, with the plan's quotas once per operation (see `operation-quota.ts`). */
   #consume(
     plan: FieldPlan,
     caller: Caller,
+    state: OperationState,
     context: unknown,
     info: GraphQLResolveInfo,
   ): Promise<RateLimitDecision> | undefined {
-    const rules = rulesForCaller(plan.rules, caller)
+    const rules = planRulesForCaller(plan.rules, caller)
     if (rules === null) return undefined
+    const quotas = quotasForCaller(caller)
+    if (quotas.length === 0) return this.#send(plan, caller.id, rules, context, info)
+    return checkWithQuota(state, rules, quotas, {
+      send: (checked) => this.#send(plan, caller.id, checked, context, info),
+      refused: (decision) => this.#report(plan, decision, context, info),
+    })
+  }
+
+  /** One check of these rules, coalesced with the tick's others when the batcher is on; reported. */
+  #send(
+    plan: FieldPlan,
+    identity: string,
+    rules: readonly RateLimitRule[],
+    context: unknown,
+    info: GraphQLResolveInfo,
+  ): Promise<RateLimitDecision> {
     if (this.#batcher) {
-      const check = fieldCheck(caller.id, rules, plan, undefined, undefined, undefined, context, info)
+      const check = fieldCheck(identity, rules, plan, undefined, undefined, undefined, context, info)
       return this.#batcher.consume(check) as Promise<RateLimitDecision>
     }
     return this.#o.limiter
-      .consume(caller.id, rules, { cost: plan.cost })
+      .consume(identity, rules, { cost: plan.cost })
       .then((decision) => this.#report(plan, decision, context, info))
   }
 

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql'
 import type { Caller } from '../identity/types.js'
 import type { RateLimitDecision } from '../types.js'
+import type { QuotaState } from './operation-quota.js'
 
 /**
  * What the field limiter remembers for one GraphQL operation: the caller (identified once) and,
@@ -21,6 +22,10 @@ export interface OperationState {
    * unlimited caller). Created by the first limited field under a list: most operations have none.
    */
   paths: Map<string, Promise<RateLimitDecision | null> | undefined> | undefined
+  /** The plan quotas' state in this operation (see `operation-quota.ts`). */
+  quota: QuotaState
+  /** Fields that carried the quotas so far (see `operation-quota.ts`). */
+  carriers: number
 }
 
 const states = new WeakMap<object, OperationState>()
@@ -30,7 +35,7 @@ export function operationState(context: unknown, info: GraphQLResolveInfo): Oper
   const key = info.variableValues as object
   let state = states.get(key)
   if (state === undefined || state.context !== context) {
-    state = { context, caller: undefined, paths: undefined }
+    state = { context, caller: undefined, paths: undefined, quota: undefined, carriers: 0 }
     states.set(key, state)
   }
   return state

@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql'
 import { describeValue, invalidConfig } from '../errors.js'
+import { quotaRefusal } from '../identity/quotas.js'
 import type { Identify } from '../identity/types.js'
 import type { RateLimiter } from '../limiter.js'
 import type { RateLimitDecision } from '../types.js'
@@ -77,6 +78,8 @@ export function defaultErrorMessage({
     return `${coordinate} costs ${decision.cost}, more than its limit of ${decision.limit} allows: it can never be admitted.`
   }
   const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000))
+  const quota = quotaRefusal(decision)
+  if (quota) return `Quota "${quota.name}" exceeded: retry in ${seconds} s.`
   return `Too many requests for ${coordinate}: retry in ${seconds} s.`
 }
 

@@ -61,7 +61,29 @@ if current >= 0 and current < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
 return 1
 `
 
-function checkPlanName(plan: unknown, plans: Readonly<Record<string, Plan>> | undefined): void {
+/**
+ * Replaces one field of a stored record, keeping the key's time to live: `ARGV[1]` is the field
+ * (`plan` or `limits`), `ARGV[2]` its JSON, or `''` to remove it. Returns 0 when the key does not
+ * exist (revoked or expired: never recreated), -1 when the record is not a JSON object. One key,
+ * so it runs on Redis Cluster; one script, so a concurrent `setPlan` and `setLimits` both land.
+ */
+export const UPDATE_RECORD_SCRIPT = `
+local text = redis.call('GET', KEYS[1])
+if not text then return 0 end
+local ok, record = pcall(cjson.decode, text)
+if not ok or type(record) ~= 'table' then return -1 end
+if ARGV[2] == '' then record[ARGV[1]] = nil else record[ARGV[1]] = cjson.decode(ARGV[2]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then
+  redis.call('SET', KEYS[1], cjson.encode(record), 'PX', ttl)
+else
+  redis.call('SET', KEYS[1], cjson.encode(record))
+end
+return 1
+`
+
+/** Checks a plan name against the registry's plans. */
+export function checkPlanName(plan: unknown, plans: Readonly<Record<string, Plan>> | undefined): void {
   if (plan === undefined) return
   if (typeof plan !== 'string' || plan.length === 0 || plan.length > 100) {
     invalidConfig(`Expected \`plan\` to be a plan name, got ${describeValue(plan)}`)

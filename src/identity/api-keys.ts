@@ -3,7 +3,8 @@ import { digest } from '../keys.js'
 import { lookupFailed, withDeadline } from './api-key-lookup-deadline.js'
 import type { ApiKeySourceOptions } from './api-key-reader.js'
 import { IdentityError } from './identity-error.js'
-import { definePlans, likelyName, validateOverrides, validatePlan } from './plans.js'
+import { checkPlansSource, currentPlans, type PlansSource } from './live-plans.js'
+import { likelyName, validateOverrides, validatePlan } from './plans.js'
 import { redactKey } from './redact-key.js'
 import { TtlCache } from './ttl-cache.js'
 import type { Caller, LimitOverride, Plan } from './types.js'
@@ -28,8 +29,12 @@ export type ApiKeyLookup = (
 export interface ApiKeyOptions<TContext = any> extends ApiKeySourceOptions<TContext> {
   /** Your key check, e.g. a database query, or `createRedisApiKeys(…).lookup`. Required. */
   lookup: ApiKeyLookup
-  /** Plans that records name by string (`plan: 'pro'`); validated when `identify` is built. */
-  plans?: Readonly<Record<string, Plan>>
+  /**
+   * Plans that records name by string (`plan: 'pro'`); validated when `identify` is built, or
+   * {@link LivePlans} reloaded from your source (read on every lookup, so callers see new plans
+   * within `cacheTtlMs`).
+   */
+  plans?: PlansSource
   /**
    * Whose budget a key spends: `'owner'` (every key of one account shares one budget, so
    * rotating or minting keys does not multiply quota) or `'key'` (each key its own).
@@ -105,7 +110,7 @@ function validateResolverOptions(options: ApiKeyOptions): void {
   checkInteger('maxPendingLookups', options.maxPendingLookups, 1, 1_000_000)
   if (clock !== undefined && typeof clock !== 'function')
     invalidConfig('Expected `apiKeys.clock` to be a function returning milliseconds')
-  if (options.plans !== undefined) definePlans(options.plans as Record<string, Plan>)
+  checkPlansSource(options.plans)
 }
 
 /** Record → caller. Throws a config error (never showing the key) when the record cannot work. */
@@ -125,9 +130,10 @@ function toKeyCaller(record: ApiKeyRecord, keyDigest: string, options: ApiKeyOpt
   }
   let resolvedPlan: Plan | undefined
   if (typeof plan === 'string') {
-    resolvedPlan = options.plans && Object.hasOwn(options.plans, plan) ? options.plans[plan] : undefined
+    const plans = currentPlans(options.plans)
+    resolvedPlan = plans && Object.hasOwn(plans, plan) ? plans[plan] : undefined
     if (!resolvedPlan) {
-      const known = Object.keys(options.plans ?? {})
+      const known = Object.keys(plans ?? {})
       const guess = likelyName(plan, known)
       invalidConfig(
         `Expected \`plan\` in ${where} to name one of \`apiKeys.plans\` (${known.join(', ') || 'none given'}), got ${describeValue(plan)}${guess ? ` (did you mean "${guess}"?)` : ''}`,

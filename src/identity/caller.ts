@@ -1,6 +1,7 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import { MAX_LIMIT } from '../rules.js'
 import type { RateLimitRule } from '../types.js'
+import { quotasForCaller, withQuotas } from './quotas.js'
 import type { Caller, Identify, LimitOverride, Plan } from './types.js'
 
 /** Normalises what an `identify` function returned. */
@@ -46,11 +47,24 @@ function adjust(
 }
 
 /**
- * The rules as they apply to this caller: plan and per-key overrides applied. Returns `null` for
- * an unlimited plan (skip the check). Results are cached per plan (or overrides object) and rule
- * list, so the adjusted rules are validated once, not on every request.
+ * The rules as they apply to this caller, for one request: plan and per-key overrides applied, then
+ * the plan's quotas (see `Plan.quotas`), all to be checked in one `consume`. Returns `null` for an
+ * unlimited plan (skip the check). Results are cached per plan (or overrides object) and rule list,
+ * so the adjusted rules are validated once, not on every request.
+ *
+ * One request, one call: the GraphQL directive, which makes one check per field, adds the quotas
+ * once per operation itself.
  */
 export function rulesForCaller(
+  rules: readonly RateLimitRule[],
+  caller: Caller,
+): readonly RateLimitRule[] | null {
+  const adjusted = planRulesForCaller(rules, caller)
+  return adjusted === null ? null : withQuotas(adjusted, quotasForCaller(caller))
+}
+
+/** {@link rulesForCaller} without the plan's quotas: one field's own rules. */
+export function planRulesForCaller(
   rules: readonly RateLimitRule[],
   caller: Caller,
 ): readonly RateLimitRule[] | null {

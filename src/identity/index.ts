@@ -9,7 +9,16 @@ export { type ClientIp, type ClientIpOptions, createClientIp } from './client-ip
 export type { ProxyHeader } from './forwarded.js'
 export { createIdentify, type IdentifyOptions } from './identify.js'
 export { IdentityError, type IdentityErrorCode } from './identity-error.js'
-export { definePlans } from './plans.js'
+export {
+  type LivePlans,
+  type LivePlansOptions,
+  livePlans,
+  type PlansLoader,
+  type PlansSource,
+} from './live-plans.js'
+export { type DefinedPlans, definePlans } from './plans.js'
+export { type QuotaSubject, type QuotaUsage, quotaUsage } from './quota-usage.js'
+export { planQuotas, type QuotaRefusal } from './quotas.js'
 export {
   createRedisApiKeys,
   type IssuedKey,
@@ -19,4 +28,4 @@ export {
   type RedisApiKeysOptions,
 } from './redis-api-keys.js'
 export type { TrustProxy } from './trust-proxy.js'
-export type { Caller, CallerKind, Identify, LimitOverride, Plan } from './types.js'
+export type { Caller, CallerKind, Identify, LimitOverride, Plan, PlanDefinition } from './types.js'

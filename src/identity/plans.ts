@@ -1,7 +1,8 @@
 import { tryParseDuration } from '../duration.js'
 import { describeValue, invalidConfig } from '../errors.js'
 import { MAX_LIMIT } from '../rules.js'
-import type { LimitOverride, Plan } from './types.js'
+import { planQuotas } from './quotas.js'
+import type { LimitOverride, Plan, PlanDefinition } from './types.js'
 
 /** Largest `scale` accepted: beyond it a plan is effectively unlimited, which must be said with `unlimited: true`. */
 export const MAX_PLAN_SCALE = 1_000_000
@@ -48,7 +49,7 @@ export function validateOverrides(
 export function validatePlan(plan: unknown, where = '`plan`'): Plan {
   if (typeof plan !== 'object' || plan === null)
     invalidConfig(
-      `Expected ${where} to be a plan object { name, scale?, limits?, unlimited? }, got ${describeValue(plan)}`,
+      `Expected ${where} to be a plan object { name, scale?, limits?, unlimited?, quotas? }, got ${describeValue(plan)}`,
     )
   if (validPlans.has(plan)) return plan as Plan
   const { name, scale, limits, unlimited } = plan as Partial<Plan>
@@ -67,33 +68,48 @@ export function validatePlan(plan: unknown, where = '`plan`'): Plan {
   if (unlimited !== undefined && typeof unlimited !== 'boolean') {
     invalidConfig(`Expected \`unlimited\` of ${label} to be true or false, got ${describeValue(unlimited)}`)
   }
+  planQuotas(plan as Plan)
   validPlans.add(plan)
   return plan as Plan
 }
 
+/** The plans `definePlans` returns: each with its `name`, typed as given. */
+export type DefinedPlans<T extends Record<string, PlanDefinition>> = {
+  readonly [K in keyof T]: T[K] & Plan
+}
+
 /**
- * Validates a set of plans by name (each plan's `name` must equal its key) and returns it.
+ * Validates a set of plans by name and returns it. A plan's `name` may be left out: it is its
+ * key (a plan that gives one must give its key). Quotas are checked here too (see `Plan.quotas`).
  *
  * @example
  * const plans = definePlans({
- *   free: { name: 'free' },
- *   pro: { name: 'pro', scale: 10, limits: { 'Mutation.upload': { limit: 100, window: '1h' } } },
- *   internal: { name: 'internal', unlimited: true },
+ *   free: { quotas: [{ limit: 1000, window: '1d' }] },
+ *   pro: { scale: 10, limits: { 'Mutation.upload': { limit: 100, window: '1h' } } },
+ *   internal: { unlimited: true },
  * })
  * @throws RateLimitConfigError (`INVALID_OPTION`) naming the plan and the field.
  */
-export function definePlans<T extends Record<string, Plan>>(plans: T): T {
+export function definePlans<T extends Record<string, PlanDefinition>>(plans: T): DefinedPlans<T> {
   if (typeof plans !== 'object' || plans === null || Array.isArray(plans)) {
     invalidConfig(`Expected \`plans\` to be an object of plan name → plan, got ${describeValue(plans)}`)
   }
-  for (const [key, plan] of Object.entries(plans)) {
+  let named: Record<string, PlanDefinition> | undefined
+  for (const [key, given] of Object.entries(plans)) {
+    let plan = given
+    if (typeof plan === 'object' && plan !== null && plan.name === undefined) {
+      plan = { ...plan, name: key }
+      named ??= { ...plans }
+      named[key] = plan
+    }
     validatePlan(plan, `\`plans.${key}\``)
     if (plan.name !== key)
       invalidConfig(
         `Expected \`plans.${key}.name\` to be "${key}" (its key), got ${describeValue(plan.name)}`,
       )
   }
-  return plans
+  // The same object when every plan was named: callers may compare it.
+  return (named ?? plans) as DefinedPlans<T>
 }
 
 /**

@@ -2,22 +2,25 @@ import { randomBytes } from 'node:crypto'
 import { describeValue, invalidConfig } from '../errors.js'
 import {
   apiKeyId,
+  checkPlanName,
   isApiKeyId,
   OWNER_SET_SCRIPT,
   ownerKey,
   ownerOf,
   parseRecord,
   recordKey,
+  UPDATE_RECORD_SCRIPT,
   validateIssue,
 } from './api-key-records.js'
 import type { ApiKeyLookup } from './api-keys.js'
-import { definePlans } from './plans.js'
+import { checkPlansSource, currentPlans, type PlansSource } from './live-plans.js'
+import { validateOverrides } from './plans.js'
 import {
   type RedisApiKeysClientLike,
   type RegistryCommands,
   registryCommands,
 } from './redis-api-keys-client.js'
-import type { LimitOverride, Plan } from './types.js'
+import type { LimitOverride } from './types.js'
 
 export type { RedisApiKeysClientLike } from './redis-api-keys-client.js'
 
@@ -36,9 +39,11 @@ export interface RedisApiKeysOptions {
    * The plans keys may be issued with, by name (see `definePlans`). `issue` refuses any other
    * name, and `lookup` answers the plan itself, so `createIdentify` needs no `plans` of its own.
    * Without it, keys can only be issued without a plan.
-   * @example createRedisApiKeys({ client: redis, plans: definePlans({ free: { name: 'free' }, pro: { name: 'pro', scale: 10 } }) })
+   * Live plans (`livePlans(load)`) are read on every call, so a reloaded plan reaches callers
+   * within the API-key cache TTL.
+   * @example createRedisApiKeys({ client: redis, plans: definePlans({ free: {}, pro: { scale: 10 } }) })
    */
-  plans?: Readonly<Record<string, Plan>>
+  plans?: PlansSource
 }
 
 /** What {@link RedisApiKeys.issue} records with a key. */
@@ -76,6 +81,18 @@ export interface RedisApiKeys {
   revokeId(id: string): Promise<boolean>
   /** Revokes every key of `owner`; returns how many existed. */
   revokeOwner(owner: string | number): Promise<number>
+  /**
+   * Moves a key (by id) to another of the registry's `plans`, or to no plan (`null`), keeping its
+   * expiry. Callers see it within `apiKeys.cacheTtlMs` (the lookup cache), with no restart.
+   * Resolves `false` when no such key exists (it is never created).
+   * @throws RateLimitConfigError (`INVALID_OPTION`) for a name the registry's plans do not hold.
+   */
+  setPlan(id: string, plan: string | null): Promise<boolean>
+  /**
+   * Replaces a key's own limits (by rule name; they win over its plan, quotas included), or
+   * removes them (`null`). Like {@link setPlan}: within the cache TTL, `false` for no such key.
+   */
+  setLimits(id: string, limits: Readonly<Record<string, LimitOverride>> | null): Promise<boolean>
 }
 
 /** The owner's set outlives a key by this much: its record is written a round trip later. */
@@ -85,7 +102,7 @@ interface Resolved {
   client: RegistryCommands
   prefix: string
   keyPrefix: string
-  plans: Readonly<Record<string, Plan>> | undefined
+  plans: PlansSource | undefined
 }
 
 function validateOptions(options: RedisApiKeysOptions): Resolved {
@@ -101,7 +118,7 @@ function validateOptions(options: RedisApiKeysOptions): Resolved {
       `Expected \`keyPrefix\` to be up to 16 letters, digits or underscores, got ${describeValue(keyPrefix)}`,
     )
   }
-  if (plans !== undefined) definePlans(plans as Record<string, Plan>)
+  checkPlansSource(plans)
   return { client: commands, prefix, keyPrefix, plans }
 }
 
@@ -138,10 +155,10 @@ export function createRedisApiKeys(options: RedisApiKeysOptions): RedisApiKeys {
       if (typeof key !== 'string' || !pattern.test(key)) return null
       const id = apiKeyId(key)
       const text = await client.get(recordKey(prefix, id))
-      return text === null ? null : parseRecord(text, id, plans)
+      return text === null ? null : parseRecord(text, id, currentPlans(plans))
     },
     async issue(owner, issueOptions = {}) {
-      const record = validateIssue(owner, issueOptions ?? {}, plans)
+      const record = validateIssue(owner, issueOptions ?? {}, currentPlans(plans))
       const key = `${keyPrefix}${randomBytes(32).toString('base64url')}`
       const id = apiKeyId(key)
       const { ttlMs } = issueOptions
@@ -161,6 +178,31 @@ export function createRedisApiKeys(options: RedisApiKeysOptions): RedisApiKeys {
       const removed = await Promise.all(ids.map((id) => client.del(recordKey(prefix, id))))
       await client.del(set)
       return removed.reduce((sum, n) => sum + n, 0)
+    },
+    ...recordUpdates(client, prefix, plans),
+  }
+}
+
+/** `setPlan` and `setLimits`: one script call each on the key's record (see `UPDATE_RECORD_SCRIPT`). */
+function recordUpdates(
+  client: RegistryCommands,
+  prefix: string,
+  plans: PlansSource | undefined,
+): Pick<RedisApiKeys, 'setPlan' | 'setLimits'> {
+  const update = async (id: string, field: 'plan' | 'limits', json: string): Promise<boolean> => {
+    if (!isApiKeyId(id)) return false
+    const done = Number(await client.eval(UPDATE_RECORD_SCRIPT, [recordKey(prefix, id)], [field, json]))
+    if (done < 0) throw new Error(`The API key record ${id.slice(0, 8)}… in Redis is not a JSON object`)
+    return done === 1
+  }
+  return {
+    async setPlan(id, plan) {
+      if (plan !== null) checkPlanName(plan, currentPlans(plans))
+      return update(id, 'plan', plan === null ? '' : JSON.stringify(plan))
+    },
+    async setLimits(id, limits) {
+      if (limits !== null) validateOverrides(limits, '`limits`')
+      return update(id, 'limits', limits === null ? '' : JSON.stringify(limits))
     },
   }
 }

@@ -1,4 +1,4 @@
-import type { Duration } from '../types.js'
+import type { Duration, RateLimitRule } from '../types.js'
 
 /** How the caller was recognised. */
 export type CallerKind = 'user' | 'api-key' | 'ip' | 'custom'
@@ -23,7 +23,19 @@ export interface Plan {
   readonly limits?: Readonly<Record<string, LimitOverride>>
   /** No limits at all for this plan's callers. Must be set explicitly. @default false */
   readonly unlimited?: boolean
+  /**
+   * Quotas on the whole API: checked with every limited request of the key's budget owner, in the
+   * same atomic store call as the field's or procedure's own rules (GraphQL: once per operation;
+   * tRPC: once per call, by its `cost`). Each is an ordinary rule, named `quota:<plan>:<index>`
+   * unless it has a `name`; plans that give one quota the same name (and numbers) share its count.
+   * Not scaled by `scale`; per-key `limits` replace one by name. At most 16.
+   * @example quotas: [{ name: 'daily', limit: 1000, window: '1d' }]
+   */
+  readonly quotas?: readonly RateLimitRule[]
 }
+
+/** A plan as `definePlans` takes it: `name` may be left out (it is the plan's key). */
+export type PlanDefinition = Omit<Plan, 'name'> & { readonly name?: string }
 
 /** Who is calling: the identity the budget is counted under, and the plan that shapes the rules. */
 export interface Caller {

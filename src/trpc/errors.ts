@@ -7,6 +7,7 @@ import { TRPCError } from '@trpc/server'
 import { ResolverRateLimitError } from '../errors.js'
 import { retryAfterSeconds } from '../headers.js'
 import type { IdentityError } from '../identity/identity-error.js'
+import { type QuotaRefusal, quotaRefusal } from '../identity/quotas.js'
 import type { RateLimitDecision } from '../types.js'
 
 /**
@@ -24,6 +25,8 @@ export class TRPCRateLimitedCause extends ResolverRateLimitError {
   readonly path: string
   /** Whole seconds until the same call would be admitted, rounded up; `-1` when never (its cost exceeds the limit). */
   readonly retryAfter: number
+  /** Set when a quota of the caller's plan refused the call (rather than the procedure's own rule). */
+  readonly quota: QuotaRefusal | undefined
 
   constructor(decision: RateLimitDecision, path: string, message: string) {
     super('RATE_LIMITED', message)
@@ -31,12 +34,15 @@ export class TRPCRateLimitedCause extends ResolverRateLimitError {
     this.decision = decision
     this.path = path
     this.retryAfter = retryAfterSeconds(decision)
+    this.quota = quotaRefusal(decision)
   }
 }
 
-/** The default refusal message: when to retry, or why retrying cannot help. */
+/** The default refusal message: when to retry, or why retrying cannot help; which quota when one refused. */
 export function defaultMessage(decision: RateLimitDecision): string {
   const seconds = retryAfterSeconds(decision)
+  const quota = quotaRefusal(decision)
+  if (quota) return `Quota "${quota.name}" exceeded: retry in ${seconds} s`
   if (seconds < 0) {
     return `Rate limit exceeded: this call costs ${decision.cost}, more than the limit of ${decision.limit} allows`
   }
@@ -118,6 +124,8 @@ export interface RateLimitErrorData {
   remaining: number
   /** The binding rule's name (the procedure path by default). */
   rule: string
+  /** Present when a quota of the caller's plan refused the call: which one and when it is whole again. */
+  quota?: { name: string; limit: number; resetsAt: string }
 }
 
 /**
@@ -132,11 +140,14 @@ export interface RateLimitErrorData {
 export function rateLimitErrorData(error: unknown): RateLimitErrorData | null {
   const decision = getRateLimitDecision(error)
   if (!decision) return null
+  const cause = isTRPCError(error) ? error.cause : error
+  const quota = cause instanceof TRPCRateLimitedCause ? cause.quota : undefined
   return {
     retryAfter: retryAfterSeconds(decision),
     limit: decision.limit,
     remaining: decision.remaining,
     rule: decision.rule.name,
+    ...(quota ? { quota: { name: quota.name, limit: quota.limit, resetsAt: quota.resetsAt } } : {}),
   }
 }
 

@@ -82,7 +82,7 @@ function policyFor<TContext>(
 }
 
 /**
- * Identify → rules for this caller → one `consume`. Returns `null` when no check applies. Never
+ * Identify → rules for this caller (and its plan's quotas) → one `consume`. Returns `null` when no check applies. Never
  * lets an unexpected error escape as INTERNAL_SERVER_ERROR or SERVICE_UNAVAILABLE (which tRPC
  * clients and subscription links retry): a `TRPCError` from identify or cost passes through, an
  * input the cost function cannot price is BAD_REQUEST, an `IdentityError` becomes UNAUTHORIZED /
@@ -97,6 +97,7 @@ async function decide<TContext>(
     const rules = rulesForCaller(o.rulesFor(call.path), caller)
     if (rules === null) return null
     const cost = typeof o.cost === 'number' ? o.cost : await costOf(o, call)
+    // The plan's quotas are in `rules`: one atomic check, a refusal by either records nothing.
     return await o.limiter.consume(caller.id, rules, { cost })
   } catch (cause) {
     if (isTRPCError(cause)) throw cause

@@ -30,6 +30,17 @@ const RUN: Example[] = [
     ],
   },
   {
+    file: 'plans-and-quotas.ts',
+    redis: true,
+    prints: [
+      // Two limited fields per operation, the quota used once per operation: five admitted.
+      /( +operation [1-5]: HTTP 200 +ok +RateLimit: "daily";r=[0-4];t=864\d\d\n){5}/,
+      / +operation 6: HTTP 429 +refused by quota "daily" +RateLimit: "daily";r=0;t=864\d\d/,
+      / +usage daily: 5 used, 0 of 5 left\n +usage monthly: 5 used, 95 of 100 left/,
+      /upgraded to pro \(setPlan, no restart\):\n +operation 7: HTTP 200 +ok\n +usage pro-monthly: 1 used, 9999 of 10000 left/,
+    ],
+  },
+  {
     file: 'cost-budget.ts',
     redis: true,
     prints: [

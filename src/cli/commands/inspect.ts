@@ -1,4 +1,5 @@
 import { formatDuration } from '../../duration.js'
+import type { Plan as PlanDefinition } from '../../identity/types.js'
 import { resolveRule } from '../../rules.js'
 import type { RateLimitRule } from '../../types.js'
 import {
@@ -15,6 +16,7 @@ import { operatorLimiter } from '../engine.js'
 import { CliError, EXIT } from '../errors.js'
 import { identityKeys, unknownRule } from '../identity-keys.js'
 import { duration } from '../output.js'
+import { plansOption, printQuotas, type QuotaSection, readQuotas } from '../quota-report.js'
 import { parseKey } from '../scan.js'
 
 interface Plan {
@@ -22,6 +24,8 @@ interface Plan {
   who: string | KeyIdQuery
   rule: RateLimitRule | undefined
   ruleName: string | undefined
+  /** `--plans FILE`: the application's plans, to report the key's quotas. */
+  plans: Readonly<Record<string, PlanDefinition>> | undefined
 }
 
 /** For `--key-id`: which key the identity belongs to, shown first (text) or as `apiKey` (JSON). */
@@ -33,6 +37,7 @@ async function inspectRule(
   identity: string,
   rule: RateLimitRule,
   about: About,
+  quotas: QuotaSection | undefined,
 ): Promise<void> {
   const resolved = resolveRule(rule)
   const { limiter, check } = operatorLimiter(ctx)
@@ -62,6 +67,7 @@ async function inspectRule(
       nextAllowed: decision.allowed,
       retryAfterMs: decision.retryAfterMs,
       otherParameterKeys: others,
+      ...(quotas ? { quotas } : {}),
     })
     return
   }
@@ -79,6 +85,7 @@ async function inspectRule(
     ],
     '  ',
   )
+  if (quotas) printQuotas(ctx, quotas)
   if (!exists && others.length > 0) {
     out.note(
       `Note: ${identity} has usage for "${resolved.name}" under other parameters (${others.length} key(s)); a changed limit, window or algorithm starts a new budget. Run without --limit/--window to see them.`,
@@ -92,6 +99,7 @@ async function inspectKeys(
   identity: string,
   ruleName: string | undefined,
   about: About,
+  quotas: QuotaSection | undefined,
 ): Promise<void> {
   const keys = await identityKeys(ctx, identity, ruleName)
   if (keys.length === 0 && ruleName !== undefined) throw await unknownRule(ctx, identity, ruleName)
@@ -100,10 +108,12 @@ async function inspectKeys(
   for (const key of parsed) reports.push(await describeKey(ctx.connection.client, key))
   const { out } = ctx
   if (out.json) {
-    out.data({ identity, ...(about ? { apiKey: about } : {}), prefix: ctx.prefix, keys: reports })
+    const extra = quotas ? { quotas } : {}
+    out.data({ identity, ...(about ? { apiKey: about } : {}), prefix: ctx.prefix, keys: reports, ...extra })
     return
   }
   if (about) out.line(describeKeyReport(about))
+  if (quotas) printQuotas(ctx, quotas)
   if (reports.length === 0) {
     out.line(`No usage recorded for ${identity} under prefix "${ctx.prefix}".`)
     return
@@ -123,7 +133,7 @@ async function inspectKeys(
   out.note('Pass --rule, --limit and --window for the exact remaining budget and reset time of one rule.')
 }
 
-/** `inspect <identity> | --key-id ID [--rule NAME --limit N --window W]`. */
+/** `inspect <identity> | --key-id ID [--plans FILE] [--rule NAME --limit N --window W]`. */
 export const inspect: Command<Plan> = {
   prepare(values, positionals) {
     const rule = ruleOption(values, 'inspect')
@@ -136,13 +146,19 @@ export const inspect: Command<Plan> = {
       who: keyId ?? identityArgument(positionals, 'inspect'),
       rule,
       ruleName: values.rule as string | undefined,
+      plans: plansOption(values, keyId),
     }
   },
   async run(ctx, plan) {
-    const about = typeof plan.who === 'string' ? undefined : await resolveKeyId(ctx, plan.who)
-    const identity = about ? about.identity : (plan.who as string)
+    const { who, plans } = plan
+    const about = typeof who === 'string' ? undefined : await resolveKeyId(ctx, who)
+    const identity = about ? about.identity : (who as string)
+    const quotas =
+      about && plans && typeof who !== 'string'
+        ? await readQuotas(ctx, about, who.registryPrefix, plans)
+        : undefined
     return plan.rule
-      ? inspectRule(ctx, identity, plan.rule, about)
-      : inspectKeys(ctx, identity, plan.ruleName, about)
+      ? inspectRule(ctx, identity, plan.rule, about, quotas)
+      : inspectKeys(ctx, identity, plan.ruleName, about, quotas)
   },
 }

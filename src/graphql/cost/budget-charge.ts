@@ -1,5 +1,5 @@
 import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql'
-import { resolveCaller, rulesForCaller } from '../../identity/caller.js'
+import { planRulesForCaller, resolveCaller } from '../../identity/caller.js'
 import { IdentityError } from '../../identity/identity-error.js'
 import type { RateLimitRule } from '../../types.js'
 import { identityGraphQLError } from '../errors.js'
@@ -69,7 +69,8 @@ export async function chargeOperation(
   try {
     const caller = await resolveCaller(o.identify, args.contextValue)
     identity = caller.id
-    rules = rulesForCaller(o.rules, caller)
+    // The budget's own rules: plan quotas count operations, through the directive (see the README).
+    rules = planRulesForCaller(o.rules, caller)
   } catch (error) {
     if (error instanceof IdentityError) return { error: identityGraphQLError(error) }
     throw error
