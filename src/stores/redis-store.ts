@@ -1,4 +1,5 @@
 import { RateLimitConfigError } from '../errors.js'
+import type { LeaseRequest, LeaseResult } from '../leases.js'
 import type { Logger, RateLimitStore, StoreCall, StoreResult, StoreRule } from '../types.js'
 import {
   type Check,
@@ -11,6 +12,7 @@ import {
   Waiter,
 } from './redis-batch.js'
 import { type RedisClientLike, toRedisPort } from './redis-client.js'
+import { acquireRedisLease, releaseRedisLease, renewRedisLease } from './redis-leases.js'
 import type { RedisPort } from './redis-port.js'
 import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA } from './redis-scripts.js'
 
@@ -126,6 +128,19 @@ export class RedisStore implements RateLimitStore {
 
   async reset(keys: readonly string[]): Promise<void> {
     if (keys.length > 0) await this.#command(() => this.#client.del(keys))
+  }
+
+  /** Concurrency limits: one script call each (`redis-leases.ts`), outside the tick batches. */
+  acquireLease(lease: LeaseRequest): Promise<LeaseResult> {
+    return acquireRedisLease(this.#client, lease)
+  }
+
+  renewLease(lease: LeaseRequest): Promise<boolean> {
+    return renewRedisLease(this.#client, lease)
+  }
+
+  releaseLease(key: string, id: string): Promise<void> {
+    return releaseRedisLease(this.#client, key, id)
   }
 
   async ping(): Promise<void> {
