@@ -160,16 +160,21 @@ const PINNED: Record<string, Surface> = {
   },
   './trpc': {
     values: [
+      'concurrencyLimit',
       'getRateLimitDecision',
       'rateLimit',
       'rateLimitContext',
       'rateLimitErrorData',
+      'TRPCConcurrencyLimitedCause',
       'TRPCRateLimitedCause',
     ],
     types: [
       'AdapterContextOptions',
       'CallInfo',
       'CheckFailurePolicy',
+      'ConcurrencyContext',
+      'ConcurrencyLimitMiddleware',
+      'ConcurrencyLimitOptions',
       'CostFunction',
       'RateLimitContext',
       'RateLimitErrorData',
