@@ -10,12 +10,12 @@
  * would refuse, without a lease.
  */
 import { randomBytes } from 'node:crypto'
+import { type ResolvedConcurrencyLimit, resolveConcurrencyLimit } from '../concurrency-limit.js'
 import { invalidConfig } from '../errors.js'
 import { keyBase } from '../keys.js'
 import type { ConcurrencyLimit, ConcurrencyReason, LeaseRequest, LeaseResult } from '../leases.js'
 import type { RateLimitStore } from '../types.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
-import { type ResolvedConcurrencyLimit, resolveConcurrencyLimit } from './concurrency-limit.js'
 import type { LimiterEvents } from './events.js'
 import { type DecisionFields, LeaseDecision, type LeaseHolder } from './lease.js'
 import type { ResolvedLimiterOptions } from './limiter-options.js'

@@ -8,6 +8,7 @@ import { HeaderAccumulator, type HeaderPolicies } from '../headers.js'
 import { peerOf } from '../identity/peer.js'
 import { requestOf } from '../identity/request.js'
 import { assertRateLimitsApplied, type DirectiveNames, directiveNames } from './assert-applied.js'
+import { isGraphQLConcurrencyLimitedError } from './concurrency-errors.js'
 import { isGraphQLRateLimitedError } from './errors.js'
 import { isSingleResult, type ResultLike } from './execution-result.js'
 import { DECISION_SINK } from './sink.js'
@@ -43,13 +44,19 @@ export interface RateLimitHeadersPlugin {
 export function everyRootFieldRefused(result: ResultLike): boolean {
   const refusedRoots = new Set<string | number>()
   for (const error of result.errors ?? []) {
-    if (isGraphQLRateLimitedError(error)) refusedRoots.add(error.path?.[0] ?? '')
+    if (isGraphQLRateLimitedError(error) || isGraphQLConcurrencyLimitedError(error))
+      refusedRoots.add(error.path?.[0] ?? '')
   }
   if (refusedRoots.size === 0) return false
   const { data } = result
   if (data === null || data === undefined) return true
   const keys = Object.keys(data)
   return keys.length > 0 && keys.every((key) => data[key] === null && refusedRoots.has(key))
+}
+
+function hasConcurrencyRefusal(result: unknown): boolean {
+  const errors = (result as ResultLike | null)?.errors
+  return Array.isArray(errors) && errors.some(isGraphQLConcurrencyLimitedError)
 }
 
 function setHeaders(
@@ -106,13 +113,9 @@ export function useRateLimitHeaders(options: RateLimitHeadersOptions = {}): Rate
       extendContext({ [DECISION_SINK]: sink })
     },
     onResultProcess({ request, result, setResult }) {
-      if (
-        !status429 ||
-        !sinks.get(request)?.refused ||
-        !isSingleResult(result) ||
-        !everyRootFieldRefused(result)
-      )
-        return
+      // A concurrency refusal is not in the sink (it has no rate decision): found in the errors.
+      const refused = sinks.get(request)?.refused || hasConcurrencyRefusal(result)
+      if (!status429 || !refused || !isSingleResult(result) || !everyRootFieldRefused(result)) return
       refusedAll.add(request)
       const http = result.extensions?.http
       setResult({ ...result, extensions: { ...result.extensions, http: { ...http, status: 429 } } } as never)

@@ -7,7 +7,7 @@
  */
 import type { TRPCMiddlewareFunction } from '@trpc/server'
 import { TRPCError } from '@trpc/server'
-import { resolveConcurrencyLimit } from '../engine/concurrency-limit.js'
+import { resolveConcurrencyLimit } from '../concurrency-limit.js'
 import { describeValue, invalidConfig, RateLimitConfigError, ResolverRateLimitError } from '../errors.js'
 import { resolveCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'

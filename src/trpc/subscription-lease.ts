@@ -5,6 +5,7 @@
  * The request's abort signal releases it too (see `concurrency.ts`), whichever comes first.
  */
 import { isObservable, observable } from '@trpc/server/observable'
+import { isAsyncIterable, releasingIterable } from '../release-on-end.js'
 
 /** The subscription's data, wrapped to call `release` once it ends; anything else unchanged. */
 export function releasingSubscription(data: unknown, release: () => void): unknown {
@@ -29,48 +30,4 @@ export function releasingSubscription(data: unknown, release: () => void): unkno
   }
   if (isAsyncIterable(data)) return releasingIterable(data, release)
   return data
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
-  )
-}
-
-/**
- * Not an async generator: a generator's `return()` waits for a pending `next()` to settle, and a
- * subscription waiting for its next event would keep its lease until then. This iterator releases
- * at once and passes the cancellation on.
- */
-function releasingIterable<T>(inner: AsyncIterable<T>, release: () => void): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<T> {
-      const iterator = inner[Symbol.asyncIterator]()
-      return {
-        async next() {
-          try {
-            const step = await iterator.next()
-            if (step.done) release()
-            return step
-          } catch (error) {
-            release()
-            throw error
-          }
-        },
-        async return(value?: unknown) {
-          release()
-          // Passed on without waiting: a generator answers it only once its pending `next()` settles.
-          iterator.return?.(value)?.catch(() => {})
-          return { done: true, value: value as T }
-        },
-        async throw(error?: unknown) {
-          release()
-          if (iterator.throw) return iterator.throw(error)
-          throw error
-        },
-      }
-    },
-  }
 }

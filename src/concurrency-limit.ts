@@ -3,11 +3,11 @@
  * path only looks the result up. A call that adds a `signal` spreads the limit into a new object;
  * resolving one again costs a few checks (the key suffix is memoized by name).
  */
-import { parseDuration } from '../duration.js'
-import { describeValue, invalidConfig } from '../errors.js'
-import { type ConcurrencyLimit, leaseKeySuffix } from '../leases.js'
-import { DEFAULT_RULE_NAME, POLICIES } from '../rules.js'
-import type { StoreErrorPolicy } from '../types.js'
+import { parseDuration } from './duration.js'
+import { describeValue, invalidConfig } from './errors.js'
+import { type ConcurrencyLimit, leaseKeySuffix } from './leases.js'
+import { DEFAULT_RULE_NAME, POLICIES } from './rules.js'
+import type { StoreErrorPolicy } from './types.js'
 
 /** Most leases one identity may hold under one name (each is a sorted-set member in Redis). */
 export const MAX_CONCURRENCY = 10_000
