@@ -50,7 +50,10 @@ class LeaseModel {
 
   #live(key: string): Map<number, number> {
     let live = this.#leases.get(key)
-    if (!live) this.#leases.set(key, (live = new Map()))
+    if (!live) {
+      live = new Map()
+      this.#leases.set(key, live)
+    }
     for (const [id, expiresAt] of live) if (expiresAt <= this.now) live.delete(id)
     return live
   }
