@@ -154,12 +154,12 @@ describe('@concurrencyLimit on query fields', () => {
     await limiter.close()
   })
 
-  it('works beside @rateLimit on the same field', async () => {
+  it('works beside @rateLimit on the same field: the rate check outside, the slot inside', async () => {
     const limiter = memory()
     const rate = rateLimitDirective({ limiter })
     const concurrency = concurrencyLimitDirective({ limiter })
-    const schema = concurrency.transformer(
-      rate.transformer(
+    const schema = rate.transformer(
+      concurrency.transformer(
         makeExecutableSchema({
           typeDefs: [
             rate.typeDefs,
@@ -172,7 +172,10 @@ describe('@concurrencyLimit on query fields', () => {
     )
     expect((await run(schema, '{ x }')).data).toEqual({ x: 'x' })
     expect((await run(schema, '{ x }')).data).toEqual({ x: 'x' })
+    const taken: boolean[] = []
+    limiter.on('concurrency', (event) => taken.push(event.decision.allowed))
     expect((await run(schema, '{ x }')).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED')
+    expect(taken).toEqual([]) // the rate check runs first: a refused call takes no slot
     await limiter.close()
   })
 })
