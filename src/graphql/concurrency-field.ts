@@ -90,7 +90,7 @@ export function resolveConcurrencyOptions(options: ConcurrencyDirectiveOptions):
 type Resolver = GraphQLFieldResolver<any, any, any, unknown>
 
 /** The request's abort signal when the context carries one (graphql-yoga: `context.request.signal`). */
-function signalOf(context: unknown): AbortSignal | undefined {
+export function signalOf(context: unknown): AbortSignal | undefined {
   const signal = (context as { request?: { signal?: unknown } } | null | undefined)?.request?.signal
   return signal instanceof AbortSignal ? signal : undefined
 }

@@ -11,6 +11,11 @@ export {
   isGraphQLConcurrencyLimitedError,
 } from './concurrency-errors.js'
 export type { ConcurrencyDirectiveOptions } from './concurrency-field.js'
+export {
+  type ConcurrencyLimitPlugin,
+  type ConcurrencyLimitPluginOptions,
+  useConcurrencyLimit,
+} from './concurrency-plugin.js'
 export { CONCURRENCY_LIMIT_SDL, concurrencyLimitTypeDefs } from './concurrency-sdl.js'
 export {
   type ActualCostOptions,
