@@ -12,7 +12,7 @@ import {
   Waiter,
 } from './redis-batch.js'
 import { type RedisClientLike, toRedisPort } from './redis-client.js'
-import { acquireRedisLease, releaseRedisLease, renewRedisLease } from './redis-leases.js'
+import { RedisLeases } from './redis-leases.js'
 import type { RedisPort } from './redis-port.js'
 import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA } from './redis-scripts.js'
 
@@ -68,6 +68,7 @@ export class RedisStore implements RateLimitStore {
   readonly kind = 'redis'
   readonly #client: RedisPort
   readonly #batch: boolean
+  readonly #leases: RedisLeases
   #queue: Check[] = []
   readonly #flush = (): void => this.#send()
 
@@ -84,6 +85,7 @@ export class RedisStore implements RateLimitStore {
       throw new RateLimitConfigError('INVALID_OPTION', 'Expected `batch` to be true or false')
     }
     this.#client = client
+    this.#leases = new RedisLeases(client)
     this.#batch = options.batch ?? true
     const logger = options.logger === undefined ? console : options.logger
     const advice = client.offlineQueueAdvice
@@ -130,17 +132,17 @@ export class RedisStore implements RateLimitStore {
     if (keys.length > 0) await this.#command(() => this.#client.del(keys))
   }
 
-  /** Concurrency limits: one script call each (`redis-leases.ts`), outside the tick batches. */
+  /** Concurrency limits: the lease calls of one tick share a script call (`redis-leases.ts`). */
   acquireLease(lease: LeaseRequest): Promise<LeaseResult> {
-    return acquireRedisLease(this.#client, lease)
+    return this.#leases.acquire(lease)
   }
 
   renewLease(lease: LeaseRequest): Promise<boolean> {
-    return renewRedisLease(this.#client, lease)
+    return this.#leases.renew(lease)
   }
 
   releaseLease(key: string, id: string): Promise<void> {
-    return releaseRedisLease(this.#client, key, id)
+    return this.#leases.release(key, id)
   }
 
   async ping(): Promise<void> {
