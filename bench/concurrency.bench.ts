@@ -3,10 +3,16 @@
  * counting what is open instead of what started — in memory and on Redis, same client, same load
  * (64 calls in flight over 1 000 identities), in alternating rounds. On Redis an acquire and a
  * release are one script call each (not batched with other checks), a consume is one check in a
- * shared script call: expect the pair to cost about two consumes' round trips.
+ * shared script call; lease calls of one tick share a script call too.
+ *
+ * Then a GraphQL operation through `yoga.fetch` on Redis with one `@concurrencyLimit` field
+ * against the same operation with one `@rateLimit` field (limits never reached).
  */
 import { randomUUID } from 'node:crypto'
+import { makeExecutableSchema } from '@graphql-tools/schema'
+import { createYoga } from 'graphql-yoga'
 import { Redis } from 'ioredis'
+import { concurrencyLimitDirective, rateLimitDirective } from '../src/graphql/index.js'
 import { createRateLimiter, MemoryStore, type RateLimiter, RedisStore } from '../src/index.js'
 import { type BenchContext, type CompareResult, compare, printComparison } from './harness.js'
 
@@ -25,6 +31,35 @@ function contenders(limiter: RateLimiter) {
       await slot.release()
     },
     consume: (i: number) => limiter.consume(identities[i % KEYS]!, rule),
+  }
+}
+
+/** `yoga.fetch` of `{ f }` where `f` carries the given directive, on `limiter`. */
+function graphqlFn(limiter: RateLimiter, directive: 'concurrency' | 'rate') {
+  const rate = rateLimitDirective({ limiter })
+  const concurrency = concurrencyLimitDirective({ limiter })
+  const field =
+    directive === 'rate' ? '@rateLimit(limit: 1000000, window: "1s")' : '@concurrencyLimit(max: 1000)'
+  const schema = (directive === 'rate' ? rate : concurrency).transformer(
+    makeExecutableSchema({
+      typeDefs: [rate.typeDefs, concurrency.typeDefs, `type Query { f: Int ${field} }`],
+      resolvers: { Query: { f: () => 1 } },
+    }),
+  )
+  const yoga = createYoga<Record<string, unknown>, { user: { id: string } }>({
+    schema,
+    logging: false,
+    context: ({ request }) => ({ user: { id: request.headers.get('x-user')! } }),
+  })
+  const body = JSON.stringify({ query: '{ f }' })
+  return async (i: number) => {
+    const response = await yoga.fetch('http://bench/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-user': String(i % KEYS) },
+      body,
+    })
+    const text = await response.text()
+    if (response.status !== 200 || text.includes('"errors"')) throw new Error(`unexpected answer: ${text}`)
   }
 }
 
@@ -47,6 +82,11 @@ export default async function concurrencyBench(ctx: BenchContext): Promise<void>
       ...options,
       ...(ctx.redisPid === undefined ? {} : { pid: ctx.redisPid }),
     }),
+  )
+  const graphql = await compare(
+    'GraphQL operation, one limited field (Redis)',
+    { '@concurrencyLimit': graphqlFn(redis, 'concurrency'), '@rateLimit': graphqlFn(redis, 'rate') },
+    { ...options, ...(ctx.redisPid === undefined ? {} : { pid: ctx.redisPid }) },
   )
   await redis.close()
   client.disconnect()

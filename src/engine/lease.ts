@@ -100,7 +100,7 @@ export class LeaseDecision implements ConcurrencyDecision {
     this.#signal = undefined
   }
 
-  toJSON(): Omit<DecisionFields, never> & { held: boolean } {
+  toJSON(): DecisionFields & { held: boolean } {
     const { allowed, limit, remaining, active, name, identity, leaseMs, reason, policy } = this
     return { allowed, limit, remaining, active, name, identity, leaseMs, reason, policy, held: this.held }
   }

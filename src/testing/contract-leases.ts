@@ -33,16 +33,20 @@ export function leaseCases({ open }: CaseContext, prefixOf: (limiterKey: string)
     const subject = await open()
     const store = subject.limiter.store as LeaseStore
     const prefix = prefixOf(subject.limiter.keys('user:1', { limit: 1, window: 1 })[0]!)
-    const a = lease(prefix, 'a')
+    // Real time on Redis: past the first expiry (1.1 leases after the start), with 0.4 of a lease
+    // to spare before the renewed one, so a slow machine's late timers do not decide the case.
+    const leaseMs = 2 * SHORT
+    const a = lease(prefix, 'a', 1, leaseMs)
+    const b = lease(prefix, 'b', 1, leaseMs)
     expect(await store.acquireLease!(a)).toEqual({ acquired: true, active: 1 })
-    expect(await store.acquireLease!(lease(prefix, 'b'))).toEqual({ acquired: false, active: 1 })
-    await subject.advance(SHORT / 2)
+    expect(await store.acquireLease!(b)).toEqual({ acquired: false, active: 1 })
+    await subject.advance(leaseMs / 2)
     expect(await store.renewLease!(a)).toBe(true)
-    await subject.advance(SHORT / 2 + 20)
-    expect((await store.acquireLease!(lease(prefix, 'b'))).acquired).toBe(false) // renewed: still live
-    await subject.advance(SHORT)
+    await subject.advance(leaseMs * 0.6)
+    expect((await store.acquireLease!(b)).acquired).toBe(false) // renewed: still live
+    await subject.advance(leaseMs)
     expect(await store.renewLease!(a)).toBe(false) // expired: gone
-    expect(await store.acquireLease!(lease(prefix, 'b'))).toEqual({ acquired: true, active: 1 })
+    expect(await store.acquireLease!(b)).toEqual({ acquired: true, active: 1 })
   })
 
   it('releases only the lease named, and nothing for an unknown id', async () => {

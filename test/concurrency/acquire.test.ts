@@ -78,9 +78,10 @@ describe('limiter.acquire on the memory store', () => {
     const store = new MemoryStore()
     const limiter = createRateLimiter({ store, logger: false })
     opened.push(limiter)
-    const limit = { name: 'stream', max: 1, leaseMs: 60 }
+    // Renewed every 100 ms: a loaded machine may stall the loop for a while, not for 200 ms.
+    const limit = { name: 'stream', max: 1, leaseMs: 300 }
     const held = await limiter.acquire('user:1', limit)
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await new Promise((resolve) => setTimeout(resolve, 800))
     expect((await limiter.acquire('user:1', limit)).allowed).toBe(false)
     expect(held.held).toBe(true)
     await held.release()
