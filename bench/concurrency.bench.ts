@@ -93,8 +93,9 @@ export default async function concurrencyBench(ctx: BenchContext): Promise<void>
   printComparison(
     'Concurrency limit: acquire + release vs one consume (64 in flight, 1 000 identities)',
     results,
-    {
-      cpu: true,
-    },
+    { cpu: true },
   )
+  printComparison('GraphQL: one @concurrencyLimit field vs one @rateLimit field (yoga.fetch)', [graphql], {
+    cpu: true,
+  })
 }

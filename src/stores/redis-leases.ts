@@ -135,7 +135,9 @@ export class RedisLeases {
       .then(
         (reply) => {
           const replies = reply as unknown[]
-          batch.forEach((check, i) => check.resolve(replies[i]))
+          batch.forEach((check, i) => {
+            check.resolve(replies[i])
+          })
         },
         (error: unknown) => {
           const failure = client.failure(sentWhile, error)
