@@ -12,7 +12,8 @@ function lease(prefix: string, id: string, max = 1, leaseMs = SHORT): LeaseReque
   return { key: `${prefix}{user:1}:direct:lease`, id, max, leaseMs }
 }
 
-export function leaseCases({ open }: CaseContext, prefixOf: (limiterKey: string) => string): void {
+export function leaseCases(context: CaseContext, prefixOf: (limiterKey: string) => string): void {
+  const { open } = context
   it('admits max leases per identity and name at once, refuses the next, and frees a slot on release', async () => {
     const { limiter } = await open()
     const limit = { name: 'jobs', max: 2 }
@@ -29,6 +30,11 @@ export function leaseCases({ open }: CaseContext, prefixOf: (limiterKey: string)
     expect((await limiter.acquire('user:1', limit)).allowed).toBe(false)
   })
 
+  leaseStoreCases(context, prefixOf)
+}
+
+/** The store's lease methods themselves: expiry, renewal, release by id. */
+function leaseStoreCases({ open }: CaseContext, prefixOf: (limiterKey: string) => string): void {
   it('lets an unrenewed lease expire after leaseMs, and renews a live one', async () => {
     const subject = await open()
     const store = subject.limiter.store as LeaseStore
