@@ -11,6 +11,7 @@
  * | `IdentityError`           | `identify`, refusing to name a caller              | root       |
  * | `GraphQLRateLimitedError` | a `@rateLimit` field refused (a `GraphQLError`)    | `/graphql` |
  * | `TRPCRateLimitedCause`    | the `cause` of a refused procedure's `TRPCError`   | `/trpc`    |
+ * | `TRPCConcurrencyLimitedCause` | the same, for a concurrency limit's refusal    | `/trpc`    |
  */
 
 /** Every error code this package throws. The README's error table lists a fix for each. */
@@ -24,6 +25,7 @@ export type ResolverRateLimitErrorCode =
   | 'INVALID_DIRECTIVE'
   | 'TRANSFORMER_NOT_APPLIED'
   | 'RATE_LIMITED'
+  | 'CONCURRENCY_LIMITED'
   | 'API_KEY_REQUIRED'
   | 'API_KEY_LOOKUP_FAILED'
   | 'API_KEY_MISCONFIGURED'

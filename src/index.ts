@@ -62,6 +62,15 @@ export {
   rulesForCaller,
   type TrustProxy,
 } from './identity/index.js'
+export type {
+  ConcurrencyDecision,
+  ConcurrencyEvent,
+  ConcurrencyLimit,
+  ConcurrencyReason,
+  LeaseRequest,
+  LeaseResult,
+  LeaseStore,
+} from './leases.js'
 export {
   type ConsumeOptions,
   type ConsumeRequest,

@@ -3,6 +3,7 @@
  * (`src/engine/`) knows only the store port, {@link RateLimitStore}: `createRateLimiter` hands it
  * its defaults (a `MemoryStore`, the default `identify`). Adapters know only the limiter.
  */
+import type { ConcurrencyEvent, LeaseStore } from './leases.js'
 
 /** The two counting algorithms. See the README section "Algorithms" for their exact semantics. */
 export type Algorithm = 'sliding-log' | 'sliding-window'
@@ -18,7 +19,6 @@ export type StoreErrorPolicy = 'local' | 'open' | 'closed'
 
 /**
  * A limit: at most `limit` units of cost per `window`.
- *
  * @example
  * const search: RateLimitRule = { name: 'Query.search', limit: 10, window: '1m' }
  */
@@ -67,10 +67,7 @@ export type DecisionReason =
   | 'store-unavailable'
   /** The circuit breaker is open: the store was not asked; the answer follows the policy. */
   | 'circuit-open'
-  /**
-   * Refused, without asking the store, by usage the `'local'` policy admitted while the store was
-   * failing and that is still in the window (the store may be back: it does not know that usage).
-   */
+  /** Refused by usage the `'local'` policy admitted during an outage, still in the window (unknown to the store). */
   | 'outage-usage'
   /** A shadow rule would have refused; the request was admitted. */
   | 'shadow'
@@ -158,9 +155,10 @@ export interface StoreResult {
  * admits and `cost` is recorded under every key, or nothing is recorded.
  *
  * Implement it to keep state somewhere other than memory or Redis; run the shared contract suite
- * (`storeContract` from `resolver-rate-limit/testing`) against your store.
+ * (`storeContract` from `resolver-rate-limit/testing`) against your store. Concurrency limits
+ * need the optional lease methods ({@link LeaseStore}).
  */
-export interface RateLimitStore {
+export interface RateLimitStore extends LeaseStore {
   /** Checks every rule and, when all admit, records `cost` under every key. */
   consume(rules: readonly StoreRule[], cost: number): Promise<StoreResult> | StoreResult
   /** Checks every rule for `cost` and records nothing. */
@@ -180,10 +178,7 @@ export interface RateLimitStore {
   refund?(rules: readonly StoreRule[], cost: number): Promise<StoreResult> | StoreResult
   /** Forgets the usage recorded under these keys. */
   reset(keys: readonly string[]): Promise<void> | void
-  /**
-   * Optional cheap health check, for your readiness probes. The limiter's circuit breaker does not
-   * use it: it probes with a `peek` on its own key, the same path requests take.
-   */
+  /** Optional health check for your probes (the circuit breaker probes with a `peek` on its own key). */
   ping?(): Promise<void>
   /** Releases timers. Never disconnects a client the user passed in. */
   close?(): Promise<void> | void
@@ -238,6 +233,8 @@ export interface StoreStateEvent {
 /** Event names and their payloads. */
 export interface RateLimiterEvents {
   decision: DecisionEvent
+  /** Every `acquire`, `release` and lost (expired unrenewed) lease of a concurrency limit. */
+  concurrency: ConcurrencyEvent
   'store-error': StoreErrorEvent
   'store-state': StoreStateEvent
 }

@@ -10,9 +10,16 @@ export interface KeyReport {
   readonly key: string
   readonly rule: string
   readonly ruleId: string
-  /** Inferred from the Redis type: the log keeps one entry per request, the counter one value. */
-  readonly algorithm: 'sliding-log' | 'sliding-window' | 'unknown'
-  /** Sliding log: entries kept (requests recorded; some may already be older than the window). */
+  /**
+   * Inferred from the Redis type: the log keeps one entry per request, the counter one value; a
+   * concurrency limit's key (`…:lease`) is a sorted set of its leases.
+   */
+  readonly algorithm: 'sliding-log' | 'sliding-window' | 'concurrency' | 'unknown'
+  /**
+   * Sliding log: entries kept (requests recorded; some may already be older than the window).
+   * Concurrency: leases recorded — held now, or expired unrenewed since the last acquisition
+   * (which drops them).
+   */
   readonly entries?: number
   /** Milliseconds until Redis drops the key: all of its usage is forgotten by then. */
   readonly expiresInMs: number | null
@@ -23,6 +30,9 @@ export async function describeKey(client: CliRedis, parsed: ParsedKey): Promise<
   const { key, rule, ruleId } = parsed
   const [type, pttl] = await Promise.all([client.type(key), client.pttl(key)])
   const expiresInMs = pttl >= 0 ? pttl : null
+  if (type === 'zset' && ruleId.endsWith(':lease')) {
+    return { key, rule, ruleId, algorithm: 'concurrency', entries: await client.zcard(key), expiresInMs }
+  }
   if (type === 'list' || type === 'zset') {
     const entries = type === 'list' ? await client.llen(key) : await client.zcard(key)
     return { key, rule, ruleId, algorithm: 'sliding-log', entries, expiresInMs }
@@ -34,5 +44,6 @@ export async function describeKey(client: CliRedis, parsed: ParsedKey): Promise<
 export function summarize(report: KeyReport): string {
   if (report.algorithm === 'sliding-log') return `${report.entries} request(s) logged`
   if (report.algorithm === 'sliding-window') return 'counter'
+  if (report.algorithm === 'concurrency') return `${report.entries} lease(s) open`
   return 'not a limiter key'
 }

@@ -8,9 +8,11 @@
  *   usage / refund / reset → a direct store call, outside the failure policy (direct-call.ts)
  */
 import { keyBase, StoreRuleCache } from '../keys.js'
+import type { ConcurrencyDecision, ConcurrencyLimit } from '../leases.js'
 import { resolveRules } from '../rules.js'
 import type { RateLimitDecision, RateLimiterEvents, RateLimitStore, StoreRule } from '../types.js'
 import { CircuitBreaker, stateChangeMessage } from './circuit-breaker.js'
+import { Concurrency } from './concurrency.js'
 import { pickAt, planConsumeMany } from './consume-many.js'
 import { callStoreDirectly, type DirectCallContext } from './direct-call.js'
 import { DECISION_HOOK, type DecisionHook, LimiterEvents } from './events.js'
@@ -33,6 +35,7 @@ export class Engine implements RateLimiter {
   readonly #storeRules: StoreRuleCache
   readonly #flow: RequestFlow
   readonly #direct: DirectCallContext
+  readonly #concurrency: Concurrency
   readonly identify: RateLimiter['identify']
 
   constructor(options: ResolvedLimiterOptions) {
@@ -61,6 +64,7 @@ export class Engine implements RateLimiter {
       : undefined
     this.#flow = new RequestFlow(o, { events: this.#events, policy: this.#policy, breaker: this.#breaker })
     this.#direct = { store: o.store, timeoutMs: o.timeoutMs, breaker: this.#breaker }
+    this.#concurrency = new Concurrency(o, { events: this.#events, breaker: this.#breaker })
   }
 
   get store(): RateLimitStore {
@@ -107,6 +111,10 @@ export class Engine implements RateLimiter {
     return decisions
   }
 
+  acquire(identity: string, limit: ConcurrencyLimit): Promise<ConcurrencyDecision> {
+    return this.#concurrency.acquire(identity, limit)
+  }
+
   async usage(identity: string, rules: Rules): Promise<RateLimitUsage> {
     return readUsage(this.#direct, prepareRequest(this.#storeRules, identity, rules))
   }
@@ -135,6 +143,7 @@ export class Engine implements RateLimiter {
   }
 
   async close(): Promise<void> {
+    this.#concurrency.close()
     this.#breaker?.close()
     await this.#policy.close()
     await this.#o.store.close?.()

@@ -42,7 +42,7 @@ export class LimiterEvents {
   // Replaced, never mutated: emit iterates the array it read, so a listener may unsubscribe (itself
   // or another) during delivery without a copy on every event. `decision` listeners are hooks
   // (`#decision`); its empty list here only names the event.
-  #listeners: Listeners = { decision: [], 'store-error': [], 'store-state': [] }
+  #listeners: Listeners = { decision: [], 'store-error': [], 'store-state': [], concurrency: [] }
   #decision: DecisionHook[] = []
   /** The one hook, or a fan-out over several; undefined when nobody listens. */
   #deliver: DecisionHook | undefined
@@ -58,7 +58,7 @@ export class LimiterEvents {
     if (!Array.isArray(list) || !Object.hasOwn(this.#listeners, event)) {
       throw new RateLimitConfigError(
         'INVALID_OPTION',
-        `Unknown event ${describeValue(event)}: expected 'decision', 'store-error' or 'store-state'`,
+        `Unknown event ${describeValue(event)}: expected 'decision', 'store-error', 'store-state' or 'concurrency'`,
       )
     }
     if (typeof listener !== 'function') {

@@ -3,6 +3,7 @@
  * `Engine` that implements it).
  */
 import type { Identify } from '../identity/types.js'
+import type { ConcurrencyDecision, ConcurrencyLimit } from '../leases.js'
 import type { RateLimitDecision, RateLimiterEvents, RateLimitRule, RateLimitStore } from '../types.js'
 import type { RateLimitUsage } from './usage.js'
 
@@ -51,6 +52,19 @@ export interface RateLimiter {
    * console.log(`${used} used, ${remaining} left, full again at ${new Date(resetsAt).toISOString()}`)
    */
   usage(identity: string, rules: Rules): Promise<RateLimitUsage>
+  /**
+   * Takes one of `max` slots of this identity and name, across every process sharing the store,
+   * or is refused (`allowed` false, nothing held). An admitted caller holds a lease until it calls
+   * `release()` (idempotent) or its `signal` aborts; the lease renews itself meanwhile, and expires
+   * `leaseMs` after its holder died. Never rejects because the limit was hit; store failures are
+   * answered by `onStoreError` (`reason`, `policy`). One store call (one Redis script) each way.
+   *
+   * @example
+   * const slot = await limiter.acquire('user:42', { name: 'Mutation.export', max: 2 })
+   * if (!slot.allowed) throw new Error('Too many exports running')
+   * try { await runExport() } finally { await slot.release() }
+   */
+  acquire(identity: string, limit: ConcurrencyLimit): Promise<ConcurrencyDecision>
   /** Forgets the usage recorded for this identity under these rules. */
   reset(identity: string, rules: Rules): Promise<void>
   /**

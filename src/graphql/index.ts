@@ -4,6 +4,19 @@
  * Each name is a decision, pinned by `test/exports.test.ts`.
  */
 export { assertRateLimitsApplied, type DirectiveNames } from './assert-applied.js'
+export { type ConcurrencyLimitDirective, concurrencyLimitDirective } from './concurrency-directive.js'
+export {
+  type ConcurrencyLimitedExtensions,
+  GraphQLConcurrencyLimitedError,
+  isGraphQLConcurrencyLimitedError,
+} from './concurrency-errors.js'
+export type { ConcurrencyDirectiveOptions } from './concurrency-field.js'
+export {
+  type ConcurrencyLimitPlugin,
+  type ConcurrencyLimitPluginOptions,
+  useConcurrencyLimit,
+} from './concurrency-plugin.js'
+export { CONCURRENCY_LIMIT_SDL, concurrencyLimitTypeDefs } from './concurrency-sdl.js'
 export {
   type ActualCostOptions,
   type AnalysisCacheStats,

@@ -11,6 +11,7 @@ import { describeValue, invalidConfig } from '../errors.js'
 import { HeaderAccumulator, type HeaderPolicies } from '../headers.js'
 import type { RateLimitDecision } from '../types.js'
 import { type DirectiveNames, directiveNames } from './assert-applied.js'
+import { isGraphQLConcurrencyLimitedError } from './concurrency-errors.js'
 import {
   LIMIT_STATE,
   type LimitState,
@@ -22,6 +23,11 @@ import { isGraphQLRateLimitedError } from './errors.js'
 import { isSingleResult, type ResultLike } from './execution-result.js'
 import { DECISION_SINK, type DecisionSink } from './sink.js'
 
+function hasConcurrencyRefusal(result: unknown): boolean {
+  const errors = (result as ResultLike | null)?.errors
+  return Array.isArray(errors) && errors.some(isGraphQLConcurrencyLimitedError)
+}
+
 /**
  * True when no data came back because of rate limits: `data` is null (a refused non-null field
  * reached the root), or every root field is null with a `RATE_LIMITED` error under it.
@@ -29,7 +35,8 @@ import { DECISION_SINK, type DecisionSink } from './sink.js'
 export function everyRootFieldRefused(result: ResultLike): boolean {
   const refusedRoots = new Set<string | number>()
   for (const error of result.errors ?? []) {
-    if (isGraphQLRateLimitedError(error)) refusedRoots.add(error.path?.[0] ?? '')
+    if (isGraphQLRateLimitedError(error) || isGraphQLConcurrencyLimitedError(error))
+      refusedRoots.add(error.path?.[0] ?? '')
   }
   if (refusedRoots.size === 0) return false
   const { data } = result
@@ -63,7 +70,9 @@ export class RateLimitTracker implements DecisionSink {
 
   /** True when the result is refused as a whole: some decision refused, and every root field with it. */
   refusesAll(result: unknown): boolean {
-    return this.#headers.refused && isSingleResult(result) && everyRootFieldRefused(result)
+    // A concurrency refusal has no rate decision in the sink: it is found in the errors.
+    const refused = this.#headers.refused || hasConcurrencyRefusal(result)
+    return refused && isSingleResult(result) && everyRootFieldRefused(result)
   }
 
   /** The headers of the response; `Retry-After` only when the whole result was refused. */
@@ -150,11 +159,12 @@ export function rateLimitResponse(
 ): RateLimitResponse {
   const tracker = trackerOf(context)
   const extension = tracker && rateLimitExtension(tracker.state)
-  if (!tracker?.touched) return extension ? { headers: {}, extension } : { headers: {} }
+  if (!tracker) return { headers: {} }
+  // A concurrency refusal alone leaves the tracker untouched, yet can refuse the whole result.
   const refusedAll = options.status429 !== false && tracker.refusesAll(result)
   return {
     ...(refusedAll ? { status: 429 as const } : {}),
-    headers: tracker.headers(refusedAll),
+    headers: tracker.touched ? tracker.headers(refusedAll) : {},
     ...(extension ? { extension } : {}),
   }
 }

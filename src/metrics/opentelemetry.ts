@@ -76,6 +76,15 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Limi
     description:
       '1 while the circuit breaker is open (the store is considered down and the failure policy answers), else 0',
   })
+  const concurrency = meter.createObservableCounter(`${prefix}concurrency.decisions`, {
+    description:
+      'Concurrency-limit acquisitions by limit name and outcome: allowed, limited, degraded (store failure policy), shadow',
+    unit: '{decision}',
+  })
+  const held = meter.createObservableGauge(`${prefix}concurrency.leases_held`, {
+    description: 'Concurrency-limit leases this process holds now (requests and subscriptions in flight)',
+    unit: '{lease}',
+  })
   const keys =
     recorder.storeSize === undefined
       ? undefined
@@ -83,7 +92,15 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Limi
           description: 'Keys (identity × rule) held by the in-memory store',
           unit: '{key}',
         })
-  const observables: Observable[] = [decisions, errors, outages, circuit, ...(keys ? [keys] : [])]
+  const observables: Observable[] = [
+    decisions,
+    errors,
+    outages,
+    circuit,
+    concurrency,
+    held,
+    ...(keys ? [keys] : []),
+  ]
   const observe: BatchObservableCallback = (result) => {
     for (const [rule, counts] of recorder.decisions) {
       OUTCOMES.forEach((outcome, i) => {
@@ -91,6 +108,12 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Limi
       })
     }
     for (const [code, count] of recorder.storeErrors) result.observe(errors, count, { code })
+    for (const [limit, counts] of recorder.concurrency) {
+      OUTCOMES.forEach((outcome, i) => {
+        result.observe(concurrency, counts[i]!, { limit, outcome })
+      })
+    }
+    result.observe(held, recorder.leasesHeld)
     result.observe(outages, recorder.outages)
     result.observe(circuit, recorder.circuitOpen)
     if (keys) result.observe(keys, recorder.storeSize ?? 0)

@@ -122,6 +122,32 @@ export function createPrometheusInstruments(
       },
     }),
   )
+  add(
+    new client.Counter({
+      name: `${prefix}concurrency_decisions_total`,
+      help: 'Concurrency-limit acquisitions by limit name and outcome: allowed, limited, degraded (store failure policy), shadow',
+      labelNames: ['limit', 'outcome'],
+      registers,
+      collect() {
+        this.reset()
+        for (const [limit, counts] of recorder.concurrency) {
+          OUTCOMES.forEach((outcome, i) => {
+            this.inc({ limit, outcome }, counts[i]!)
+          })
+        }
+      },
+    }),
+  )
+  add(
+    new client.Gauge({
+      name: `${prefix}concurrency_leases_held`,
+      help: 'Concurrency-limit leases this process holds now (requests and subscriptions in flight)',
+      registers,
+      collect() {
+        this.set(recorder.leasesHeld)
+      },
+    }),
+  )
   if (recorder.storeSize === undefined) return
   add(
     new client.Gauge({

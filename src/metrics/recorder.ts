@@ -1,5 +1,6 @@
 import { DECISION_HOOK, type DecisionHook } from '../engine/events.js'
 import { describeValue, RateLimitConfigError } from '../errors.js'
+import type { ConcurrencyEvent } from '../leases.js'
 import type { RateLimiter } from '../limiter.js'
 import type { StoreErrorEvent, StoreStateEvent } from '../types.js'
 import { decisionListener, type RuleCounts } from './decision-listener.js'
@@ -84,6 +85,11 @@ export class MetricsRecorder {
   readonly limiter: RateLimiter
   readonly #boundsMs: Float64Array
   readonly #unsubscribe: Array<() => void>
+  readonly #maxLabels: number
+  /** Concurrency-limit acquisitions per limit name (label as for rules) and outcome (`OUTCOMES`). */
+  readonly concurrency = new Map<string, RuleCounts>()
+  /** Leases this process holds now (taken minus released or lost). */
+  leasesHeld = 0
 
   /**
    * Called with each timed store round trip in seconds, in addition to the local buckets: the
@@ -116,7 +122,9 @@ export class MetricsRecorder {
       ),
       limiter.on('store-error', this.#onStoreError),
       limiter.on('store-state', this.#onStoreState),
+      limiter.on('concurrency', this.#onConcurrency),
     ]
+    this.#maxLabels = maxRuleLabels
   }
 
   /** Keys held by the limiter's store when it reports a `size` (the memory store), else undefined. */
@@ -139,6 +147,25 @@ export class MetricsRecorder {
     const code = (event.error as { code?: unknown }).code
     const label = code === 'STORE_TIMEOUT' || code === 'STORE_UNAVAILABLE' ? code : 'other'
     this.storeErrors.set(label, (this.storeErrors.get(label) ?? 0) + 1)
+  }
+
+  readonly #onConcurrency = (event: ConcurrencyEvent): void => {
+    const { decision } = event
+    if (event.operation !== 'acquire') {
+      this.leasesHeld = Math.max(0, this.leasesHeld - 1)
+      return
+    }
+    const { reason, policy } = decision
+    if (decision.allowed && reason !== 'shadow' && policy !== 'open') this.leasesHeld += 1
+    let label = decision.name.length > 200 ? `${decision.name.slice(0, 200)}…` : decision.name
+    if (!this.concurrency.has(label) && this.concurrency.size >= this.#maxLabels) label = 'other'
+    let counts = this.concurrency.get(label)
+    if (!counts) {
+      counts = new Float64Array(OUTCOMES.length)
+      this.concurrency.set(label, counts)
+    }
+    const outcome = policy !== undefined ? 2 : reason === 'shadow' ? 3 : decision.allowed ? 0 : 1
+    counts[outcome]! += 1
   }
 
   readonly #onStoreState = (event: StoreStateEvent): void => {

@@ -1,5 +1,6 @@
 import { monotonicNow } from '../clock.js'
 import { describeValue, invalidConfig } from '../errors.js'
+import type { LeaseRequest, LeaseResult } from '../leases.js'
 import {
   SEED_USAGE,
   type SeedableStore,
@@ -15,7 +16,11 @@ import {
   refundCounter,
   seedCounter,
 } from './memory-counter.js'
+import { MemoryLeases } from './memory-leases.js'
 import { checkLog, type LogState, type RuleCheck, recordLog, refundLog, seedLog } from './memory-log.js'
+import type { MemoryStoreOptions } from './memory-store-options.js'
+
+export type { MemoryStoreOptions } from './memory-store-options.js'
 
 /** What the store keeps per key. */
 type EntryState = LogState | CounterState
@@ -23,30 +28,6 @@ type EntryState = LogState | CounterState
 /** Scratch of one synchronous check (`#check` fills it, `#evaluate` reads it): checks allocate nothing. */
 const checks: RuleCheck[] = []
 const states: Array<EntryState | undefined> = []
-
-/** Options of {@link MemoryStore}. */
-export interface MemoryStoreOptions {
-  /**
-   * Most keys (identity × rule) kept; past it the least recently used key is dropped. This bounds
-   * memory when an attacker sprays unique identities.
-   * @default 100_000
-   */
-  maxKeys?: number
-  /**
-   * The clock, in milliseconds. Inject one in tests instead of sleeping. The default is monotonic
-   * (`performance.now()` anchored at the process start): setting the wall clock
-   * back or forward neither extends nor shortens a window. Should an injected clock step back, the
-   * store carries on from the latest time it saw, so a block never outlasts its window.
-   * @default performance.timeOrigin + performance.now()
-   */
-  clock?: () => number
-  /**
-   * How often expired keys are swept, in milliseconds (an `unref`'d timer; `0` disables it —
-   * expired keys are also dropped whenever they are touched).
-   * @default 60_000
-   */
-  sweepIntervalMs?: number
-}
 
 /**
  * Keeps usage in this process: for one server, development and tests, and as the limiter's
@@ -66,6 +47,7 @@ export class MemoryStore implements SeedableStore {
   /** New keys added so far: the clock of the approximate LRU. */
   #arrivals = 0
   #sweeper: NodeJS.Timeout | undefined
+  readonly #leases: MemoryLeases
 
   constructor(options: MemoryStoreOptions = {}) {
     const { maxKeys = 100_000, clock = monotonicNow, sweepIntervalMs = 60_000 } = options
@@ -80,6 +62,7 @@ export class MemoryStore implements SeedableStore {
     }
     this.#maxKeys = maxKeys
     this.#clock = clock
+    this.#leases = new MemoryLeases(() => this.#now(), maxKeys)
     if (sweepIntervalMs > 0) {
       this.#sweeper = setInterval(() => this.sweep(), sweepIntervalMs)
       this.#sweeper.unref()
@@ -144,13 +127,30 @@ export class MemoryStore implements SeedableStore {
   }
 
   reset(keys: readonly string[]): void {
-    for (const key of keys) this.#entries.delete(key)
+    for (const key of keys) {
+      this.#entries.delete(key)
+      this.#leases.reset(key)
+    }
+  }
+
+  /** Concurrency limits: see `LeaseStore` (leases are kept apart from usage, by key). */
+  acquireLease(lease: LeaseRequest): LeaseResult {
+    return this.#leases.acquire(lease)
+  }
+
+  renewLease(lease: LeaseRequest): boolean {
+    return this.#leases.renew(lease)
+  }
+
+  releaseLease(key: string, id: string): void {
+    this.#leases.release(key, id)
   }
 
   /** Drops every expired key now. */
   sweep(): void {
     const now = this.#now()
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key)
+    this.#leases.sweep()
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import { RateLimitConfigError } from '../errors.js'
+import type { LeaseRequest, LeaseResult } from '../leases.js'
 import type { Logger, RateLimitStore, StoreCall, StoreResult, StoreRule } from '../types.js'
 import {
   type Check,
@@ -11,6 +12,7 @@ import {
   Waiter,
 } from './redis-batch.js'
 import { type RedisClientLike, toRedisPort } from './redis-client.js'
+import { RedisLeases } from './redis-leases.js'
 import type { RedisPort } from './redis-port.js'
 import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA } from './redis-scripts.js'
 
@@ -66,6 +68,7 @@ export class RedisStore implements RateLimitStore {
   readonly kind = 'redis'
   readonly #client: RedisPort
   readonly #batch: boolean
+  readonly #leases: RedisLeases
   #queue: Check[] = []
   readonly #flush = (): void => this.#send()
 
@@ -82,6 +85,7 @@ export class RedisStore implements RateLimitStore {
       throw new RateLimitConfigError('INVALID_OPTION', 'Expected `batch` to be true or false')
     }
     this.#client = client
+    this.#leases = new RedisLeases(client)
     this.#batch = options.batch ?? true
     const logger = options.logger === undefined ? console : options.logger
     const advice = client.offlineQueueAdvice
@@ -126,6 +130,19 @@ export class RedisStore implements RateLimitStore {
 
   async reset(keys: readonly string[]): Promise<void> {
     if (keys.length > 0) await this.#command(() => this.#client.del(keys))
+  }
+
+  /** Concurrency limits: the lease calls of one tick share a script call (`redis-leases.ts`). */
+  acquireLease(lease: LeaseRequest): Promise<LeaseResult> {
+    return this.#leases.acquire(lease)
+  }
+
+  renewLease(lease: LeaseRequest): Promise<boolean> {
+    return this.#leases.renew(lease)
+  }
+
+  releaseLease(key: string, id: string): Promise<void> {
+    return this.#leases.release(key, id)
   }
 
   async ping(): Promise<void> {

@@ -26,6 +26,7 @@ import type { RateLimiter } from '../limiter.js'
 import { answerCases } from './contract-answers.js'
 import { countingCases } from './contract-counting.js'
 import { ALGORITHMS, type CaseContext } from './contract-kit.js'
+import { leaseCases } from './contract-leases.js'
 import { exactRefundCases, refundCases, refundOrderCases, refundRuleCases } from './contract-refund.js'
 import { atomicRuleCases, bindingRuleCases, concurrencyCases } from './contract-rules.js'
 import { exactTimingCases, waitCases } from './contract-timing.js'
@@ -63,6 +64,12 @@ export interface ContractOptions {
    * @default true
    */
   refund?: boolean
+  /**
+   * Declares the concurrency-limit cases (`limiter.acquire`, which needs the store's optional
+   * `acquireLease`, `renewLease` and `releaseLease`). `false` for a store without them.
+   * @default true
+   */
+  leases?: boolean
 }
 
 /** A key prefix no other case uses, so cases never see each other's usage. */
@@ -113,6 +120,11 @@ export function storeContract(label: string, factory: ContractFactory, options: 
       describe.each(ALGORITHMS)('%s', (algorithm) => usageCases(cases, algorithm))
       usageRuleCases(cases)
     })
+    if (options.leases !== false) {
+      // The prefix a case's keys start with: what comes before the identity's hash tag.
+      describe('concurrency limits (leases)', () =>
+        leaseCases(cases, (key) => key.slice(0, key.indexOf('{'))))
+    }
     if (options.refund !== false) {
       describe('refund', () => {
         describe.each(ALGORITHMS)('%s', (algorithm) => {

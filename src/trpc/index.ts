@@ -3,6 +3,13 @@
  * Each name is a decision, pinned by `test/exports.test.ts`.
  */
 export {
+  type ConcurrencyContext,
+  type ConcurrencyLimitMiddleware,
+  type ConcurrencyLimitOptions,
+  concurrencyLimit,
+  TRPCConcurrencyLimitedCause,
+} from './concurrency.js'
+export {
   getRateLimitDecision,
   type RateLimitErrorData,
   rateLimitErrorData,

@@ -18,7 +18,11 @@ const TABLES: ReadonlyArray<{ file: string; type: string; heading: string }> = [
     heading: '`createRateLimiter` options',
   },
   { file: 'src/types.ts', type: 'RateLimitRule', heading: 'Rules' },
-  { file: 'src/stores/memory-store.ts', type: 'MemoryStoreOptions', heading: '`MemoryStore` options' },
+  {
+    file: 'src/stores/memory-store-options.ts',
+    type: 'MemoryStoreOptions',
+    heading: '`MemoryStore` options',
+  },
   { file: 'src/stores/redis-store.ts', type: 'RedisStoreOptions', heading: '`RedisStore` options' },
   { file: 'src/identity/identify.ts', type: 'IdentifyOptions', heading: '`createIdentify` options' },
   { file: 'src/identity/api-keys.ts', type: 'ApiKeyOptions', heading: '`createIdentify` options' },

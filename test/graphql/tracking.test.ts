@@ -6,6 +6,7 @@
 import { envelop, useEngine, useSchema } from '@envelop/core'
 import { execute, graphql, parse, specifiedRules, subscribe, validate } from 'graphql'
 import { describe, expect, it } from 'vitest'
+import { GraphQLConcurrencyLimitedError } from '../../src/graphql/concurrency-errors.js'
 import { rateLimitResponse, trackRateLimits } from '../../src/graphql/index.js'
 import { limitedSchema, memoryLimiter } from './fixtures.js'
 
@@ -105,5 +106,16 @@ describe('on an Envelop-based server', () => {
     const refused = await run()
     expect(refused.status).toBe(429)
     expect(refused.headers['Retry-After']).toBe('60')
+  })
+
+  it('answers 429 without headers when only a concurrency limit refused every root field', () => {
+    const decision = { limit: 1, active: 1, name: 'export', reason: 'limited' } as never
+    const error = new GraphQLConcurrencyLimitedError('busy', decision, { path: ['search'] })
+    const context = trackRateLimits()
+    const answer = rateLimitResponse({ data: { search: null }, errors: [error] }, context)
+    expect(answer.status).toBe(429)
+    expect(answer.headers).toEqual({})
+    const partial = rateLimitResponse({ data: { search: null, ping: 'pong' }, errors: [error] }, context)
+    expect(partial.status).toBeUndefined()
   })
 })

@@ -24,6 +24,7 @@ function publicOnly(limiter: RateLimiter): RateLimiter {
     usage: (...args) => limiter.usage(...args),
     reset: (...args) => limiter.reset(...args),
     refund: (...args) => limiter.refund(...args),
+    acquire: (...args) => limiter.acquire(...args),
     keys: (...args) => limiter.keys(...args),
     on: (event, listener) => limiter.on(event, listener),
     identify: limiter.identify,

@@ -1,7 +1,8 @@
 /**
  * The shipped contract suite's options, on a store a third party could write: one without the
  * optional `refund` runs the suite with `{ refund: false }` (the refund cases would fail on it:
- * `limiter.refund` rejects with `INVALID_OPTION`).
+ * `limiter.refund` rejects with `INVALID_OPTION`), and without the optional lease methods with
+ * `{ leases: false }`.
  */
 import { createRateLimiter, MemoryStore, type RateLimitStore } from '../../src/index.js'
 import { storeContract } from '../../src/testing/index.js'
@@ -26,5 +27,5 @@ storeContract(
       cleanup: () => limiter.close(),
     }
   },
-  { exactClock: true, refund: false },
+  { exactClock: true, refund: false, leases: false },
 )

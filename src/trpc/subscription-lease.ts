@@ -1,0 +1,33 @@
+/**
+ * A subscription holds its concurrency lease for as long as it is open: the observable or async
+ * iterable its resolver returned is wrapped so that the lease is released when it completes,
+ * errors or is cancelled (unsubscribe, `return()` — what tRPC does when the client goes away).
+ * The request's abort signal releases it too (see `concurrency.ts`), whichever comes first.
+ */
+import { isObservable, observable } from '@trpc/server/observable'
+import { isAsyncIterable, releasingIterable } from '../release-on-end.js'
+
+/** The subscription's data, wrapped to call `release` once it ends; anything else unchanged. */
+export function releasingSubscription(data: unknown, release: () => void): unknown {
+  if (isObservable(data)) {
+    return observable<unknown, unknown>((observer) => {
+      const subscription = data.subscribe({
+        next: (value) => observer.next(value),
+        error: (error) => {
+          release()
+          observer.error(error)
+        },
+        complete: () => {
+          release()
+          observer.complete()
+        },
+      })
+      return () => {
+        release()
+        subscription.unsubscribe()
+      }
+    })
+  }
+  if (isAsyncIterable(data)) return releasingIterable(data, release)
+  return data
+}
