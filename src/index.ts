@@ -51,6 +51,7 @@ export {
   type TrustProxy,
 } from './identity/index.js'
 export {
+  type BlockCacheOptions,
   type ConsumeOptions,
   type ConsumeRequest,
   createRateLimiter,

@@ -74,6 +74,12 @@ export type DecisionReason =
   | 'outage-usage'
   /** A shadow rule would have refused; the request was admitted. */
   | 'shadow'
+  /**
+   * Refused from the blocked-caller cache, without asking the store: a recent refusal by the store
+   * proves this caller is still refused (see the limiter's `blockCache` option). `rules` then lists
+   * only the rules known to refuse.
+   */
+  | 'cached'
 
 /** The outcome for one rule of a decision. */
 export interface RuleDecision {
@@ -108,7 +114,7 @@ export interface RateLimitDecision {
   readonly retryAfterMs: number
   /** The binding rule. */
   readonly rule: ResolvedRule
-  /** Every rule's outcome, in the order given (for headers). */
+  /** Every rule's outcome, in the order given (for headers); only the blocked ones when `reason` is `'cached'`. */
   readonly rules: readonly RuleDecision[]
   /** Absent on a normal admission; see {@link DecisionReason}. */
   readonly reason?: DecisionReason

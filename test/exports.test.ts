@@ -78,6 +78,7 @@ const PINNED: Record<string, Surface> = {
       'RateLimiter',
       'RateLimiterEvents',
       'RateLimiterOptions',
+      'BlockCacheOptions',
       'RateLimitRule',
       'RateLimitStore',
       'RateLimitUsage',

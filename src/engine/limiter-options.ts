@@ -9,6 +9,7 @@ import type { Identify } from '../identity/types.js'
 import { validatePrefix } from '../keys.js'
 import { POLICIES } from '../rules.js'
 import type { Logger, RateLimitStore, StoreErrorPolicy } from '../types.js'
+import { type BlockCacheOptions, DEFAULT_BLOCK_CLOCK, type ResolvedBlockCacheOptions } from './block-cache.js'
 import type { CircuitBreakerOptions } from './circuit-breaker.js'
 
 /** Options of {@link createRateLimiter}. Every option is validated when the limiter is built. */
@@ -43,6 +44,13 @@ export interface RateLimiterOptions {
   identify?: Identify
   /** Receives one line per store state change (down, recovered). `false` silences it. @default console */
   logger?: Logger | false
+  /**
+   * The blocked-caller cache: a caller the store refused is refused from memory, without a store
+   * call, for as long as the store's answer proves it stays refused (see the README, "Blocked-caller
+   * cache"). Refusals it answers have `reason: 'cached'`. `false` turns it off.
+   * @default { maxEntries: 10_000, maxBlockMs: 60_000 }
+   */
+  blockCache?: BlockCacheOptions | false
 }
 
 /** The defaults that are objects of other layers, handed in by `createRateLimiter`. */
@@ -65,6 +73,8 @@ export interface ResolvedLimiterOptions {
   shadow: boolean
   logger: Logger | false
   identify: Identify
+  /** Off (`false`) too in shadow mode: nothing is refused there. */
+  blockCache: ResolvedBlockCacheOptions | false
 }
 
 function positiveInteger(name: string, value: unknown, max = 3_600_000): number {
@@ -115,6 +125,27 @@ function validateIdentify(identify: unknown): Identify | undefined {
   return identify as Identify | undefined
 }
 
+function validateBlockCache(cache: unknown): ResolvedBlockCacheOptions | false {
+  if (cache === false) return false
+  if (cache !== undefined && (typeof cache !== 'object' || cache === null)) {
+    invalidConfig(
+      `Expected \`blockCache\` to be an object { maxEntries?, maxBlockMs?, clock? } or false, got ${describeValue(cache)}`,
+    )
+  }
+  const {
+    maxEntries = 10_000,
+    maxBlockMs = 60_000,
+    clock = DEFAULT_BLOCK_CLOCK,
+  } = (cache ?? {}) as BlockCacheOptions
+  if (typeof clock !== 'function')
+    invalidConfig('Expected `blockCache.clock` to be a function returning milliseconds')
+  return {
+    maxEntries: positiveInteger('blockCache.maxEntries', maxEntries, 10_000_000),
+    maxBlockMs: positiveInteger('blockCache.maxBlockMs', maxBlockMs, 86_400_000),
+    clock,
+  }
+}
+
 /** Applies every default and validates, once, when the limiter is built. */
 export function resolveLimiterOptions(
   options: RateLimiterOptions = {},
@@ -139,6 +170,8 @@ export function resolveLimiterOptions(
       `Expected \`onStoreError\` to be 'local', 'open' or 'closed', got ${describeValue(onStoreError)}`,
     )
   }
+  const shadow = options.shadow === true
+  const blockCache = validateBlockCache(options.blockCache)
   return {
     store,
     prefix: validatePrefix(prefix),
@@ -147,8 +180,9 @@ export function resolveLimiterOptions(
     circuitBreaker: validateBreaker(options.circuitBreaker),
     fallbackStore: options.fallbackStore,
     newLocalStore: defaults.newStore,
-    shadow: options.shadow === true,
+    shadow,
     logger: validateLogger(options.logger),
     identify: validateIdentify(options.identify) ?? defaults.newIdentify(),
+    blockCache: shadow ? false : blockCache,
   }
 }
