@@ -90,7 +90,7 @@ export class Engine implements RateLimiter {
     // Refusals the blocked-caller cache knows are answered here; the rest go to the store.
     const decisions = prepared.map((r) => (r.early ? undefined : this.#flow.cached('consume', r)))
     const rest: number[] = []
-    decisions.forEach((decision, at) => decision === undefined && rest.push(at))
+    for (let at = 0; at < decisions.length; at++) if (decisions[at] === undefined) rest.push(at)
     if (rest.length === prepared.length) return this.#consumeMany(prepared)
     const answers = rest.length > 0 ? await this.#consumeMany(pickAt(prepared, rest)) : []
     rest.forEach((at, i) => {
