@@ -71,7 +71,9 @@ async function replay(sets: readonly Rule[][], run: readonly Step[], model: Mode
   let lastRetry = 0
   for (const step of run) {
     const retry = Number.isFinite(lastRetry) ? lastRetry : 0
-    clock.advance(step.wait === 'retry' ? retry : step.wait === 'retry-1' ? Math.max(0, retry - 1) : step.wait)
+    clock.advance(
+      step.wait === 'retry' ? retry : step.wait === 'retry-1' ? Math.max(0, retry - 1) : step.wait,
+    )
     const identity = `user:${step.identity}`
     const rules = sets[step.set]!
     const mrules = modelRules(identity, rules)
@@ -82,7 +84,7 @@ async function replay(sets: readonly Rule[][], run: readonly Step[], model: Mode
     }
     const before = store.checks
     const decision = await limiter[step.op](identity, rules, { cost: step.cost })
-    if (decision.reason === "cached") {
+    if (decision.reason === 'cached') {
       cachedAnswers++
       expect(store.checks).toBe(before)
       storeChecksSaved++
@@ -179,7 +181,9 @@ describe('blocked-caller cache in front of the sliding-window counter, against t
           if (decision.reason !== 'cached') return
           checkCached(expected, rules, decision, (rule, _i, retryAfterMs) => {
             // Still refused for one unit a millisecond before the announced wait; one unit fits at it.
-            expect(model.estimate(rule.key, rule.windowMs, now + retryAfterMs) + 1).toBeLessThanOrEqual(rule.limit)
+            expect(model.estimate(rule.key, rule.windowMs, now + retryAfterMs) + 1).toBeLessThanOrEqual(
+              rule.limit,
+            )
           })
         })
       }),
