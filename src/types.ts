@@ -67,18 +67,11 @@ export type DecisionReason =
   | 'store-unavailable'
   /** The circuit breaker is open: the store was not asked; the answer follows the policy. */
   | 'circuit-open'
-  /**
-   * Refused, without asking the store, by usage the `'local'` policy admitted while the store was
-   * failing and that is still in the window (the store may be back: it does not know that usage).
-   */
+  /** Refused without the store by usage the `'local'` policy admitted during an outage, still in the window. */
   | 'outage-usage'
   /** A shadow rule would have refused; the request was admitted. */
   | 'shadow'
-  /**
-   * Refused from the blocked-caller cache, without asking the store: a recent refusal by the store
-   * proves this caller is still refused (see the limiter's `blockCache` option). `rules` then lists
-   * only the rules known to refuse.
-   */
+  /** Refused by the blocked-caller cache (option `blockCache`) without a store call; `rules` lists the blocked rules only. */
   | 'cached'
 
 /** The outcome for one rule of a decision. */
@@ -198,9 +191,8 @@ export interface RateLimitStore {
 }
 
 /**
- * Internal (not exported from the package): the store method through which the `'local'` failure
- * policy hands its in-process store the usage the main store last reported for a key, so that an
- * outage's admissions add up with the store's. `MemoryStore` implements it.
+ * Internal (not exported): how the `'local'` failure policy hands its in-process store the usage the
+ * main store last reported for a key, so an outage's admissions add up with the store's (`MemoryStore`).
  */
 export const SEED_USAGE: unique symbol = Symbol('resolver-rate-limit.seed-usage')
 

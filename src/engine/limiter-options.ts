@@ -47,10 +47,11 @@ export interface RateLimiterOptions {
   /**
    * The blocked-caller cache: a caller the store refused is refused from memory, without a store
    * call, for as long as the store's answer proves it stays refused (see the README, "Blocked-caller
-   * cache"). Refusals it answers have `reason: 'cached'`. `false` turns it off.
-   * @default { maxEntries: 10_000, maxBlockMs: 60_000 }
+   * cache"). Refusals it answers have `reason: 'cached'`. `true` turns it on with the defaults
+   * (`{ maxEntries: 10_000, maxBlockMs: 60_000 }`).
+   * @default false
    */
-  blockCache?: BlockCacheOptions | false
+  blockCache?: BlockCacheOptions | boolean
 }
 
 /** The defaults that are objects of other layers, handed in by `createRateLimiter`. */
@@ -126,17 +127,14 @@ function validateIdentify(identify: unknown): Identify | undefined {
 }
 
 function validateBlockCache(cache: unknown): ResolvedBlockCacheOptions | false {
-  if (cache === false) return false
-  if (cache !== undefined && (typeof cache !== 'object' || cache === null)) {
+  if (cache === false || cache === undefined) return false
+  if (cache !== true && (typeof cache !== 'object' || cache === null)) {
     invalidConfig(
-      `Expected \`blockCache\` to be an object { maxEntries?, maxBlockMs?, clock? } or false, got ${describeValue(cache)}`,
+      `Expected \`blockCache\` to be true, false or an object { maxEntries?, maxBlockMs?, clock? }, got ${describeValue(cache)}`,
     )
   }
-  const {
-    maxEntries = 10_000,
-    maxBlockMs = 60_000,
-    clock = DEFAULT_BLOCK_CLOCK,
-  } = (cache ?? {}) as BlockCacheOptions
+  const options = (cache === true ? {} : cache) as BlockCacheOptions
+  const { maxEntries = 10_000, maxBlockMs = 60_000, clock = DEFAULT_BLOCK_CLOCK } = options
   if (typeof clock !== 'function')
     invalidConfig('Expected `blockCache.clock` to be a function returning milliseconds')
   return {

@@ -42,7 +42,7 @@ describe('blocked-caller cache on Redis', () => {
     const rule = { name: 'hot', limit: 50, window: '1h' }
     const servers = clients.map((client) => ({ ...countingStore(client), client }))
     const limiters = servers.map(({ store }) =>
-      createRateLimiter({ store, prefix, timeoutMs: 5_000, logger: false }),
+      createRateLimiter({ store, prefix, timeoutMs: 5_000, blockCache: true, logger: false }),
     )
     const decisions: RateLimitDecision[] = []
     const lane = async (limiter: (typeof limiters)[number]) => {
@@ -61,7 +61,12 @@ describe('blocked-caller cache on Redis', () => {
 
   it('ends a cached refusal when the window frees up, with the wait counting down', async () => {
     const { store, counted } = countingStore(clients[0]!)
-    const limiter = createRateLimiter({ store, prefix: uniquePrefix('block'), logger: false })
+    const limiter = createRateLimiter({
+      store,
+      prefix: uniquePrefix('block'),
+      blockCache: true,
+      logger: false,
+    })
     const rule = { name: 'short', limit: 2, window: 300 }
     expect((await limiter.consume('user:1', rule)).allowed).toBe(true)
     expect((await limiter.consume('user:1', rule)).allowed).toBe(true)

@@ -155,12 +155,13 @@ describe('blocked-caller cache', () => {
     expect(store.checks).toBe(checks + 2)
   })
 
-  it('is off with blockCache: false, and learns nothing from a synchronous store', async () => {
+  it('is off by default and with blockCache: false, and learns nothing from a synchronous store', async () => {
     const clock = manualClock()
     const store = new AsyncMemoryStore(clock)
     const off = createRateLimiter({ store, blockCache: false, logger: false })
-    const memory = createRateLimiter({ store: new MemoryStore({ clock }), logger: false })
-    for (const limiter of [off, memory]) {
+    const memory = createRateLimiter({ store: new MemoryStore({ clock }), blockCache: true, logger: false })
+    const byDefault = createRateLimiter({ store: new AsyncMemoryStore(clock), logger: false })
+    for (const limiter of [off, memory, byDefault]) {
       await fill(limiter)
       const reasons = [await limiter.consume('user:1', search), await limiter.consume('user:1', search)]
       expect(reasons.map((d) => d.reason)).toEqual(['limited', 'limited'])
@@ -180,7 +181,7 @@ describe('blocked-caller cache', () => {
 
   it('leaves the failure policy to answer callers it does not know to be blocked', async () => {
     const store = new SwitchableStore()
-    const limiter = createRateLimiter({ store, onStoreError: 'open', logger: false })
+    const limiter = createRateLimiter({ store, onStoreError: 'open', blockCache: true, logger: false })
     await fill(limiter)
     await limiter.consume('user:1', search) // learned
     store.health = 'fail'

@@ -44,16 +44,25 @@ describe('MetricsRecorder', () => {
     const viaEvents = new MetricsRecorder(publicOnly(limiter))
     const rule = { name: 'Query.search', limit: 2, window: '1m' }
     for (let i = 0; i < 3; i++) await limiter.consume('user:1', rule) // 2 allowed, 1 limited
-    // Answered by the blocked-caller cache: no round trip to time, not counted (a peek).
-    await limiter.peek('user:1', rule)
+    await limiter.peek('user:1', rule) // timed, not counted
     for (const recorder of [direct, viaEvents]) {
       expect(counts(recorder, 'Query.search')).toEqual([2, 1, 0, 0, 0])
-      expect(recorder.latency.count).toBe(3)
+      expect(recorder.latency.count).toBe(4)
     }
     viaEvents.stop()
-    await limiter.consume('user:1', rule) // from the cache too: counted as `cached`
+    await limiter.consume('user:1', rule)
     expect(counts(viaEvents, 'Query.search')).toEqual([2, 1, 0, 0, 0])
-    expect(counts(direct, 'Query.search')).toEqual([2, 1, 0, 0, 1])
+    expect(counts(direct, 'Query.search')).toEqual([2, 2, 0, 0, 0])
+  })
+
+  it('counts refusals answered by the blocked-caller cache as cached, with no round trip', async () => {
+    const limiter = createRateLimiter({ store: new SwitchableStore(), blockCache: true, logger: false })
+    const recorder = new MetricsRecorder(limiter)
+    const rule = { name: 'Query.search', limit: 2, window: '1m' }
+    for (let i = 0; i < 5; i++) await limiter.consume('user:1', rule) // 2 allowed, 1 limited, 2 cached
+    expect(counts(recorder, 'Query.search')).toEqual([2, 1, 0, 0, 2])
+    expect(recorder.latency.count).toBe(3)
+    await limiter.close()
   })
 
   it('counts interleaved rules, and distinct rule objects of one name, under their names', async () => {
