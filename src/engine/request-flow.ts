@@ -220,9 +220,9 @@ export class RequestFlow {
     const results = answer.results
     // A round trip's answers are remembered for the local fallback, with one clock read for all.
     const now = answer.asynchronous ? monotonicNow() : 0
-    if (cache && !answer.asynchronous) cache.learning = false
+    if (cache && !answer.asynchronous) cache.learning = false // a synchronous answer is not learned
     const decisions = batch.map((request, i) => {
-      cache?.learn(request, results[i]!, sentAt)
+      if (answer.asynchronous) cache?.learn(request, results[i]!, sentAt)
       const result = now ? this.#policy.remember(request, results[i]!, now) : results[i]!
       return this.#settle('consume', request, result, storeMs(i))
     })

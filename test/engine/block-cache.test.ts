@@ -166,6 +166,17 @@ describe('blocked-caller cache', () => {
       const reasons = [await limiter.consume('user:1', search), await limiter.consume('user:1', search)]
       expect(reasons.map((d) => d.reason)).toEqual(['limited', 'limited'])
     }
+    // Nor from a synchronous store's consumeMany, even its first answer (before it is known to be one).
+    const shared = new MemoryStore({ clock })
+    await fill(createRateLimiter({ store: shared, logger: false }))
+    const batched = createRateLimiter({ store: shared, blockCache: true, logger: false })
+    const many = () =>
+      batched.consumeMany([
+        { identity: 'user:1', rules: search },
+        { identity: 'user:1', rules: daily },
+      ])
+    const reasons = [(await many())[0]!.reason, (await many())[0]!.reason]
+    expect(reasons).toEqual(['limited', 'limited'])
   })
 
   it('marks its refusals in the decision event, with no store time', async () => {
