@@ -106,11 +106,32 @@ export class BlockCache {
   #forgotAt = Number.NEGATIVE_INFINITY
   /** Cleared once the store answered synchronously: such answers are not learned (see the header). */
   learning = true
+  /** A clock reading shared by the calls of one microtask drain (see {@link sentAt}); NaN: none. */
+  #stamp = Number.NaN
+  readonly #clearStamp = (): void => {
+    this.#stamp = Number.NaN
+  }
 
   constructor(options: ResolvedBlockCacheOptions) {
     this.#maxEntries = options.maxEntries
     this.#maxBlockMs = options.maxBlockMs
     this.now = options.clock
+  }
+
+  /**
+   * The time to learn a refusal from, read before the store call (NaN when this store's answers
+   * are not learned). A clock read costs about as much as the rest of the cache's work on an
+   * admitted call, so the calls of one microtask drain share one: an earlier reading only ends a
+   * block earlier, never later.
+   */
+  sentAt(): number {
+    if (!this.learning) return Number.NaN
+    let stamp = this.#stamp
+    if (stamp !== stamp) {
+      stamp = this.#stamp = this.now()
+      queueMicrotask(this.#clearStamp)
+    }
+    return stamp
   }
 
   /** Blocked keys held (expired ones until looked up or pushed out). */

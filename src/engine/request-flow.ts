@@ -73,7 +73,7 @@ export class RequestFlow {
     }
     // The cache learns a refusal's block from the time read before the call (see block-cache.ts).
     const cache = this.#cache
-    const sentAt = cache?.learning ? cache.now() : Number.NaN
+    const sentAt = cache ? cache.sentAt() : Number.NaN
     let answer: StoreResult | Promise<StoreResult>
     try {
       answer = checkStore(this.#o.store, operation, request.storeRules, request.cost, this.#o.timeoutMs)
@@ -203,7 +203,7 @@ export class RequestFlow {
   /** Several consumes of one identity in one store call: their decisions, in order; one promise for all. */
   async batch(batch: readonly StoreRequest[]): Promise<RateLimitDecision[]> {
     const cache = this.#cache
-    const sentAt = cache?.learning ? cache.now() : Number.NaN
+    const sentAt = cache ? cache.sentAt() : Number.NaN
     const answer = await callStoreBatch(this.#o.store, this.#o.timeoutMs, this.#events.has('decision'), batch)
     // One store call, one round trip: its time goes with the first decision only (see DecisionEvent).
     const storeMs = (i: number) => (i === 0 ? answer.storeMs : 0)
