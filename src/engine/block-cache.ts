@@ -127,7 +127,7 @@ export class BlockCache {
   sentAt(): number {
     if (!this.learning) return Number.NaN
     let stamp = this.#stamp
-    if (stamp !== stamp) {
+    if (Number.isNaN(stamp)) {
       stamp = this.#stamp = this.now()
       queueMicrotask(this.#clearStamp)
     }
