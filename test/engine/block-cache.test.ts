@@ -155,6 +155,19 @@ describe('blocked-caller cache', () => {
     expect(store.checks).toBe(checks + 2)
   })
 
+  it('holds at most maxEntries blocks however many callers a flood sprays (hostile input)', async () => {
+    const { limiter } = setup({ maxEntries: 50 })
+    const one = { name: 'one', limit: 1, window: 60_000 }
+    const ip = (c: number) => `ip:10.0.${c >> 8}.${c & 255}`
+    for (let c = 0; c < 400; c++) {
+      await limiter.consume(ip(c), one)
+      expect((await limiter.consume(ip(c), one)).reason).toBe('limited') // learned: blocked
+    }
+    // Exactly the 50 newest blocks are kept: callers 350 … 399 from memory, 349 and older asked again.
+    for (const c of [399, 375, 350]) expect((await limiter.consume(ip(c), one)).reason).toBe('cached')
+    for (const c of [349, 0]) expect((await limiter.consume(ip(c), one)).reason).toBe('limited')
+  })
+
   it('is off by default and with blockCache: false, and learns nothing from a synchronous store', async () => {
     const clock = manualClock()
     const store = new AsyncMemoryStore(clock)
