@@ -2,14 +2,18 @@
  * Memory per tracked identity × rule: Redis `MEMORY USAGE` of the keys the script writes (exact:
  * SAMPLES 0), and the heap the memory store holds per key, for both algorithms at several fills.
  * rate-limiter-flexible's fixed-window key is shown for scale.
+ *
+ * Then the memory store's throughput in the scenario of issue 14: limit 100 per minute, 40 calls
+ * per key over 1 000 keys (every call admitted; a fresh set of 1 000 keys every 40 000 calls),
+ * 64 in flight, against rate-limiter-flexible's `RateLimiterMemory`, in alternating rounds.
  */
 import { randomUUID } from 'node:crypto'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Redis } from 'ioredis'
-import { RateLimiterRedis } from 'rate-limiter-flexible'
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
 import { createRateLimiter, MemoryStore, type RateLimitRule, RedisStore } from '../src/index.js'
-import { type BenchContext, printTable } from './harness.js'
+import { type BenchContext, compare, printComparison, printTable } from './harness.js'
 
 interface Case {
   label: string
@@ -81,7 +85,37 @@ async function heapBytes(c: Case, identities: number, gc: () => Promise<void>): 
   return bytes
 }
 
+/** Key of call `n`: 40 calls per key over 1 000 keys, then the next 1 000 keys. */
+function fortyPerKey(): (i: number) => string {
+  let calls = 0
+  return () => {
+    const n = calls++
+    return `g${Math.floor(n / 40_000)}:user:${Math.floor(n / 40) % 1000}`
+  }
+}
+
+async function memoryThroughput(ctx: BenchContext): Promise<void> {
+  const rule: RateLimitRule = { name: 'm', limit: 100, window: '1m' }
+  const ours = createRateLimiter({ store: new MemoryStore({ sweepIntervalMs: 0 }), logger: false })
+  const theirs = new RateLimiterMemory({ points: 100, duration: 60, keyPrefix: 'm' })
+  const ourKey = fortyPerKey()
+  const theirKey = fortyPerKey()
+  const result = await compare(
+    'limit 100/min, 40 calls per key over 1 000 keys',
+    {
+      ours: (i) => ours.consume(ourKey(i), rule),
+      'rate-limiter-flexible': (i) => theirs.consume(theirKey(i)),
+    },
+    { inFlight: 64, quick: ctx.quick },
+  )
+  printComparison('consume() in memory, all admitted — 64 in flight (CPU: this process)', [result], {
+    cpu: true,
+  })
+  await ours.close()
+}
+
 export default async function memoryBench(ctx: BenchContext): Promise<void> {
+  await memoryThroughput(ctx)
   const client = new Redis(ctx.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
   await new Promise((resolve) => client.once('ready', resolve))
   const gc = collector()

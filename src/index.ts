@@ -72,6 +72,7 @@ export type {
   LeaseStore,
 } from './leases.js'
 export {
+  type BlockCacheOptions,
   type ConsumeOptions,
   type ConsumeRequest,
   createRateLimiter,

@@ -13,6 +13,7 @@ import {
 import { createIdentify } from './identity/identify.js'
 import { MemoryStore } from './stores/memory-store.js'
 
+export type { BlockCacheOptions } from './engine/block-cache.js'
 export type { ConsumeOptions, ConsumeRequest, RateLimiter, Rules } from './engine/limiter-api.js'
 export type { RateLimiterOptions } from './engine/limiter-options.js'
 export type { RateLimitUsage, RuleUsage } from './engine/usage.js'

@@ -67,10 +67,12 @@ export type DecisionReason =
   | 'store-unavailable'
   /** The circuit breaker is open: the store was not asked; the answer follows the policy. */
   | 'circuit-open'
-  /** Refused by usage the `'local'` policy admitted during an outage, still in the window (unknown to the store). */
+  /** Refused without the store by usage the `'local'` policy admitted during an outage, still in the window. */
   | 'outage-usage'
   /** A shadow rule would have refused; the request was admitted. */
   | 'shadow'
+  /** Refused by the blocked-caller cache (option `blockCache`) without a store call; `rules` lists the blocked rules only. */
+  | 'cached'
 
 /** The outcome for one rule of a decision. */
 export interface RuleDecision {
@@ -105,7 +107,7 @@ export interface RateLimitDecision {
   readonly retryAfterMs: number
   /** The binding rule. */
   readonly rule: ResolvedRule
-  /** Every rule's outcome, in the order given (for headers). */
+  /** Every rule's outcome, in the order given (for headers); only the blocked ones when `reason` is `'cached'`. */
   readonly rules: readonly RuleDecision[]
   /** Absent on a normal admission; see {@link DecisionReason}. */
   readonly reason?: DecisionReason
@@ -187,9 +189,8 @@ export interface RateLimitStore extends LeaseStore {
 }
 
 /**
- * Internal (not exported from the package): the store method through which the `'local'` failure
- * policy hands its in-process store the usage the main store last reported for a key, so that an
- * outage's admissions add up with the store's. `MemoryStore` implements it.
+ * Internal (not exported): how the `'local'` failure policy hands its in-process store the usage the
+ * main store last reported for a key, so an outage's admissions add up with the store's (`MemoryStore`).
  */
 export const SEED_USAGE: unique symbol = Symbol('resolver-rate-limit.seed-usage')
 

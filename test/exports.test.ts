@@ -97,6 +97,7 @@ const PINNED: Record<string, Surface> = {
       'RateLimiter',
       'RateLimiterEvents',
       'RateLimiterOptions',
+      'BlockCacheOptions',
       'RateLimitRule',
       'RateLimitStore',
       'RateLimitUsage',

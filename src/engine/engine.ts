@@ -4,13 +4,15 @@
  *
  *   consume / peek → #decide: validate, find the store keys (store-request.ts) → one request's
  *     path (request-flow.ts)
- *   consumeMany → the requests of one identity as one store batch (consume-many.ts)
+ *   consumeMany → refusals the blocked-caller cache knows (block-cache.ts), then the requests of one
+ *     identity as one store batch (consume-many.ts)
  *   usage / refund / reset → a direct store call, outside the failure policy (direct-call.ts)
  */
 import { keyBase, StoreRuleCache } from '../keys.js'
 import type { ConcurrencyDecision, ConcurrencyLimit } from '../leases.js'
 import { resolveRules } from '../rules.js'
 import type { RateLimitDecision, RateLimiterEvents, RateLimitStore, StoreRule } from '../types.js'
+import { BlockCache } from './block-cache.js'
 import { CircuitBreaker, stateChangeMessage } from './circuit-breaker.js'
 import { Concurrency } from './concurrency.js'
 import { pickAt, planConsumeMany } from './consume-many.js'
@@ -36,6 +38,7 @@ export class Engine implements RateLimiter {
   readonly #flow: RequestFlow
   readonly #direct: DirectCallContext
   readonly #concurrency: Concurrency
+  readonly #cache: BlockCache | undefined
   readonly identify: RateLimiter['identify']
 
   constructor(options: ResolvedLimiterOptions) {
@@ -62,7 +65,9 @@ export class Engine implements RateLimiter {
           },
         )
       : undefined
-    this.#flow = new RequestFlow(o, { events: this.#events, policy: this.#policy, breaker: this.#breaker })
+    this.#cache = o.blockCache ? new BlockCache(o.blockCache) : undefined
+    const parts = { events: this.#events, policy: this.#policy, breaker: this.#breaker, cache: this.#cache }
+    this.#flow = new RequestFlow(o, parts)
     this.#direct = { store: o.store, timeoutMs: o.timeoutMs, breaker: this.#breaker }
     this.#concurrency = new Concurrency(o, { events: this.#events, breaker: this.#breaker })
   }
@@ -85,6 +90,20 @@ export class Engine implements RateLimiter {
 
   async consumeMany(requests: readonly ConsumeRequest[]): Promise<RateLimitDecision[]> {
     const prepared = requests.map((r) => prepareRequest(this.#storeRules, r.identity, r.rules, r.cost))
+    if (this.#cache === undefined || this.#cache.size === 0) return this.#consumeMany(prepared)
+    // Refusals the blocked-caller cache knows are answered here; the rest go to the store.
+    const decisions = prepared.map((r) => (r.early ? undefined : this.#flow.cached('consume', r)))
+    const rest: number[] = []
+    for (let at = 0; at < decisions.length; at++) if (decisions[at] === undefined) rest.push(at)
+    if (rest.length === prepared.length) return this.#consumeMany(prepared)
+    const answers = rest.length > 0 ? await this.#consumeMany(pickAt(prepared, rest)) : []
+    rest.forEach((at, i) => {
+      decisions[at] = answers[i]
+    })
+    return decisions as RateLimitDecision[]
+  }
+
+  async #consumeMany(prepared: StoreRequest[]): Promise<RateLimitDecision[]> {
     const canBatch = this.#o.store.consumeMany !== undefined && !this.#breaker?.isOpen
     // After an outage, a key the local fallback still counts usage for is checked alone (RequestFlow.run).
     const runsAlone = this.#policy.carrying ? (r: StoreRequest) => this.#policy.holds(r) : undefined
@@ -120,13 +139,26 @@ export class Engine implements RateLimiter {
   }
 
   async refund(identity: string, rules: Rules, options?: ConsumeOptions): Promise<RateLimitDecision> {
-    return refundUsage(this.#direct, prepareRequest(this.#storeRules, identity, rules, options?.cost))
+    const request = prepareRequest(this.#storeRules, identity, rules, options?.cost)
+    const keys = request.storeRules.map((rule) => rule.key)
+    this.#cache?.forget(keys)
+    try {
+      return await refundUsage(this.#direct, request)
+    } finally {
+      // Again once done: a refusal sent while the refund was on its way is not learned.
+      this.#cache?.forget(keys)
+    }
   }
 
   async reset(identity: string, rules: Rules): Promise<void> {
     const keys = this.keys(identity, rules)
-    await this.#policy.reset(keys)
-    await callStoreDirectly(this.#direct, 'reset usage', (store) => store.reset(keys))
+    this.#cache?.forget(keys)
+    try {
+      await this.#policy.reset(keys)
+      await callStoreDirectly(this.#direct, 'reset usage', (store) => store.reset(keys))
+    } finally {
+      this.#cache?.forget(keys) // as for refund
+    }
   }
 
   keys(identity: string, rules: Rules): string[] {

@@ -9,6 +9,7 @@ import type { Identify } from '../identity/types.js'
 import { validatePrefix } from '../keys.js'
 import { POLICIES } from '../rules.js'
 import type { Logger, RateLimitStore, StoreErrorPolicy } from '../types.js'
+import { type BlockCacheOptions, DEFAULT_BLOCK_CLOCK, type ResolvedBlockCacheOptions } from './block-cache.js'
 import type { CircuitBreakerOptions } from './circuit-breaker.js'
 
 /** Options of {@link createRateLimiter}. Every option is validated when the limiter is built. */
@@ -43,6 +44,14 @@ export interface RateLimiterOptions {
   identify?: Identify
   /** Receives one line per store state change (down, recovered). `false` silences it. @default console */
   logger?: Logger | false
+  /**
+   * The blocked-caller cache: a caller the store refused is refused from memory, without a store
+   * call, for as long as the store's answer proves it stays refused (see the README, "Blocked-caller
+   * cache"). Refusals it answers have `reason: 'cached'`. `true` turns it on with the defaults
+   * (`{ maxEntries: 10_000, maxBlockMs: 60_000 }`).
+   * @default false
+   */
+  blockCache?: BlockCacheOptions | boolean
 }
 
 /** The defaults that are objects of other layers, handed in by `createRateLimiter`. */
@@ -65,6 +74,8 @@ export interface ResolvedLimiterOptions {
   shadow: boolean
   logger: Logger | false
   identify: Identify
+  /** Off (`false`) too in shadow mode: nothing is refused there. */
+  blockCache: ResolvedBlockCacheOptions | false
 }
 
 function positiveInteger(name: string, value: unknown, max = 3_600_000): number {
@@ -115,6 +126,24 @@ function validateIdentify(identify: unknown): Identify | undefined {
   return identify as Identify | undefined
 }
 
+function validateBlockCache(cache: unknown): ResolvedBlockCacheOptions | false {
+  if (cache === false || cache === undefined) return false
+  if (cache !== true && (typeof cache !== 'object' || cache === null)) {
+    invalidConfig(
+      `Expected \`blockCache\` to be true, false or an object { maxEntries?, maxBlockMs?, clock? }, got ${describeValue(cache)}`,
+    )
+  }
+  const options = (cache === true ? {} : cache) as BlockCacheOptions
+  const { maxEntries = 10_000, maxBlockMs = 60_000, clock = DEFAULT_BLOCK_CLOCK } = options
+  if (typeof clock !== 'function')
+    invalidConfig('Expected `blockCache.clock` to be a function returning milliseconds')
+  return {
+    maxEntries: positiveInteger('blockCache.maxEntries', maxEntries, 10_000_000),
+    maxBlockMs: positiveInteger('blockCache.maxBlockMs', maxBlockMs, 86_400_000),
+    clock,
+  }
+}
+
 /** Applies every default and validates, once, when the limiter is built. */
 export function resolveLimiterOptions(
   options: RateLimiterOptions = {},
@@ -139,6 +168,8 @@ export function resolveLimiterOptions(
       `Expected \`onStoreError\` to be 'local', 'open' or 'closed', got ${describeValue(onStoreError)}`,
     )
   }
+  const shadow = options.shadow === true
+  const blockCache = validateBlockCache(options.blockCache)
   return {
     store,
     prefix: validatePrefix(prefix),
@@ -147,8 +178,9 @@ export function resolveLimiterOptions(
     circuitBreaker: validateBreaker(options.circuitBreaker),
     fallbackStore: options.fallbackStore,
     newLocalStore: defaults.newStore,
-    shadow: options.shadow === true,
+    shadow,
     logger: validateLogger(options.logger),
     identify: validateIdentify(options.identify) ?? defaults.newIdentify(),
+    blockCache: shadow ? false : blockCache,
   }
 }

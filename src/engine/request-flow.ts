@@ -1,7 +1,8 @@
 /**
  * One request's path through the engine, top-down:
  *
- *   run: answered early (a cost above a limit), by the failure policy (breaker open), or by the
+ *   run: answered early (a cost above a limit), from the blocked-caller cache (block-cache.ts), by
+ *   the failure policy (breaker open), or by the
  *   store: one call, under the deadline (store-call.ts), checked against the local fallback's
  *   usage too for a while after an outage (failure-policy.ts)
  *     ├ #settle: store numbers → decision (decision.ts); refused by shadow rules only →
@@ -13,6 +14,7 @@
  */
 import { monotonicNow } from '../clock.js'
 import type { DecisionReason, RateLimitDecision, RuleDecision, StoreResult } from '../types.js'
+import type { BlockCache } from './block-cache.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
 import { callStoreBatch } from './consume-many.js'
 import { makeDecision, ruleDecisions } from './decision.js'
@@ -31,6 +33,7 @@ export interface FlowParts {
   readonly events: LimiterEvents
   readonly policy: FailurePolicy
   readonly breaker: CircuitBreaker | undefined
+  readonly cache: BlockCache | undefined
 }
 
 export class RequestFlow {
@@ -38,12 +41,20 @@ export class RequestFlow {
   readonly #events: LimiterEvents
   readonly #policy: FailurePolicy
   readonly #breaker: CircuitBreaker | undefined
+  readonly #cache: BlockCache | undefined
 
   constructor(options: ResolvedLimiterOptions, parts: FlowParts) {
     this.#o = options
     this.#events = parts.events
     this.#policy = parts.policy
     this.#breaker = parts.breaker
+    this.#cache = parts.cache
+  }
+
+  /** A refusal from the blocked-caller cache (emitted), or undefined when the store must answer. */
+  cached(operation: Operation, request: StoreRequest): RateLimitDecision | undefined {
+    const decision = this.#cache?.answer(request)
+    return decision && this.#emitDecision(operation, decision, 0)
   }
 
   /**
@@ -52,12 +63,17 @@ export class RequestFlow {
    */
   run(operation: Operation, request: StoreRequest): Promise<RateLimitDecision> {
     if (request.early) return this.#answerEarly(operation, request, request.early)
+    const cached = this.cached(operation, request)
+    if (cached) return Promise.resolve(cached)
     if (this.#breaker?.isOpen) return this.#degraded(operation, request, 'circuit-open', 0)
     // After an outage, a key the local fallback counted usage for must be admitted by both stores.
     const local = this.#policy.carrying ? this.#policy.alongside(operation, request) : undefined
     if (local?.allowed === false) {
       return Promise.resolve(this.#emitDecision(operation, this.#policy.refusedAlongside(request, local), 0))
     }
+    // The cache learns a refusal's block from the time read before the call (see block-cache.ts).
+    const cache = this.#cache
+    const sentAt = cache ? cache.sentAt() : Number.NaN
     let answer: StoreResult | Promise<StoreResult>
     try {
       answer = checkStore(this.#o.store, operation, request.storeRules, request.cost, this.#o.timeoutMs)
@@ -65,6 +81,7 @@ export class RequestFlow {
       return this.#storeFailed(operation, request, local, 0, error)
     }
     if (!isPromise(answer)) {
+      if (cache) cache.learning = false
       this.#breaker?.success()
       // A synchronous store (MemoryStore) cannot be out of reach: its answers are not remembered.
       const result = local ? this.#policy.combine(operation, request, local, answer) : answer
@@ -76,6 +93,7 @@ export class RequestFlow {
     return answer.then(
       (result) => {
         this.#breaker?.success()
+        if (cache && !local) cache.learn(request, result, sentAt)
         const answered = this.#answered(operation, request, result, local)
         return this.#settle(operation, request, answered, elapsedSince(started))
       },
@@ -184,6 +202,8 @@ export class RequestFlow {
 
   /** Several consumes of one identity in one store call: their decisions, in order; one promise for all. */
   async batch(batch: readonly StoreRequest[]): Promise<RateLimitDecision[]> {
+    const cache = this.#cache
+    const sentAt = cache ? cache.sentAt() : Number.NaN
     const answer = await callStoreBatch(this.#o.store, this.#o.timeoutMs, this.#events.has('decision'), batch)
     // One store call, one round trip: its time goes with the first decision only (see DecisionEvent).
     const storeMs = (i: number) => (i === 0 ? answer.storeMs : 0)
@@ -200,7 +220,9 @@ export class RequestFlow {
     const results = answer.results
     // A round trip's answers are remembered for the local fallback, with one clock read for all.
     const now = answer.asynchronous ? monotonicNow() : 0
+    if (cache && !answer.asynchronous) cache.learning = false // a synchronous answer is not learned
     const decisions = batch.map((request, i) => {
+      if (answer.asynchronous) cache?.learn(request, results[i]!, sentAt)
       const result = now ? this.#policy.remember(request, results[i]!, now) : results[i]!
       return this.#settle('consume', request, result, storeMs(i))
     })

@@ -58,7 +58,10 @@ export function rateLimitedExtensions(decision: RateLimitDecision): RateLimitedE
     remaining: decision.remaining,
     reset: Math.max(0, Math.ceil(decision.resetMs / 1000)),
     policy: decision.rule.name,
-    ...(decision.reason && decision.reason !== 'limited' ? { reason: decision.reason } : {}),
+    // A refusal from the blocked-caller cache is a spent budget too: clients see no difference.
+    ...(decision.reason && decision.reason !== 'limited' && decision.reason !== 'cached'
+      ? { reason: decision.reason }
+      : {}),
     ...(quota ? { quota: { name: quota.name, limit: quota.limit, resetsAt: quota.resetsAt } } : {}),
   }
 }

@@ -143,7 +143,10 @@ export interface QuotaRefusal {
  */
 export function quotaRefusal(decision: RateLimitDecision, now = Date.now()): QuotaRefusal | undefined {
   // Only a counted refusal: a store outage under `onStoreError: 'closed'` is not a spent quota.
-  if (decision.allowed || (decision.reason !== 'limited' && decision.reason !== 'outage-usage'))
+  if (
+    decision.allowed ||
+    (decision.reason !== 'limited' && decision.reason !== 'outage-usage' && decision.reason !== 'cached')
+  )
     return undefined
   let refusing: RuleDecision | undefined
   for (const outcome of decision.rules) {

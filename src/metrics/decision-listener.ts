@@ -4,7 +4,7 @@ import type { RateLimitDecision, ResolvedRule } from '../types.js'
 /** Rule label value that collects every rule name past `maxRuleLabels`. */
 export const OTHER_RULES_LABEL = 'other'
 
-/** Decisions per outcome for one rule label: allowed, limited, degraded, shadow. */
+/** Decisions per outcome for one rule label: allowed, limited, degraded, shadow, cached. */
 export type RuleCounts = Float64Array
 
 /** Where a decision listener counts. */
@@ -24,6 +24,7 @@ function outcomeIndex(decision: RateLimitDecision): number {
   const reason = decision.reason
   if (reason === undefined) return 0
   if (decision.policy !== undefined) return 2
+  if (reason === 'cached') return 4
   return reason === 'shadow' ? 3 : decision.allowed ? 0 : 1
 }
 
@@ -38,7 +39,7 @@ export function decisionListener(tally: DecisionTally): DecisionHook {
   // Resolved rule → its counts. Weak: rules (and names folded into 'other') cannot grow memory.
   const byRule = new WeakMap<ResolvedRule, RuleCounts>()
   let lastRule: ResolvedRule | undefined
-  let lastCounts: RuleCounts = new Float64Array(4) // never counted into: no rule is undefined
+  let lastCounts: RuleCounts = new Float64Array(5) // never counted into: no rule is undefined
 
   // First decision for a rule object: pick its label (an earlier rule of the same name shares it).
   const slot = (rule: ResolvedRule): RuleCounts => {
@@ -47,7 +48,7 @@ export function decisionListener(tally: DecisionTally): DecisionHook {
     if (!decisions.has(label) && decisions.size >= maxRuleLabels) label = OTHER_RULES_LABEL
     let counts = decisions.get(label)
     if (!counts) {
-      counts = new Float64Array(4)
+      counts = new Float64Array(5)
       decisions.set(label, counts)
     }
     byRule.set(rule, counts)

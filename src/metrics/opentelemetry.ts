@@ -61,7 +61,7 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Limi
   recorder.onRoundTrip = (seconds) => duration.record(seconds)
   const decisions = meter.createObservableCounter(`${prefix}decisions`, {
     description:
-      'Rate-limit decisions (consume) by binding rule and outcome: allowed, limited, degraded (store failure policy), shadow',
+      'Rate-limit decisions (consume) by binding rule and outcome: allowed, limited, degraded (store failure policy), shadow, cached (refused from the blocked-caller cache)',
     unit: '{decision}',
   })
   const errors = meter.createObservableCounter(`${prefix}store.errors`, {

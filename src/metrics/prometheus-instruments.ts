@@ -57,7 +57,7 @@ export function createPrometheusInstruments(
   add(
     new client.Counter({
       name: `${prefix}decisions_total`,
-      help: 'Rate-limit decisions (consume) by binding rule and outcome: allowed, limited, degraded (store failure policy), shadow',
+      help: 'Rate-limit decisions (consume) by binding rule and outcome: allowed, limited, degraded (store failure policy), shadow, cached (refused from the blocked-caller cache)',
       labelNames: ['rule', 'outcome'],
       registers,
       collect() {

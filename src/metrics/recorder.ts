@@ -8,12 +8,13 @@ import { decisionListener, type RuleCounts } from './decision-listener.js'
 /**
  * How a decision is counted: `allowed`, `limited` (a budget is spent, or the cost exceeds the
  * limit), `degraded` (the store failed or the breaker was open: the `onStoreError` policy
- * answered) or `shadow` (a shadow rule would have refused; the request was admitted).
+ * answered), `shadow` (a shadow rule would have refused; the request was admitted) or `cached`
+ * (refused from the blocked-caller cache without a store call: a flood being absorbed).
  */
-export type DecisionOutcome = 'allowed' | 'limited' | 'degraded' | 'shadow'
+export type DecisionOutcome = 'allowed' | 'limited' | 'degraded' | 'shadow' | 'cached'
 
 /** Every outcome, in the order of {@link RuleCounts}. */
-export const OUTCOMES: readonly DecisionOutcome[] = ['allowed', 'limited', 'degraded', 'shadow']
+export const OUTCOMES: readonly DecisionOutcome[] = ['allowed', 'limited', 'degraded', 'shadow', 'cached']
 
 /** Store error codes kept as label values; anything else is counted as `'other'`. */
 export const STORE_ERROR_CODES = ['STORE_TIMEOUT', 'STORE_UNAVAILABLE', 'other'] as const

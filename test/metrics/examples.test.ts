@@ -30,6 +30,7 @@ describe('the Grafana dashboard and the alert guide', () => {
       'outcome=limited',
       'outcome=degraded',
       'outcome=shadow',
+      'outcome=cached',
       'code=STORE_TIMEOUT',
       'code=STORE_UNAVAILABLE',
       'code=other',

@@ -47,13 +47,23 @@ describe('MetricsRecorder', () => {
     for (let i = 0; i < 3; i++) await limiter.consume('user:1', rule) // 2 allowed, 1 limited
     await limiter.peek('user:1', rule) // timed, not counted
     for (const recorder of [direct, viaEvents]) {
-      expect(counts(recorder, 'Query.search')).toEqual([2, 1, 0, 0])
+      expect(counts(recorder, 'Query.search')).toEqual([2, 1, 0, 0, 0])
       expect(recorder.latency.count).toBe(4)
     }
     viaEvents.stop()
     await limiter.consume('user:1', rule)
-    expect(counts(viaEvents, 'Query.search')).toEqual([2, 1, 0, 0])
-    expect(counts(direct, 'Query.search')).toEqual([2, 2, 0, 0])
+    expect(counts(viaEvents, 'Query.search')).toEqual([2, 1, 0, 0, 0])
+    expect(counts(direct, 'Query.search')).toEqual([2, 2, 0, 0, 0])
+  })
+
+  it('counts refusals answered by the blocked-caller cache as cached, with no round trip', async () => {
+    const limiter = createRateLimiter({ store: new SwitchableStore(), blockCache: true, logger: false })
+    const recorder = new MetricsRecorder(limiter)
+    const rule = { name: 'Query.search', limit: 2, window: '1m' }
+    for (let i = 0; i < 5; i++) await limiter.consume('user:1', rule) // 2 allowed, 1 limited, 2 cached
+    expect(counts(recorder, 'Query.search')).toEqual([2, 1, 0, 0, 2])
+    expect(recorder.latency.count).toBe(3)
+    await limiter.close()
   })
 
   it('counts interleaved rules, and distinct rule objects of one name, under their names', async () => {
@@ -65,9 +75,9 @@ describe('MetricsRecorder', () => {
     const c = { name: 'c', limit: 9, window: '1m' }
     const alsoC = { name: 'c', limit: 9, window: '2m' }
     for (const rule of [a, b, sameName, a, b, c, alsoC, c]) await limiter.consume('user:1', rule)
-    expect(counts(recorder, 'a')).toEqual([2, 1, 0, 0])
-    expect(counts(recorder, 'b')).toEqual([1, 1, 0, 0])
-    expect(counts(recorder, 'other')).toEqual([3, 0, 0, 0]) // past maxRuleLabels: c and alsoC
+    expect(counts(recorder, 'a')).toEqual([2, 1, 0, 0, 0])
+    expect(counts(recorder, 'b')).toEqual([1, 1, 0, 0, 0])
+    expect(counts(recorder, 'other')).toEqual([3, 0, 0, 0, 0]) // past maxRuleLabels: c and alsoC
     expect([...recorder.decisions.keys()]).toEqual(['a', 'b', 'other'])
   })
 
@@ -84,8 +94,8 @@ describe('MetricsRecorder', () => {
     store.health = 'fail'
     expect((await limiter.consume('user:1', { name: 'open', limit: 5, window: '1m' })).allowed).toBe(true)
     expect((await limiter.consume('user:1', closed)).allowed).toBe(false)
-    expect(counts(recorder, 'open')).toEqual([0, 0, 1, 0])
-    expect(counts(recorder, 'closed')).toEqual([0, 0, 1, 0])
+    expect(counts(recorder, 'open')).toEqual([0, 0, 1, 0, 0])
+    expect(counts(recorder, 'closed')).toEqual([0, 0, 1, 0, 0])
     expect(logger.lines.some((line) => /'decision' listener threw/.test(line))).toBe(true)
   })
 })

@@ -49,6 +49,7 @@ async function hammer(scenario: Scenario): Promise<WorkerResult & { perProcess: 
     refused: answers.reduce((sum, r) => sum + r.refused, 0),
     degraded: answers.reduce((sum, r) => sum + r.degraded, 0),
     admittedAt: answers.flatMap((r) => r.admittedAt).sort((a, b) => a - b),
+    cached: answers.reduce((sum, r) => sum + r.cached, 0),
     perProcess: answers.map((r) => r.admitted),
   }
 }
@@ -71,6 +72,49 @@ describe(`${PROCESSES} app servers sharing one Redis and one hot key`, () => {
     // Several processes got a share: they really ran at the same time. (Not "every": on a loaded
     // 2-core machine one process can be scheduled late, after the others spent the budget.)
     expect(total.perProcess.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('admit exactly the limit in total with the blocked-caller cache on, most refusals answered from memory', async () => {
+    const limit = 400
+    const total = await hammer({
+      prefix: uniquePrefix('procs'),
+      identity: 'user:hot',
+      algorithm: 'sliding-log',
+      limit,
+      window: '1h',
+      requests: 300,
+      concurrency: 8,
+      blockCache: true,
+    })
+    expect(total.degraded).toBe(0)
+    expect(total.admitted).toBe(limit)
+    expect(total.refused).toBe(PROCESSES * 300 - limit)
+    // After its first refusal a process asks Redis no more: at most its lanes' calls in flight.
+    expect(total.cached).toBeGreaterThanOrEqual(total.refused - PROCESSES * 8 * 2)
+  })
+
+  it('with the blocked-caller cache on, admit again as each short window frees up', async () => {
+    const limit = 10
+    const windowMs = 400
+    const startAt = Date.now() + 200
+    const total = await hammer({
+      prefix: uniquePrefix('procs'),
+      identity: 'user:hot',
+      algorithm: 'sliding-log',
+      limit,
+      window: windowMs,
+      requests: 0,
+      concurrency: 4,
+      startAt,
+      until: startAt + 3 * windowMs + windowMs / 2,
+      blockCache: true,
+    })
+    expect(total.degraded).toBe(0)
+    expect(total.cached).toBeGreaterThan(0)
+    // Three windows and a half: three full refills at least (a block never outlasts its window),
+    // and at most four (never more than the limit in one window of Redis time).
+    expect(total.admitted).toBeGreaterThanOrEqual(3 * limit)
+    expect(total.admitted).toBeLessThanOrEqual(4 * limit)
   })
 
   it('keep the sliding-window counter within its bound: exactly the limit inside one window', async () => {

@@ -21,6 +21,8 @@ export interface Scenario {
   startAt?: number
   /** Keep asking until this wall-clock time instead of stopping after `requests`. */
   until?: number
+  /** Turn the blocked-caller cache on. */
+  blockCache?: boolean
 }
 
 export interface WorkerResult {
@@ -30,6 +32,8 @@ export interface WorkerResult {
   degraded: number
   /** Wall-clock time (ms) each admitted request was answered. */
   admittedAt: number[]
+  /** Refusals answered by the blocked-caller cache. */
+  cached: number
 }
 
 export type ParentMessage = { go: Scenario } | { exit: true }
@@ -41,9 +45,15 @@ const store = new RedisStore({ client, logger: false })
 
 async function hammer(s: Scenario): Promise<WorkerResult> {
   // A generous deadline: this test is about counting; a timeout would answer by policy and blur it.
-  const limiter = createRateLimiter({ store, prefix: s.prefix, timeoutMs: 5_000, logger: false })
+  const limiter = createRateLimiter({
+    store,
+    prefix: s.prefix,
+    timeoutMs: 5_000,
+    blockCache: s.blockCache === true,
+    logger: false,
+  })
   const rule = { name: 'hot', limit: s.limit, window: s.window, algorithm: s.algorithm }
-  const result: WorkerResult = { admitted: 0, refused: 0, degraded: 0, admittedAt: [] }
+  const result: WorkerResult = { admitted: 0, refused: 0, degraded: 0, admittedAt: [], cached: 0 }
   let next = 0
   const more = () => (s.until === undefined ? next++ < s.requests : Date.now() < s.until)
   const lane = async () => {
@@ -53,7 +63,10 @@ async function hammer(s: Scenario): Promise<WorkerResult> {
       else if (decision.allowed) {
         result.admitted++
         result.admittedAt.push(Date.now())
-      } else result.refused++
+      } else {
+        result.refused++
+        if (decision.reason === 'cached') result.cached++
+      }
     }
   }
   if (s.startAt !== undefined) await new Promise((resolve) => setTimeout(resolve, s.startAt! - Date.now()))
