@@ -43,16 +43,13 @@ export function checkRule(
   cost: number,
   out: RuleCheck,
 ): void {
-  switch (rule.algorithm) {
-    case 'sliding-log':
-      return checkLog(state as LogState | undefined, now, rule.limit, rule.windowMs, cost, out)
-    case 'sliding-window':
-      return checkCounter(state as CounterState | undefined, now, rule.limit, rule.windowMs, cost, out)
-    case 'token-bucket':
-      return checkBucket(state as BucketState | undefined, now, rule, cost, out)
-    default:
-      return checkCalendar(state as CalendarState | undefined, now, rule, cost, out)
-  }
+  const algorithm = rule.algorithm
+  if (algorithm === 'sliding-log')
+    checkLog(state as LogState | undefined, now, rule.limit, rule.windowMs, cost, out)
+  else if (algorithm === 'sliding-window')
+    checkCounter(state as CounterState | undefined, now, rule.limit, rule.windowMs, cost, out)
+  else if (algorithm === 'token-bucket') checkBucket(state as BucketState | undefined, now, rule, cost, out)
+  else checkCalendar(state as CalendarState | undefined, now, rule, cost, out)
 }
 
 /** Records `cost` that {@link checkRule} just admitted; returns the state to keep. */
