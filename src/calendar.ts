@@ -137,6 +137,19 @@ export class Calendar {
   }
 }
 
+/**
+ * The starts of the period before the one containing `t`, of that one and of the next, and the
+ * next one's end (see {@link Calendar.around}); for any calendar a store is given.
+ */
+export function periodsAround(
+  calendar: { bounds(t: number): PeriodBounds },
+  t: number,
+): readonly [number, number, number, number] {
+  if (calendar instanceof Calendar) return calendar.around(t)
+  const { start, end } = calendar.bounds(t)
+  return [calendar.bounds(start - 1).start, start, end, calendar.bounds(end).end]
+}
+
 const UNITS: readonly CalendarUnit[] = ['day', 'week', 'month']
 const calendars = new Map<string, Calendar>()
 const MAX_CALENDARS = 1000

@@ -2,6 +2,7 @@
  * How a batch of checks becomes the arguments of one script call, and the script's flat reply
  * becomes one result per check (see `redis-scripts.ts` for the format on the Lua side).
  */
+import { periodsAround } from '../calendar.js'
 import { StoreError } from '../errors.js'
 import type { StoreResult, StoreRule, StoreRuleResult } from '../types.js'
 
@@ -56,8 +57,24 @@ export class Waiter {
   }
 }
 
-/** Spec suffix of a rule list, ` L 1000 60000` per rule; cached per (long-lived) list. */
-const ruleSpecs = new WeakMap<readonly StoreRule[], { readonly rules: string; readonly consumeOne: string }>()
+/**
+ * Spec suffix of a rule list, ` L 1000 60000` per rule; cached per (long-lived) list. `undefined`
+ * for a list with a calendar quota: its periods depend on the time, so its suffix is built per check.
+ */
+const ruleSpecs = new WeakMap<
+  readonly StoreRule[],
+  { readonly rules: string; readonly consumeOne: string } | undefined
+>()
+
+const LETTERS = { 'sliding-log': 'L', 'sliding-window': 'W', 'token-bucket': 'T', calendar: 'Q' } as const
+
+/** One rule's spec words; a quota's periods around the app's clock (the script picks by `TIME`). */
+function ruleSpec(r: StoreRule): string {
+  const letter = LETTERS[r.algorithm]
+  if (letter === 'T') return ` T ${r.limit} ${r.windowMs}/${r.burst ?? r.limit}`
+  if (letter === 'Q') return ` Q ${r.limit} ${periodsAround(r.calendar!, Date.now()).join('/')}`
+  return ` ${letter} ${r.limit} ${r.windowMs}`
+}
 
 /**
  * A check's spec: `mode cost` then `algorithm limit windowMs` per rule, e.g. `1 1 L 1000 60000`.
@@ -70,7 +87,8 @@ function spec(mode: Mode, cost: number, rules: readonly StoreRule[]): string {
   let cached = ruleSpecs.get(rules)
   if (cached === undefined) {
     let text = ''
-    for (const r of rules) text += ` ${r.algorithm === 'sliding-log' ? 'L' : 'W'} ${r.limit} ${r.windowMs}`
+    for (const r of rules) text += ruleSpec(r)
+    if (rules.some((r) => r.calendar !== undefined)) return `${mode} ${cost}${text}`
     cached = { rules: text, consumeOne: `${CONSUME} 1${text}` }
     ruleSpecs.set(rules, cached)
   }

@@ -12,8 +12,10 @@ import { REFUND_LUA } from './redis-refund-script.js'
  * ARGV[1]  number of checks
  * ARGV[2]  the spec of each check, one character per check: '0' names ARGV[3], '1' ARGV[4], …
  * ARGV[3…] the distinct specs, words separated by one space: mode ('1' consume, '0' peek, 'R'
- *          refund), cost, then per rule: algorithm ('L' sliding log, 'W' counter), limit, window
- *          in ms — e.g. `1 1 L 1000 60000` (the checks of one batch mostly share one or two).
+ *          refund), cost, then per rule: algorithm ('L' sliding log, 'W' counter, 'T' token
+ *          bucket, 'Q' calendar quota), limit, and the window in ms — `window/burst` for a token
+ *          bucket, `b0/b1/b2/b3` for a quota (see below) — e.g. `1 1 L 1000 60000` (the checks of
+ *          one batch mostly share one or two).
  *
  * Reply: per check, integers: allowed (1|0), then per rule: used, retry-after ms, reset ms.
  * `used` counts this request only when the whole check was admitted (a refused check records
@@ -28,6 +30,17 @@ import { REFUND_LUA } from './redis-refund-script.js'
  * with its newest entry.
  *
  * Counter: a 24-byte string, three doubles {window index, this window's count, the previous one's}.
+ *
+ * Token bucket (GCRA): an 8-byte string, one double: the theoretical arrival time in µs, when the
+ * bucket is full again (see `memory-bucket.ts` for the arithmetic, the same here). TTL: until then.
+ *
+ * Calendar quota: a 24-byte string, three doubles {period start µs, period end µs, count}. The
+ * client computes the periods (DST and time zones are JavaScript's job, with Intl) around its own
+ * clock: b0 … b3 are the starts of the previous, current and next period and the next one's end,
+ * in ms. The script counts in the one that contains Redis TIME, so app servers whose clocks differ
+ * (by less than a period) all count in the same period, and no skew can give a second quota; a
+ * TIME outside all three is an error before anything is written. A count stored for a later period
+ * (TIME went back across a boundary) is kept and counted in. TTL: until the period's end.
  */
 export const CONSUME_SCRIPT = `
 local clock = redis.call('TIME')
@@ -171,15 +184,93 @@ local function check_counter(key, limit, window_us, cost)
   return used, reset_us, retry_ms
 end
 
+-- Token bucket: tokens missing from a full bucket at time t (µs), snapped to a whole number within 1e-6.
+local SNAP = 1e-6
+local function bucket_missing(tat_us, t_us, interval_us)
+  if tat_us <= t_us then return 0 end
+  local exact = (tat_us - t_us) / interval_us
+  local whole = floor(exact + 0.5)
+  if math.abs(exact - whole) <= SNAP then return whole end
+  return exact
+end
+
+-- Same returns as check_log; what to write is the new theoretical arrival time.
+local function check_bucket(key, limit, window_us, cost, burst)
+  local interval_us = window_us / limit
+  local tat_us = 0
+  local value = redis.call('GET', key)
+  if value then tat_us = unpack('<d', value) end
+  local used = bucket_missing(tat_us, now_us, interval_us)
+  local reset_us = used * interval_us
+  if used + cost <= burst then
+    local after_us = (used + cost) * interval_us
+    return used, reset_us, 0, used + cost, after_us, pack('<d', now_us + after_us)
+  end
+  if cost > burst then return used, reset_us, -1 end
+  local retry_ms = ceil(((used + cost - burst) * interval_us - SNAP) / 1000)
+  if retry_ms < 1 then retry_ms = 1 end
+  -- Floating point must never make the wait short: re-check at the promised time.
+  for _ = 1, 3 do
+    if bucket_missing(tat_us, now_us + retry_ms * 1000, interval_us) + cost <= burst then break end
+    retry_ms = retry_ms + 1
+  end
+  return used, reset_us, retry_ms
+end
+
+-- Same returns as check_log; what to write is the period and its count.
+local function check_calendar(key, limit, start_us, cost, end_us)
+  local used = 0
+  local value = redis.call('GET', key)
+  if value then
+    local stored_start, stored_end, count = unpack('<ddd', value)
+    if stored_start == start_us then
+      used = count
+    elseif stored_start > start_us then
+      start_us, end_us, used = stored_start, stored_end, count
+    end
+  end
+  local left_us = end_us - now_us
+  local reset_us = 0
+  if used > 0 then reset_us = left_us end
+  if used + cost <= limit then
+    return used, reset_us, 0, used + cost, left_us, pack('<ddd', start_us, end_us, used + cost)
+  end
+  if cost > limit then return used, reset_us, -1 end
+  local retry_ms = ceil(left_us / 1000)
+  if retry_ms < 1 then retry_ms = 1 end
+  return used, reset_us, retry_ms
+end
+
+local CHECKS = { L = check_log, W = check_counter, T = check_bucket, Q = check_calendar }
+
 ${REFUND_LUA}
--- A check's spec: mode, cost, then per rule: sliding log or not, limit, window in µs.
+-- The calendar period (start, end in µs) among b0/b1/b2/b3 (ms) that contains TIME.
+local function period_of(bounds)
+  local b0, b1, b2, b3 = match(bounds, '^(%d+)/(%d+)/(%d+)/(%d+)$')
+  local b = { tonumber(b0) * 1000, tonumber(b1) * 1000, tonumber(b2) * 1000, tonumber(b3) * 1000 }
+  for i = 1, 3 do
+    if now_us >= b[i] and now_us < b[i + 1] then return b[i], b[i + 1] end
+  end
+  error('rate-limit script: Redis TIME lies outside the calendar periods the client sent (clock skew)')
+end
+
+-- A check's spec: mode, cost, then per rule: kind, limit, and window_us and extra: nothing for a
+-- log or counter, the burst for a bucket; for a quota, the period's start and end (µs) instead.
 local function parse_spec(text)
   local mode, cost, rules = match(text, '^(%S+) (%S+)(.*)$')
-  local spec = { mode = mode, cost = tonumber(cost), count = 0, log = {}, limit = {}, window_us = {} }
+  local spec = { mode = mode, cost = tonumber(cost), count = 0, kind = {}, limit = {}, window_us = {}, extra = {} }
   for algorithm, limit, window in gmatch(rules, ' (%S+) (%S+) (%S+)') do
     local r = spec.count + 1
     spec.count = r
-    spec.log[r], spec.limit[r], spec.window_us[r] = algorithm == 'L', tonumber(limit), tonumber(window) * 1000
+    spec.kind[r], spec.limit[r] = algorithm, tonumber(limit)
+    if algorithm == 'T' then
+      local w, burst = match(window, '^(%d+)/(%d+)$')
+      spec.window_us[r], spec.extra[r] = tonumber(w) * 1000, tonumber(burst)
+    elseif algorithm == 'Q' then
+      spec.window_us[r], spec.extra[r] = period_of(window)
+    else
+      spec.window_us[r] = tonumber(window) * 1000
+    end
   end
   return spec
 end
@@ -192,16 +283,15 @@ local out, o, k = {}, 0, 0
 local used_before, reset_before, retry, used_after, reset_after, write1, write2 = {}, {}, {}, {}, {}, {}, {}
 for c = 1, tonumber(ARGV[1]) do
   local spec = specs[byte(spec_of, c) - 47]
-  local cost, count, is_log = spec.cost, spec.count, spec.log
+  local cost, count, kind, extra = spec.cost, spec.count, spec.kind, spec.extra
   if spec.mode == 'R' then
     refund_check(out, o, k, spec)
   else
     local record = spec.mode == '1'
     local allowed = true
     for r = 1, count do
-      local check = is_log[r] and check_log or check_counter
       used_before[r], reset_before[r], retry[r], used_after[r], reset_after[r], write1[r], write2[r] =
-        check(KEYS[k + r], spec.limit[r], spec.window_us[r], cost)
+        CHECKS[kind[r]](KEYS[k + r], spec.limit[r], spec.window_us[r], cost, extra[r])
       if retry[r] ~= 0 then allowed = false end
     end
     out[o + 1] = allowed and 1 or 0
@@ -212,7 +302,7 @@ for c = 1, tonumber(ARGV[1]) do
         if record then
           -- A whole number of ms: Redis passes it on as its integer text.
           local key, ttl = KEYS[k + r], out[at + 2]
-          if is_log[r] then
+          if kind[r] == 'L' then
             local trim = write2[r]
             if trim < 0 then redis.call('DEL', key) elseif trim > 0 then redis.call('LTRIM', key, format('%d', trim), '-1') end
             redis.call('RPUSH', key, write1[r])

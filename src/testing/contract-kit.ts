@@ -11,7 +11,7 @@ export interface CaseContext {
   readonly itExact: (name: string, fn: () => Promise<void>) => void
 }
 
-export const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window']
+export const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window', 'token-bucket']
 
 /** Window of the cases where time must pass (real time on Redis). */
 export const SHORT = 300

@@ -24,6 +24,8 @@ import { randomUUID } from 'node:crypto'
 import { afterEach, describe, it } from 'vitest'
 import type { RateLimiter } from '../limiter.js'
 import { answerCases } from './contract-answers.js'
+import { bucketCases } from './contract-bucket.js'
+import { calendarCases } from './contract-calendar.js'
 import { countingCases } from './contract-counting.js'
 import { ALGORITHMS, type CaseContext } from './contract-kit.js'
 import { exactRefundCases, refundCases, refundOrderCases, refundRuleCases } from './contract-refund.js'
@@ -109,6 +111,8 @@ export function storeContract(label: string, factory: ContractFactory, options: 
       bindingRuleCases(cases)
     })
     concurrencyCases(cases)
+    describe('token bucket', () => bucketCases(cases))
+    describe('calendar quota', () => calendarCases(cases))
     describe('usage', () => {
       describe.each(ALGORITHMS)('%s', (algorithm) => usageCases(cases, algorithm))
       usageRuleCases(cases)
