@@ -5,7 +5,7 @@
  * tokens missing from a full bucket at `now` are `(TAT − now) / interval`. A request of cost c is
  * admitted when `missing + c ≤ burst`, and then TAT becomes `now + (missing + c) · interval`.
  *
- * Floating point: `missing` within 1e-6 of a whole number is that number, so the units a client
+ * Floating point: `missing` within 1 µs of refill of a whole number is that number, so the units a client
  * sees (`burst − missing`, rounded down) never lose one to rounding, and TAT is rebuilt from the
  * snapped count on every write, so errors never accumulate.
  */
@@ -21,18 +21,24 @@ export interface BucketState {
   seen: number
 }
 
-/** Tokens within this of a whole number are that number. */
-const SNAP = 1e-6
+/**
+ * Times within this many ms (1 µs, the resolution of Redis `TIME`) are one time: an absolute time
+ * near 1.7e12 ms is a double precise to about 0.25 µs, so closer answers are rounding noise.
+ */
+const SNAP_MS = 0.001
+
+/** Milliseconds rounded up, ignoring float noise below {@link SNAP_MS} (717.0001 is 717). */
+const wholeMs = (ms: number): number => Math.max(0, Math.ceil(ms - SNAP_MS))
 
 /** Milliseconds per token. */
 export const emissionInterval = (rule: StoreRule): number => rule.windowMs / rule.limit
 
-/** Tokens missing from a full bucket at `now` (≥ 0), snapped to a whole number when within {@link SNAP}. */
+/** Tokens missing from a full bucket at `now` (≥ 0), snapped to a whole number when within {@link SNAP_MS} of time. */
 function missing(state: BucketState | undefined, now: number, interval: number): number {
   if (state === undefined || state.tat <= now) return 0
   const exact = (state.tat - now) / interval
   const whole = Math.round(exact)
-  return Math.abs(exact - whole) <= SNAP ? whole : exact
+  return Math.abs(exact - whole) * interval <= SNAP_MS ? whole : exact
 }
 
 /** Evaluates `cost` against a bucket, recording nothing. */
@@ -47,11 +53,11 @@ export function checkBucket(
   const burst = rule.burst ?? rule.limit
   const used = missing(state, now, interval)
   out.used = used
-  out.resetMs = Math.ceil(used * interval)
+  out.resetMs = wholeMs(used * interval)
   if (used + cost <= burst) {
     out.retryAfterMs = 0
     out.usedAfter = used + cost
-    out.resetAfterMs = Math.ceil((used + cost) * interval)
+    out.resetAfterMs = wholeMs((used + cost) * interval)
     return
   }
   if (cost > burst) {
@@ -59,7 +65,7 @@ export function checkBucket(
     return
   }
   // Enough tokens are back once (used + cost − burst) of them have been refilled.
-  let wait = Math.max(1, Math.ceil((used + cost - burst) * interval - SNAP))
+  let wait = Math.max(1, wholeMs((used + cost - burst) * interval))
   // Floating point must never make the wait short: re-check at the promised time.
   for (let i = 0; i < 3 && missing(state, now + wait, interval) + cost > burst; i++) wait++
   out.retryAfterMs = wait
@@ -94,7 +100,7 @@ export function refundBucket(
   const interval = emissionInterval(rule)
   const used = Math.max(0, missing(state, now, interval) - cost)
   out.used = used
-  out.resetMs = Math.ceil(used * interval)
+  out.resetMs = wholeMs(used * interval)
   out.retryAfterMs = 0
   if (state === undefined || used === 0) return true
   state.tat = now + used * interval

@@ -119,7 +119,7 @@ local function refund_check(out, o, k, spec)
     end
     local reset_us = used * interval_us
     redis.call('SET', key, pack('<d', now_us + reset_us), 'PX', format('%d', ceil(reset_us / 1000)))
-    return used, reset_us
+    return used, reset_us - 1
   end
 
   -- Returns used and reset (µs) after giving back up to cost units of the current period's count.

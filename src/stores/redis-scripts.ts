@@ -184,13 +184,13 @@ local function check_counter(key, limit, window_us, cost)
   return used, reset_us, retry_ms
 end
 
--- Token bucket: tokens missing from a full bucket at time t (µs), snapped to a whole number within 1e-6.
-local SNAP = 1e-6
+-- Token bucket: tokens missing from a full bucket at time t (µs), snapped to a whole number when
+-- within 1 µs of refill (TIME's resolution; a double near 1.7e15 µs is precise to 0.25 µs).
 local function bucket_missing(tat_us, t_us, interval_us)
   if tat_us <= t_us then return 0 end
   local exact = (tat_us - t_us) / interval_us
   local whole = floor(exact + 0.5)
-  if math.abs(exact - whole) <= SNAP then return whole end
+  if math.abs(exact - whole) * interval_us <= 1 then return whole end
   return exact
 end
 
@@ -201,13 +201,14 @@ local function check_bucket(key, limit, window_us, cost, burst)
   local value = redis.call('GET', key)
   if value then tat_us = unpack('<d', value) end
   local used = bucket_missing(tat_us, now_us, interval_us)
-  local reset_us = used * interval_us
+  -- Resets and waits are rounded up to whole ms ignoring float noise below 1 µs.
+  local reset_us = used * interval_us - 1
   if used + cost <= burst then
     local after_us = (used + cost) * interval_us
-    return used, reset_us, 0, used + cost, after_us, pack('<d', now_us + after_us)
+    return used, reset_us, 0, used + cost, after_us - 1, pack('<d', now_us + after_us)
   end
   if cost > burst then return used, reset_us, -1 end
-  local retry_ms = ceil(((used + cost - burst) * interval_us - SNAP) / 1000)
+  local retry_ms = ceil(((used + cost - burst) * interval_us - 1) / 1000)
   if retry_ms < 1 then retry_ms = 1 end
   -- Floating point must never make the wait short: re-check at the promised time.
   for _ = 1, 3 do

@@ -64,16 +64,6 @@ export function calendarCases({ open, itExact }: CaseContext): void {
     expect(spent.resetMs).toBeLessThanOrEqual(31 * DAY)
   })
 
-  it('gives units back on refund, within the period, never below zero', async () => {
-    const { limiter } = await open()
-    const weekly = { name: 'weekly', limit: 10, period: 'week', timeZone: 'Europe/Berlin' } as const
-    await limiter.consume('user:1', weekly, { cost: 6 })
-    expect(await limiter.refund('user:1', weekly, { cost: 4 })).toMatchObject({ remaining: 8 })
-    expect(await limiter.refund('user:1', weekly, { cost: 9 })).toMatchObject({ remaining: 10, resetMs: 0 })
-    expect((await limiter.consume('user:1', weekly, { cost: 10 })).allowed).toBe(true)
-    expect((await limiter.consume('user:1', weekly)).allowed).toBe(false)
-  })
-
   itExact('refuses until the exact end of the period, then admits the whole limit', async () => {
     const { limiter, advance } = await open()
     const daily = { name: 'exact-day', limit: 1, period: 'day' } as const
@@ -84,5 +74,18 @@ export function calendarCases({ open, itExact }: CaseContext): void {
     await advance(1)
     const next = await limiter.consume('user:1', daily)
     expect(next).toMatchObject({ allowed: true, remaining: 0, resetMs: DAY })
+  })
+}
+
+/** A refund gives units back within the period (declared with the other refund cases). */
+export function calendarRefundCases({ open }: CaseContext): void {
+  it('gives units back on refund, within the period, never below zero', async () => {
+    const { limiter } = await open()
+    const weekly = { name: 'weekly', limit: 10, period: 'week', timeZone: 'Europe/Berlin' } as const
+    await limiter.consume('user:1', weekly, { cost: 6 })
+    expect(await limiter.refund('user:1', weekly, { cost: 4 })).toMatchObject({ remaining: 8 })
+    expect(await limiter.refund('user:1', weekly, { cost: 9 })).toMatchObject({ remaining: 10, resetMs: 0 })
+    expect((await limiter.consume('user:1', weekly, { cost: 10 })).allowed).toBe(true)
+    expect((await limiter.consume('user:1', weekly)).allowed).toBe(false)
   })
 }

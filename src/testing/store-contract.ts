@@ -24,8 +24,8 @@ import { randomUUID } from 'node:crypto'
 import { afterEach, describe, it } from 'vitest'
 import type { RateLimiter } from '../limiter.js'
 import { answerCases } from './contract-answers.js'
-import { bucketCases } from './contract-bucket.js'
-import { calendarCases } from './contract-calendar.js'
+import { bucketCases, bucketRefundCases } from './contract-bucket.js'
+import { calendarCases, calendarRefundCases } from './contract-calendar.js'
 import { countingCases } from './contract-counting.js'
 import { ALGORITHMS, type CaseContext } from './contract-kit.js'
 import { exactRefundCases, refundCases, refundOrderCases, refundRuleCases } from './contract-refund.js'
@@ -125,6 +125,8 @@ export function storeContract(label: string, factory: ContractFactory, options: 
         })
         refundRuleCases(cases)
         exactRefundCases(cases)
+        bucketRefundCases(cases)
+        calendarRefundCases(cases)
       })
     }
   })
