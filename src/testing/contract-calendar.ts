@@ -16,7 +16,7 @@ export function shortQuota(name: string, limit: number, lengthMs: number): RateL
 }
 
 /** A quota admits `limit` per period, then refuses until the period ends. */
-export function calendarCases({ open, itExact }: CaseContext): void {
+export function calendarCases({ open }: CaseContext): void {
   it('admits exactly `limit` in a day and refuses until the day ends', async () => {
     const { limiter } = await open()
     const daily = { name: 'daily', limit: 3, period: 'day', timeZone: 'America/New_York' } as const
@@ -50,7 +50,10 @@ export function calendarCases({ open, itExact }: CaseContext): void {
     await advance(refused.retryAfterMs + (exactClock ? 0 : 2))
     expect((await consumeTimes(limiter, 'user:1', q, 2)).map((d) => d.allowed)).toEqual([true, true])
   })
+}
 
+/** A quota is checked atomically with the other rules of a check, and ends exactly at its boundary. */
+export function calendarRuleCases({ open, itExact }: CaseContext): void {
   it('records nothing under the quota when another rule of the check refuses', async () => {
     const { limiter } = await open()
     const burst = rule('burst', 2, '1m', 'sliding-log')

@@ -25,7 +25,7 @@ import { afterEach, describe, it } from 'vitest'
 import type { RateLimiter } from '../limiter.js'
 import { answerCases } from './contract-answers.js'
 import { bucketCases, bucketRefundCases } from './contract-bucket.js'
-import { calendarCases, calendarRefundCases } from './contract-calendar.js'
+import { calendarCases, calendarRefundCases, calendarRuleCases } from './contract-calendar.js'
 import { countingCases } from './contract-counting.js'
 import { ALGORITHMS, type CaseContext } from './contract-kit.js'
 import { exactRefundCases, refundCases, refundOrderCases, refundRuleCases } from './contract-refund.js'
@@ -99,35 +99,43 @@ export function storeContract(label: string, factory: ContractFactory, options: 
     }
     const cases: CaseContext = { open, itExact }
 
-    describe.each(ALGORITHMS)('%s', (algorithm) => {
-      countingCases(cases, algorithm)
-      answerCases(cases, algorithm)
-      waitCases(cases, algorithm)
-    })
-    // Millisecond-exact waits need a manual clock: declared only for exact clocks (see ContractOptions).
-    if (options.exactClock) describe('sliding log timing (exact clock)', () => exactTimingCases(cases))
-    describe('several rules in one check', () => {
-      atomicRuleCases(cases)
-      bindingRuleCases(cases)
-    })
-    concurrencyCases(cases)
-    describe('token bucket', () => bucketCases(cases))
-    describe('calendar quota', () => calendarCases(cases))
-    describe('usage', () => {
-      describe.each(ALGORITHMS)('%s', (algorithm) => usageCases(cases, algorithm))
-      usageRuleCases(cases)
-    })
-    if (options.refund !== false) {
-      describe('refund', () => {
-        describe.each(ALGORITHMS)('%s', (algorithm) => {
-          refundCases(cases, algorithm)
-          refundOrderCases(cases, algorithm)
-        })
-        refundRuleCases(cases)
-        exactRefundCases(cases)
-        bucketRefundCases(cases)
-        calendarRefundCases(cases)
-      })
-    }
+    declareCases(cases, options)
   })
+}
+
+/** Every case group, for one subject factory (the runner above opens and cleans up subjects). */
+function declareCases(cases: CaseContext, options: ContractOptions): void {
+  describe.each(ALGORITHMS)('%s', (algorithm) => {
+    countingCases(cases, algorithm)
+    answerCases(cases, algorithm)
+    waitCases(cases, algorithm)
+  })
+  // Millisecond-exact waits need a manual clock: declared only for exact clocks (see ContractOptions).
+  if (options.exactClock) describe('sliding log timing (exact clock)', () => exactTimingCases(cases))
+  describe('several rules in one check', () => {
+    atomicRuleCases(cases)
+    bindingRuleCases(cases)
+  })
+  concurrencyCases(cases)
+  describe('token bucket', () => bucketCases(cases))
+  describe('calendar quota', () => {
+    calendarCases(cases)
+    calendarRuleCases(cases)
+  })
+  describe('usage', () => {
+    describe.each(ALGORITHMS)('%s', (algorithm) => usageCases(cases, algorithm))
+    usageRuleCases(cases)
+  })
+  if (options.refund !== false) {
+    describe('refund', () => {
+      describe.each(ALGORITHMS)('%s', (algorithm) => {
+        refundCases(cases, algorithm)
+        refundOrderCases(cases, algorithm)
+      })
+      refundRuleCases(cases)
+      exactRefundCases(cases)
+      bucketRefundCases(cases)
+      calendarRefundCases(cases)
+    })
+  }
 }

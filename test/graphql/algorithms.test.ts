@@ -69,7 +69,9 @@ describe('@rateLimit with a token bucket and a calendar quota', () => {
   it('counts a daily quota atomically with a per-second rule, reset at midnight in its zone', async () => {
     const post = server()
     const first = await post('{ daily }')
-    expect(first.headers.get('RateLimit-Policy')).toBe('"Query.daily/day";q=2;w=86400, "Query.daily/1s";q=5;w=1')
+    expect(first.headers.get('RateLimit-Policy')).toBe(
+      '"Query.daily/day";q=2;w=86400, "Query.daily/1s";q=5;w=1',
+    )
     const body = (await first.json()) as Body
     const quota = body.extensions!.rateLimit.policies.find((p) => p.period === 'day')!
     expect(quota).toMatchObject({ policy: 'Query.daily', limit: 2, remaining: 1, timeZone: 'Europe/Berlin' })
