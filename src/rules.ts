@@ -3,7 +3,7 @@
  * path only looks the result up; and the validation of a cost.
  */
 import { type Calendar, calendarOf, NOMINAL_PERIOD_MS } from './calendar.js'
-import { parseDuration } from './duration.js'
+import { formatDuration, parseDuration } from './duration.js'
 import { describeValue, invalidConfig, RateLimitConfigError } from './errors.js'
 import { ruleId } from './keys.js'
 import type { Algorithm, RateLimitRule, ResolvedRule, StoreAlgorithm, StoreErrorPolicy } from './types.js'
@@ -194,6 +194,14 @@ function internList(resolved: ResolvedRule[]): readonly ResolvedRule[] {
   candidates.push(list)
   listsByFirst.set(resolved[0]!, candidates)
   return list
+}
+
+/** A rule's budget in words, for logs: `10 per 1m`, `1000 per day (Europe/Berlin)`, `20 per 1s (burst 40)`. */
+export function describeBudget(rule: ResolvedRule): string {
+  const { calendar } = rule
+  if (calendar !== undefined) return `${rule.limit} per ${calendar.period} (${calendar.timeZone})`
+  const per = `${rule.limit} per ${formatDuration(rule.windowMs)}`
+  return rule.algorithm === 'token-bucket' ? `${per} (burst ${rule.burst})` : per
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Calendar, calendarOf, periodsAround } from '../../src/calendar.js'
-import { createRateLimiter, MemoryStore, RateLimitConfigError } from '../../src/index.js'
+import { createRateLimiter, logShadowDecisions, MemoryStore, RateLimitConfigError } from '../../src/index.js'
 import { resolveRule } from '../../src/rules.js'
 import type { RateLimitRule } from '../../src/types.js'
 import { manualClock } from '../helpers.js'
@@ -182,6 +182,39 @@ describe('calendar quota on the memory store with an injected clock', () => {
     await limiter.consume('user:1', daily, { cost: 3 })
     clock.advance(-1000) // the store absorbs the step back: its time stays in the new day
     expect((await limiter.consume('user:1', daily)).allowed).toBe(false)
+    await limiter.close()
+  })
+})
+
+describe('shadow mode with a calendar quota and a token bucket', () => {
+  it('admits what the shadow rules would refuse, says so, and names their budgets in the log line', async () => {
+    const clock = manualClock(at('2026-12-05T12:00:00Z'))
+    const limiter = createRateLimiter({ store: new MemoryStore({ clock }) })
+    const daily: RateLimitRule = {
+      name: 'daily',
+      limit: 2,
+      period: 'day',
+      timeZone: 'Europe/Berlin',
+      shadow: true,
+    }
+    const bucket: RateLimitRule = {
+      name: 'bucket',
+      limit: 1,
+      window: '1m',
+      algorithm: 'token-bucket',
+      burst: 2,
+      shadow: true,
+    }
+    await limiter.consume('user:1', [daily, bucket], { cost: 1 })
+    const lines: string[] = []
+    const stop = logShadowDecisions(limiter, { warn: (line) => lines.push(line) })
+    const shadowed = await limiter.consume('user:1', [daily, bucket], { cost: 2 })
+    expect(shadowed).toMatchObject({ allowed: true, reason: 'shadow' })
+    expect(lines).toEqual([
+      // 13:00 in Berlin: the day ends in 11 hours.
+      '[resolver-rate-limit] shadow: would have refused user:1 on "daily" (2 per day (Europe/Berlin)), "bucket" (1 per 1m (burst 2)), cost 2, retry in 39600 s',
+    ])
+    stop()
     await limiter.close()
   })
 })
