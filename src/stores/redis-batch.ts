@@ -58,22 +58,36 @@ export class Waiter {
 }
 
 /**
- * Spec suffix of a rule list, ` L 1000 60000` per rule; cached per (long-lived) list. `undefined`
- * for a list with a calendar quota: its periods depend on the time, so its suffix is built per check.
+ * Spec suffix of a rule list, ` L 1000 60000` per rule; cached per (long-lived) list. A list with a
+ * calendar quota names the periods around the app's clock: its suffix holds while the clock is in
+ * `[from, until)` (the current period of every quota), then is built again.
  */
-const ruleSpecs = new WeakMap<
-  readonly StoreRule[],
-  { readonly rules: string; readonly consumeOne: string } | undefined
->()
+interface SpecCache {
+  readonly rules: string
+  readonly consumeOne: string
+  readonly from: number
+  readonly until: number
+}
+const ruleSpecs = new WeakMap<readonly StoreRule[], SpecCache>()
 
 const LETTERS = { 'sliding-log': 'L', 'sliding-window': 'W', 'token-bucket': 'T', calendar: 'Q' } as const
 
-/** One rule's spec words; a quota's periods around the app's clock (the script picks by `TIME`). */
-function ruleSpec(r: StoreRule): string {
-  const letter = LETTERS[r.algorithm]
-  if (letter === 'T') return ` T ${r.limit} ${r.windowMs}/${r.burst ?? r.limit}`
-  if (letter === 'Q') return ` Q ${r.limit} ${periodsAround(r.calendar!, Date.now()).join('/')}`
-  return ` ${letter} ${r.limit} ${r.windowMs}`
+function specCache(rules: readonly StoreRule[], now: number): SpecCache {
+  let text = ''
+  let from = Number.NEGATIVE_INFINITY
+  let until = Number.POSITIVE_INFINITY
+  for (const r of rules) {
+    const letter = LETTERS[r.algorithm]
+    if (letter === 'T') text += ` T ${r.limit} ${r.windowMs}/${r.burst ?? r.limit}`
+    else if (letter === 'Q') {
+      // The periods around the app's clock; the script counts in the one that contains `TIME`.
+      const around = periodsAround(r.calendar!, now)
+      text += ` Q ${r.limit} ${around.join('/')}`
+      from = Math.max(from, around[1])
+      until = Math.min(until, around[2])
+    } else text += ` ${letter} ${r.limit} ${r.windowMs}`
+  }
+  return { rules: text, consumeOne: `${CONSUME} 1${text}`, from, until }
 }
 
 /**
@@ -85,12 +99,12 @@ function ruleSpec(r: StoreRule): string {
  */
 function spec(mode: Mode, cost: number, rules: readonly StoreRule[]): string {
   let cached = ruleSpecs.get(rules)
-  if (cached === undefined) {
-    let text = ''
-    for (const r of rules) text += ruleSpec(r)
-    if (rules.some((r) => r.calendar !== undefined)) return `${mode} ${cost}${text}`
-    cached = { rules: text, consumeOne: `${CONSUME} 1${text}` }
-    ruleSpecs.set(rules, cached)
+  if (cached === undefined || cached.until !== Number.POSITIVE_INFINITY) {
+    const now = cached === undefined ? 0 : Date.now()
+    if (cached === undefined || now < cached.from || now >= cached.until) {
+      cached = specCache(rules, cached === undefined ? Date.now() : now)
+      ruleSpecs.set(rules, cached)
+    }
   }
   return mode === CONSUME && cost === 1 ? cached.consumeOne : `${mode} ${cost}${cached.rules}`
 }
