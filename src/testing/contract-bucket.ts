@@ -15,7 +15,8 @@ const bucket = (name: string, limit: number, window: number | string, burst?: nu
 export function bucketCases({ open, itExact }: CaseContext): void {
   it('admits a burst of `burst` at once, then refills one token per window / limit', async () => {
     const { limiter, advance, exactClock } = await open()
-    const r = bucket('burst', 2, 2 * SHORT, 4) // a token every SHORT ms, 4 at most
+    // A token every 4 × SHORT ms, 4 at most: slow enough that no token comes back between calls.
+    const r = bucket('burst', 1, 4 * SHORT, 4)
     const decisions = await consumeTimes(limiter, 'user:1', r, 5)
     expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([
       [true, 3],
@@ -25,9 +26,9 @@ export function bucketCases({ open, itExact }: CaseContext): void {
       [false, 0],
     ])
     const refused = decisions[4]!
-    expect(refused).toMatchObject({ limit: 2, reason: 'limited' })
+    expect(refused).toMatchObject({ limit: 1, reason: 'limited' })
     expect(refused.retryAfterMs).toBeGreaterThan(0)
-    expect(refused.retryAfterMs).toBeLessThanOrEqual(SHORT)
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(4 * SHORT)
     await advance(refused.retryAfterMs + (exactClock ? 0 : 2))
     expect(await limiter.consume('user:1', r)).toMatchObject({ allowed: true, remaining: 0 })
     expect((await limiter.consume('user:1', r)).allowed).toBe(false)
