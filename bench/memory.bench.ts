@@ -1,6 +1,7 @@
 /**
  * Memory per tracked identity × rule: Redis `MEMORY USAGE` of the keys the script writes (exact:
- * SAMPLES 0), and the heap the memory store holds per key, for both algorithms at several fills.
+ * SAMPLES 0), and the heap the memory store holds per key, for every algorithm (the sliding log at
+ * several fills).
  * rate-limiter-flexible's fixed-window key is shown for scale.
  *
  * Then the memory store's throughput in the scenario of issue 14: limit 100 per minute, 40 calls
@@ -31,6 +32,12 @@ const CASES: Case[] = [
     rule: { name: 'm', limit: 1000, window: '1h', algorithm: 'sliding-window' },
     fill: 50,
   },
+  {
+    label: 'token bucket (any limit or burst)',
+    rule: { name: 'm', limit: 1000, window: '1h', algorithm: 'token-bucket', burst: 2000 },
+    fill: 50,
+  },
+  { label: 'calendar quota (any limit)', rule: { name: 'm', limit: 100_000, period: 'month' }, fill: 50 },
 ]
 
 /** Runs full garbage collections until freed array buffers are gone too, for heap measurements. */
@@ -124,7 +131,8 @@ export default async function memoryBench(ctx: BenchContext): Promise<void> {
     const identities = ctx.quick ? 20 : c.fill >= 1000 ? 100 : 500
     const redis = await redisBytes(client, c, identities)
     const heap = await heapBytes(c, ctx.quick ? 200 : 2000, gc)
-    const perRequest = c.rule.algorithm === 'sliding-window' ? '-' : `${(redis / c.fill).toFixed(1)} B`
+    const isLog = c.rule.period === undefined && (c.rule.algorithm ?? 'sliding-log') === 'sliding-log'
+    const perRequest = isLog ? `${(redis / c.fill).toFixed(1)} B` : '-'
     rows.push([c.label, `${Math.round(redis)} B`, perRequest, `~${Math.round(heap)} B`])
   }
   const theirs = new RateLimiterRedis({

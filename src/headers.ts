@@ -122,11 +122,12 @@ function textsOf(rule: ResolvedRule): RuleTexts {
   return texts
 }
 
-/** The list item label: the rule name, or name/window when another listed rule has the same name. */
+/** The list item label: the rule name, or name/window (name/period) when another listed rule has the same name. */
 function labelOf(rule: ResolvedRule, unique: boolean): string {
   const texts = textsOf(rule)
   if (unique) return texts.plain
-  texts.windowed ??= sfString(`${rule.name}/${formatDuration(rule.windowMs)}`)
+  // A calendar quota by its period ("api/month"): its nominal length (31d) would mislead.
+  texts.windowed ??= sfString(`${rule.name}/${rule.calendar?.period ?? formatDuration(rule.windowMs)}`)
   return texts.windowed
 }
 

@@ -6,6 +6,7 @@
  * store port). Helpers the package uses internally stay in their modules.
  */
 
+export type { PeriodBounds } from './calendar.js'
 export { formatDuration } from './duration.js'
 export type { CircuitBreakerOptions } from './engine/circuit-breaker.js'
 export { logShadowDecisions } from './engine/shadow-log.js'
@@ -89,6 +90,7 @@ export type { NodeRedisClientLike } from './stores/node-redis-port.js'
 export { type RedisClientLike, RedisStore, type RedisStoreOptions } from './stores/redis-store.js'
 export type {
   Algorithm,
+  CalendarPeriod,
   DecisionEvent,
   DecisionReason,
   Duration,
@@ -99,6 +101,7 @@ export type {
   RateLimitStore,
   ResolvedRule,
   RuleDecision,
+  StoreAlgorithm,
   StoreCall,
   StoreErrorEvent,
   StoreErrorPolicy,

@@ -52,13 +52,22 @@ const MAX_RULE_IDS = 10_000
  * limit, window or algorithm never inherits a stale counter. Memoized: rules written inline in a
  * call are resolved again on every call, and a digest is the costly part.
  */
-export function ruleId(name: string, algorithm: string, limit: number, windowMs: number): string {
-  // Only the name can contain '|', and it comes last: the memo key is unambiguous.
-  const memo = `${algorithm}|${limit}|${windowMs}|${name}`
+export function ruleId(
+  name: string,
+  algorithm: string,
+  limit: number,
+  windowMs: number,
+  params = '',
+): string {
+  // Only the name and params can contain '|'; the name comes last and params are counted: unambiguous.
+  const memo = `${algorithm}|${limit}|${windowMs}|${params.length}|${params}|${name}`
   let id = ruleIds.get(memo)
   if (id === undefined) {
     const readable = SAFE_NAME.test(name) && !name.startsWith(HASHED) ? name : HASHED + digest(name, 16)
-    id = `${readable}:${digest(`${algorithm}|${limit}|${windowMs}`, 8)}`
+    // `params` (a token bucket's burst, a quota's period and zone) only when present: the ids of
+    // rules without them are those of earlier versions, so upgrading keeps their counts.
+    const digested = `${algorithm}|${limit}|${windowMs}${params === '' ? '' : `|${params}`}`
+    id = `${readable}:${digest(digested, 8)}`
     if (ruleIds.size >= MAX_RULE_IDS) ruleIds.clear()
     ruleIds.set(memo, id)
   }
@@ -102,6 +111,9 @@ export class StoreRuleCache {
         algorithm: r.algorithm,
         limit: r.limit,
         windowMs: r.windowMs,
+        // Always both fields, so every store rule has one shape (one hidden class on the hot path).
+        burst: r.algorithm === 'token-bucket' ? r.burst : undefined,
+        calendar: r.calendar,
       }))
       if (byIdentity.size >= MAX_CACHED_IDENTITIES) byIdentity.clear()
       byIdentity.set(identity, rules)

@@ -2,10 +2,11 @@
  * Rules: validation and defaults (`resolveRule`), done once per rule object and cached, so the hot
  * path only looks the result up; and the validation of a cost.
  */
-import { parseDuration } from './duration.js'
+import { type Calendar, calendarOf, NOMINAL_PERIOD_MS } from './calendar.js'
+import { formatDuration, parseDuration } from './duration.js'
 import { describeValue, invalidConfig, RateLimitConfigError } from './errors.js'
 import { ruleId } from './keys.js'
-import type { Algorithm, RateLimitRule, ResolvedRule, StoreErrorPolicy } from './types.js'
+import type { Algorithm, RateLimitRule, ResolvedRule, StoreAlgorithm, StoreErrorPolicy } from './types.js'
 
 /** Rules with a limit up to this use the exact sliding log by default; larger ones the counter. */
 export const SLIDING_LOG_MAX_DEFAULT_LIMIT = 1000
@@ -14,7 +15,7 @@ export const MAX_LIMIT = 1_000_000_000
 /** Default rule name. */
 export const DEFAULT_RULE_NAME = 'default'
 
-const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window']
+const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window', 'token-bucket']
 export const POLICIES: readonly StoreErrorPolicy[] = ['local', 'open', 'closed']
 
 const resolvedRules = new WeakMap<object, ResolvedRule>()
@@ -23,6 +24,69 @@ const resolvedLists = new WeakMap<object, readonly ResolvedRule[]>()
 const singleLists = new WeakMap<object, readonly ResolvedRule[]>()
 /** The one-rule list of each resolved rule, shared by equal rule objects. */
 const singletons = new WeakMap<ResolvedRule, readonly ResolvedRule[]>()
+
+/**
+ * Internal, for tests only (not exported from the package): a rule carrying this symbol with a
+ * number of milliseconds counts a calendar quota in fixed periods of that length since the epoch
+ * instead of calendar ones, so a test crosses a period boundary of Redis `TIME` in real time.
+ */
+export const TEST_PERIOD_MS: unique symbol = Symbol('resolver-rate-limit.test-period-ms')
+
+/** What a rule counts in: its window or period, algorithm, capacity, and the parameters its id digests. */
+interface RuleShape {
+  readonly windowMs: number
+  readonly algorithm: StoreAlgorithm
+  readonly burst: number
+  readonly calendar: Calendar | undefined
+  /** Parameters beyond limit, window and algorithm that make a budget distinct ('' for none). */
+  readonly params: string
+}
+
+function resolveShape(rule: RateLimitRule, label: string): RuleShape {
+  const { limit, algorithm, burst, period, timeZone = 'UTC' } = rule
+  if (period !== undefined || rule.timeZone !== undefined) {
+    if (rule.window !== undefined)
+      invalidConfig(`Expected ${label} to have either \`window\` or \`period\`, not both`, 'INVALID_RULE')
+    if (algorithm !== undefined || burst !== undefined) {
+      invalidConfig(
+        `Expected ${label} with \`period\` to have no \`algorithm\` or \`burst\`: a calendar quota counts per period`,
+        'INVALID_RULE',
+      )
+    }
+    const lengthMs = (rule as { [TEST_PERIOD_MS]?: number })[TEST_PERIOD_MS]
+    const calendar = calendarOf(period, timeZone, label, lengthMs)
+    const windowMs = lengthMs ?? NOMINAL_PERIOD_MS[calendar.period]
+    const params = `${calendar.period}|${timeZone}${lengthMs === undefined ? '' : `|${lengthMs}`}`
+    return { windowMs, algorithm: 'calendar', burst: limit, calendar, params }
+  }
+  if (rule.window === undefined) {
+    invalidConfig(
+      `Expected ${label} to have a \`window\` (e.g. '1m') or a calendar \`period\` ('day', 'week' or 'month')`,
+      'INVALID_RULE',
+    )
+  }
+  const windowMs = parseDuration(rule.window, `\`window\` of ${label}`)
+  const chosen = algorithm ?? (limit <= SLIDING_LOG_MAX_DEFAULT_LIMIT ? 'sliding-log' : 'sliding-window')
+  if (!ALGORITHMS.includes(chosen)) {
+    invalidConfig(
+      `Expected \`algorithm\` of ${label} to be 'sliding-log', 'sliding-window' or 'token-bucket', got ${describeValue(chosen)}`,
+      'INVALID_RULE',
+    )
+  }
+  if (chosen !== 'token-bucket') {
+    if (burst !== undefined)
+      invalidConfig(`Expected \`burst\` of ${label} only with algorithm 'token-bucket'`, 'INVALID_RULE')
+    return { windowMs, algorithm: chosen, burst: limit, calendar: undefined, params: '' }
+  }
+  const capacity = burst ?? limit
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_LIMIT) {
+    invalidConfig(
+      `Expected \`burst\` of ${label} to be an integer from 1 to ${MAX_LIMIT}, got ${describeValue(burst)}`,
+      'INVALID_RULE',
+    )
+  }
+  return { windowMs, algorithm: chosen, burst: capacity, calendar: undefined, params: `burst=${capacity}` }
+}
 
 function ruleLabel(rule: { name?: unknown }): string {
   return typeof rule.name === 'string' ? `rule "${rule.name}"` : 'rule'
@@ -39,7 +103,7 @@ export function resolveRule(rule: RateLimitRule): ResolvedRule {
   const cached = resolvedRules.get(rule)
   if (cached) return cached
   const label = ruleLabel(rule)
-  const { name = DEFAULT_RULE_NAME, limit, algorithm, onStoreError, shadow = false } = rule
+  const { name = DEFAULT_RULE_NAME, limit, onStoreError, shadow = false } = rule
   if (typeof name !== 'string' || name.length === 0 || name.length > 1000) {
     invalidConfig(
       `Expected \`name\` of ${label} to be a non-empty string of at most 1000 characters`,
@@ -52,14 +116,7 @@ export function resolveRule(rule: RateLimitRule): ResolvedRule {
       'INVALID_RULE',
     )
   }
-  const windowMs = parseDuration(rule.window, `\`window\` of ${label}`)
-  const chosen = algorithm ?? (limit <= SLIDING_LOG_MAX_DEFAULT_LIMIT ? 'sliding-log' : 'sliding-window')
-  if (!ALGORITHMS.includes(chosen)) {
-    invalidConfig(
-      `Expected \`algorithm\` of ${label} to be 'sliding-log' or 'sliding-window', got ${describeValue(chosen)}`,
-      'INVALID_RULE',
-    )
-  }
+  const { windowMs, algorithm: chosen, burst, calendar, params } = resolveShape(rule, label)
   if (onStoreError !== undefined && !POLICIES.includes(onStoreError)) {
     invalidConfig(
       `Expected \`onStoreError\` of ${label} to be 'local', 'open' or 'closed', got ${describeValue(onStoreError)}`,
@@ -73,7 +130,9 @@ export function resolveRule(rule: RateLimitRule): ResolvedRule {
     limit,
     windowMs,
     algorithm: chosen,
-    id: ruleId(name, chosen, limit, windowMs),
+    burst,
+    ...(calendar === undefined ? {} : { calendar }),
+    id: ruleId(name, chosen, limit, windowMs, params),
     onStoreError,
     shadow,
     source: rule,
@@ -135,6 +194,14 @@ function internList(resolved: ResolvedRule[]): readonly ResolvedRule[] {
   candidates.push(list)
   listsByFirst.set(resolved[0]!, candidates)
   return list
+}
+
+/** A rule's budget in words, for logs: `10 per 1m`, `1000 per day (Europe/Berlin)`, `20 per 1s (burst 40)`. */
+export function describeBudget(rule: ResolvedRule): string {
+  const { calendar } = rule
+  if (calendar !== undefined) return `${rule.limit} per ${calendar.period} (${calendar.timeZone})`
+  const per = `${rule.limit} per ${formatDuration(rule.windowMs)}`
+  return rule.algorithm === 'token-bucket' ? `${per} (burst ${rule.burst})` : per
 }
 
 /**

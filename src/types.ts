@@ -5,57 +5,17 @@
  */
 import type { ConcurrencyEvent, LeaseStore } from './leases.js'
 
-/** The two counting algorithms. See the README section "Algorithms" for their exact semantics. */
-export type Algorithm = 'sliding-log' | 'sliding-window'
+export type {
+  Algorithm,
+  CalendarPeriod,
+  Duration,
+  RateLimitRule,
+  ResolvedRule,
+  StoreAlgorithm,
+  StoreErrorPolicy,
+} from './rule-types.js'
 
-/**
- * A duration: a number of milliseconds (a positive integer) or a string of whole-number parts
- * `ms`, `s`, `m`, `h`, `d`, e.g. `'500ms'`, `'30s'`, `'1m'`, `'1h30m'`.
- */
-export type Duration = number | string
-
-/** What the limiter does when the store fails or times out. */
-export type StoreErrorPolicy = 'local' | 'open' | 'closed'
-
-/**
- * A limit: at most `limit` units of cost per `window`.
- * @example
- * const search: RateLimitRule = { name: 'Query.search', limit: 10, window: '1m' }
- */
-export interface RateLimitRule {
-  /**
-   * Names the budget. Rules with the same name, limit, window and algorithm share one budget.
-   * @default 'default'
-   */
-  name?: string
-  /** Units of cost admitted per window: an integer ≥ 1. */
-  limit: number
-  /** The window length. */
-  window: Duration
-  /**
-   * `'sliding-log'` (exact) or `'sliding-window'` (O(1) memory, weighted estimate).
-   * @default 'sliding-log' when `limit` ≤ 1000, else 'sliding-window'
-   */
-  algorithm?: Algorithm
-  /** Overrides the limiter's `onStoreError` for this rule (e.g. fail closed on a login mutation). */
-  onStoreError?: StoreErrorPolicy
-  /** Compute and report the decision but never refuse because of this rule. @default false */
-  shadow?: boolean
-}
-
-/** A validated rule with its parsed window and its stable id. Produced once per rule object. */
-export interface ResolvedRule {
-  readonly name: string
-  readonly limit: number
-  readonly windowMs: number
-  readonly algorithm: Algorithm
-  /** `name` (or its digest) plus a digest of limit, window and algorithm: part of the store key. */
-  readonly id: string
-  readonly onStoreError: StoreErrorPolicy | undefined
-  readonly shadow: boolean
-  /** The rule object this was resolved from. */
-  readonly source: RateLimitRule
-}
+import type { CalendarPeriod, ResolvedRule, StoreAlgorithm, StoreErrorPolicy } from './rule-types.js'
 
 /** Why a decision is not a plain admission. */
 export type DecisionReason =
@@ -121,9 +81,14 @@ export interface RateLimitDecision {
 export interface StoreRule {
   /** The full store key (prefix, hash-tagged identity, rule id). */
   readonly key: string
-  readonly algorithm: Algorithm
+  readonly algorithm: StoreAlgorithm
   readonly limit: number
+  /** The window; for a calendar quota its nominal length (the period comes from `calendar`). */
   readonly windowMs: number
+  /** Token bucket: the capacity (the most units a full bucket holds). Absent otherwise. */
+  readonly burst?: number
+  /** Calendar quota: its period, which the store asks for the bounds around its own clock. */
+  readonly calendar?: CalendarPeriod
 }
 
 /** One independent check inside {@link RateLimitStore.consumeMany}. */

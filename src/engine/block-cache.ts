@@ -25,10 +25,10 @@
  */
 import { monotonicNow } from '../clock.js'
 import type {
-  Algorithm,
   RateLimitDecision,
   ResolvedRule,
   RuleDecision,
+  StoreAlgorithm,
   StoreResult,
   StoreRuleResult,
 } from '../types.js'
@@ -78,7 +78,7 @@ const untilOneUnitFits: BlockedFor = (rule, answer, cost) => {
 }
 
 /** Per algorithm, how long its refusals last (see {@link BlockedFor}); absent: never cached. */
-export const BLOCKED_FOR: Partial<Record<Algorithm, BlockedFor>> = {
+export const BLOCKED_FOR: Partial<Record<StoreAlgorithm, BlockedFor>> = {
   'sliding-log': untilOneUnitFits,
   'sliding-window': untilOneUnitFits,
 }

@@ -21,7 +21,8 @@ export function ruleDecisions(rules: readonly ResolvedRule[], result: StoreResul
       rule,
       allowed: r.retryAfterMs === 0,
       limit: rule.limit,
-      remaining: Math.max(0, Math.floor(rule.limit - r.used)),
+      // Units left of what the budget holds: a token bucket holds `burst`, every other rule `limit`.
+      remaining: Math.max(0, Math.floor(rule.burst - r.used)),
       resetMs: r.resetMs,
       retryAfterMs: r.retryAfterMs,
     }
@@ -98,7 +99,7 @@ export function assumedRuleDecision(
     rule,
     allowed,
     limit: rule.limit,
-    remaining: allowed ? rule.limit : 0,
+    remaining: allowed ? rule.burst : 0,
     resetMs: allowed ? 0 : retryAfterMs,
     retryAfterMs: allowed ? 0 : retryAfterMs,
   }

@@ -1,4 +1,4 @@
-import { formatDuration } from '../duration.js'
+import { describeBudget } from '../rules.js'
 import type { Logger, RateLimitDecision } from '../types.js'
 import type { RateLimiter } from './limiter-api.js'
 
@@ -10,7 +10,7 @@ import type { RateLimiter } from './limiter-api.js'
 export function describeShadowDecision(decision: RateLimitDecision): string {
   const refusing = decision.rules.filter((r) => !r.allowed)
   const rules = (refusing.length > 0 ? refusing : [decision.rules[0]!])
-    .map((r) => `"${r.rule.name}" (${r.limit} per ${formatDuration(r.rule.windowMs)})`)
+    .map((r) => `"${r.rule.name}" (${describeBudget(r.rule)})`)
     .join(', ')
   const wait = Math.max(0, ...refusing.map((r) => r.retryAfterMs))
   const retry = Number.isFinite(wait)

@@ -38,8 +38,8 @@ export function prepareRequest(keys: StoreRuleCache, identity: string, rules: Ru
   const resolved = resolveRules(rules)
   if (cost !== 1) validateCost(cost)
   const storeRules = keys.get(identity, resolved)
-  // Limits are ≥ 1, so only a cost above 1 can exceed one.
-  if (cost !== 1 && resolved.some((rule) => cost > rule.limit)) {
+  // Capacities (`burst`: a token bucket's, else the limit) are ≥ 1, so only a cost above 1 can exceed one.
+  if (cost !== 1 && resolved.some((rule) => cost > rule.burst)) {
     return { identity, resolved, cost, storeRules, early: costTooHigh(identity, resolved, cost) }
   }
   return { identity, resolved, cost, storeRules }
@@ -48,8 +48,8 @@ export function prepareRequest(keys: StoreRuleCache, identity: string, rules: Ru
 /** A refusal that no amount of waiting fixes: the cost alone is larger than a rule's limit. */
 function costTooHigh(identity: string, resolved: readonly ResolvedRule[], cost: number): RateLimitDecision {
   const perRule = resolved.map((rule) =>
-    cost > rule.limit
-      ? { ...assumedRuleDecision(rule, false, Number.POSITIVE_INFINITY), remaining: rule.limit, resetMs: 0 }
+    cost > rule.burst
+      ? { ...assumedRuleDecision(rule, false, Number.POSITIVE_INFINITY), remaining: rule.burst, resetMs: 0 }
       : assumedRuleDecision(rule, true, 0),
   )
   return makeDecision(identity, cost, perRule, false, 'cost-exceeds-limit')

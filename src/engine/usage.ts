@@ -17,13 +17,16 @@ import type { StoreRequest } from './store-request.js'
  * with fields of their own, so code that reads `kind` keeps working.
  */
 export interface RuleUsage {
-  /** A window-based rule (sliding log or sliding-window counter). */
+  /** A window-based rule (sliding log, sliding-window counter, token bucket) or a calendar quota. */
   readonly kind: 'window'
   readonly rule: ResolvedRule
   readonly limit: number
-  /** Units counted in the window now, rounded up to whole units (the counter's estimate is fractional). */
+  /**
+   * Units counted in the window (or period) now, rounded up to whole units (the counter's estimate
+   * is fractional); for a token bucket, the tokens missing from a full bucket.
+   */
   readonly used: number
-  /** Whole units a request could use now: `limit − used`, never below 0. */
+  /** Whole units a request could use now: `limit − used` (a token bucket: `burst − used`), never below 0. */
   readonly remaining: number
   /** Milliseconds until the whole budget is back; 0 when nothing is used. */
   readonly resetMs: number
@@ -47,7 +50,7 @@ export interface RateLimitUsage extends Omit<RuleUsage, 'kind'> {
  */
 export async function readUsage(context: DirectCallContext, request: StoreRequest): Promise<RateLimitUsage> {
   let aboveEveryLimit = 1
-  for (const rule of request.resolved) aboveEveryLimit = Math.max(aboveEveryLimit, rule.limit + 1)
+  for (const rule of request.resolved) aboveEveryLimit = Math.max(aboveEveryLimit, rule.burst + 1)
   const result = await callStoreDirectly(context, 'read usage', (store) =>
     store.peek(request.storeRules, aboveEveryLimit),
   )
@@ -63,7 +66,7 @@ export function usageReport(request: StoreRequest, result: StoreResult, now: num
       rule,
       limit: rule.limit,
       used: Math.ceil(used),
-      remaining: Math.max(0, Math.floor(rule.limit - used)),
+      remaining: Math.max(0, Math.floor(rule.burst - used)),
       resetMs,
       resetsAt: now + resetMs,
     }

@@ -7,7 +7,10 @@ import { type GraphQLField, type GraphQLObjectType, type GraphQLSchema, isObject
 import { formatDuration, tryParseDuration } from '../duration.js'
 import { describeValue, invalidConfig, RateLimitConfigError } from '../errors.js'
 import { MAX_LIMIT, resolveRules } from '../rules.js'
-import type { RateLimitRule } from '../types.js'
+import type { Algorithm, RateLimitRule } from '../types.js'
+
+const PERIODS: readonly unknown[] = ['day', 'week', 'month']
+const ALGORITHMS: readonly unknown[] = ['sliding-log', 'sliding-window', 'token-bucket']
 
 /** Everything the resolver wrapper needs for one field. */
 export interface FieldPlan {
@@ -58,26 +61,70 @@ interface Checked {
   readonly message: string | undefined
 }
 
-function checkArgs(args: Record<string, unknown>, name: string, where: string): Checked {
-  const expected = (arg: string, allowed: string): string =>
-    `Invalid @${name} on ${where}: expected \`${arg}\` to be ${allowed}, got ${describeValue(args[arg])}`
-  const { limit, window, cost = 1, bucket, message, shadow = false } = args
-  if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_LIMIT)
-    invalidConfig(expected('limit', `an integer from 1 to ${MAX_LIMIT}`), 'INVALID_DIRECTIVE')
+type Expected = (arg: string, allowed: string) => string
+
+/** The directive's window or calendar period, and its algorithm: the part of the rule that says how to count. */
+function checkShape(args: Record<string, unknown>, expected: Expected): Partial<RateLimitRule> {
+  const { window, period, timeZone, algorithm, burst } = args
+  const shape: Partial<RateLimitRule> = {}
+  if (period != null || timeZone != null) {
+    if (period == null || !PERIODS.includes(period as string))
+      invalidConfig(expected('period', "'day', 'week' or 'month'"), 'INVALID_DIRECTIVE')
+    if (window != null)
+      invalidConfig(expected('window', 'left out when `period` is given'), 'INVALID_DIRECTIVE')
+    if (algorithm != null || burst != null)
+      invalidConfig(
+        expected(algorithm != null ? 'algorithm' : 'burst', 'left out when `period` is given'),
+        'INVALID_DIRECTIVE',
+      )
+    shape.period = period as RateLimitRule['period']
+    if (timeZone != null) shape.timeZone = timeZone as string
+    return shape
+  }
   const windowMs = typeof window === 'string' ? tryParseDuration(window) : undefined
   if (windowMs === undefined)
     invalidConfig(
       expected(
         'window',
-        "a duration such as '500ms', '30s', '1m', '1h', '1d' or '1h30m' (whole numbers, at most one year)",
+        "a duration such as '500ms', '30s', '1m', '1h', '1d' or '1h30m' (whole numbers, at most one year), or `period` instead",
       ),
       'INVALID_DIRECTIVE',
     )
+  shape.window = window as string
+  if (algorithm != null) {
+    if (!ALGORITHMS.includes(algorithm as Algorithm))
+      invalidConfig(
+        expected('algorithm', "'sliding-log', 'sliding-window' or 'token-bucket'"),
+        'INVALID_DIRECTIVE',
+      )
+    shape.algorithm = algorithm as Algorithm
+  }
+  if (burst != null) {
+    if (algorithm !== 'token-bucket')
+      invalidConfig(expected('burst', "left out unless `algorithm` is 'token-bucket'"), 'INVALID_DIRECTIVE')
+    if (!Number.isInteger(burst) || (burst as number) < 1 || (burst as number) > MAX_LIMIT)
+      invalidConfig(expected('burst', `an integer from 1 to ${MAX_LIMIT}`), 'INVALID_DIRECTIVE')
+    shape.burst = burst as number
+  }
+  return shape
+}
+
+function checkArgs(args: Record<string, unknown>, name: string, where: string): Checked {
+  const expected: Expected = (arg, allowed) =>
+    `Invalid @${name} on ${where}: expected \`${arg}\` to be ${allowed}, got ${describeValue(args[arg])}`
+  const { limit, cost = 1, bucket, message, shadow = false } = args
+  if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_LIMIT)
+    invalidConfig(expected('limit', `an integer from 1 to ${MAX_LIMIT}`), 'INVALID_DIRECTIVE')
+  const shape = checkShape(args, expected)
+  const capacity = shape.burst ?? (limit as number)
   if (!Number.isInteger(cost) || (cost as number) < 1)
     invalidConfig(expected('cost', 'an integer from 1'), 'INVALID_DIRECTIVE')
-  if ((cost as number) > (limit as number))
+  if ((cost as number) > capacity)
     invalidConfig(
-      expected('cost', `at most \`limit\` (${limit}): a larger cost could never be admitted`),
+      expected(
+        'cost',
+        `at most \`${shape.burst === undefined ? 'limit' : 'burst'}\` (${capacity}): a larger cost could never be admitted`,
+      ),
       'INVALID_DIRECTIVE',
     )
   if (bucket != null && (typeof bucket !== 'string' || bucket.trim().length === 0 || bucket.length > 200)) {
@@ -89,11 +136,7 @@ function checkArgs(args: Record<string, unknown>, name: string, where: string): 
   if (message != null && (typeof message !== 'string' || message.length === 0))
     invalidConfig(expected('message', 'a non-empty string, or left out'), 'INVALID_DIRECTIVE')
   if (typeof shadow !== 'boolean') invalidConfig(expected('shadow', 'true or false'), 'INVALID_DIRECTIVE')
-  const rule: RateLimitRule = {
-    name: (bucket as string | null) ?? '',
-    limit: limit as number,
-    window: window as string,
-  }
+  const rule: RateLimitRule = { name: (bucket as string | null) ?? '', limit: limit as number, ...shape }
   if (shadow) rule.shadow = true
   return {
     rule,
@@ -136,11 +179,18 @@ export function planField(
   return { coordinate, rules, cost, message: checked.find((c) => c.message)?.message, from: governing.from }
 }
 
+/** How a rule counts, for comparing buckets: its window and algorithm, or its period and zone. */
+function budgetOf(r: RateLimitRule): string {
+  if (r.period !== undefined) return `${r.period} in ${r.timeZone ?? 'UTC'}`
+  const window = formatDuration(tryParseDuration(r.window!)!)
+  return r.algorithm === 'token-bucket' ? `${window} (token bucket, burst ${r.burst ?? r.limit})` : window
+}
+
 /** The budget a bucket stands for on one field: its limits and windows. */
 function bucketSignature(plan: FieldPlan, bucket: string): string {
   return plan.rules
     .filter((r) => r.name === bucket)
-    .map((r) => `${r.limit} per ${formatDuration(tryParseDuration(r.window)!)}`)
+    .map((r) => `${r.limit} per ${budgetOf(r)}`)
     .sort()
     .join(', ')
 }

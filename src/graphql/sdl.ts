@@ -17,14 +17,32 @@ directive to combine limits, such as a burst and a sustained limit: all of them 
 one atomic step, and a refused request uses none of them.
 """
 directive @rateLimit(
-  "Units of cost admitted per window for one caller: an integer from 1."
+  "Units of cost admitted per window (or period) for one caller: an integer from 1."
   limit: Int!
-  "The sliding window: '500ms', '30s', '1m', '1h', '1d' or a combination such as '1h30m'."
-  window: String!
-  "Units one resolution uses: an integer from 1 up to limit."
+  """
+  The window: '500ms', '30s', '1m', '1h', '1d' or a combination such as '1h30m'. Give either
+  window or period.
+  """
+  window: String
+  """
+  A calendar quota instead of a window: 'day', 'week' (ISO, from Monday) or 'month', reset at the
+  period's start in timeZone.
+  """
+  period: String
+  "The IANA time zone of period, such as 'Europe/Berlin'. Default: 'UTC'."
+  timeZone: String
+  """
+  With a window: 'sliding-log' (exact), 'sliding-window' (a counter, O(1) memory) or
+  'token-bucket' (limit tokens refilled per window, up to burst). Default: 'sliding-log' up to a
+  limit of 1000, else 'sliding-window'.
+  """
+  algorithm: String
+  "With algorithm 'token-bucket': the capacity, the most units a full bucket holds. Default: limit."
+  burst: Int
+  "Units one resolution uses: an integer from 1 up to limit (burst for a token bucket)."
   cost: Int = 1
   """
-  Several fields with the same bucket, limit and window share one budget. Default: the field's
+  Several fields with the same bucket, limit and window (or period) share one budget. Default: the field's
   own budget, named by its coordinate (Query.search).
   """
   bucket: String

@@ -10,20 +10,18 @@ import {
   type StoreRuleResult,
 } from '../types.js'
 import {
-  type CounterState,
-  checkCounter,
-  recordCounter,
-  refundCounter,
-  seedCounter,
-} from './memory-counter.js'
+  checkRule,
+  type EntryState,
+  recordRule,
+  refundRule,
+  seedRule,
+  stateFor,
+} from './memory-algorithms.js'
 import { MemoryLeases } from './memory-leases.js'
-import { checkLog, type LogState, type RuleCheck, recordLog, refundLog, seedLog } from './memory-log.js'
+import type { RuleCheck } from './memory-log.js'
 import type { MemoryStoreOptions } from './memory-store-options.js'
 
 export type { MemoryStoreOptions } from './memory-store-options.js'
-
-/** What the store keeps per key. */
-type EntryState = LogState | CounterState
 
 /** Scratch of one synchronous check (`#check` fills it, `#evaluate` reads it): checks allocate nothing. */
 const checks: RuleCheck[] = []
@@ -88,23 +86,18 @@ export class MemoryStore implements SeedableStore {
 
   /**
    * Gives back up to `cost` units under every key (see `RateLimitStore.refund`): a log from its
-   * newest entries, a counter from its current window. Creates no key; drops a log left empty.
+   * newest entries, a counter from its current window, a bucket its tokens, a quota from its
+   * period's count. Creates no key; drops a log left empty and a bucket left full.
    */
   refund(rules: readonly StoreRule[], cost: number): StoreResult {
     const now = this.#now()
     const results: StoreRuleResult[] = new Array(rules.length)
     const out: RuleCheck = { used: 0, resetMs: 0, retryAfterMs: 0, usedAfter: 0, resetAfterMs: 0 }
     for (let i = 0; i < rules.length; i++) {
-      const { key, algorithm, windowMs } = rules[i]!
-      let state = this.#entries.get(key)
+      const rule = rules[i]!
+      let state = this.#entries.get(rule.key)
       if (state !== undefined && state.expiresAt <= now) state = undefined
-      if (algorithm === 'sliding-log') {
-        const log = state?.kind === 'log' ? state : undefined
-        refundLog(log, now, windowMs, cost, out)
-        if (log !== undefined && log.size === 0) this.#entries.delete(key)
-      } else {
-        refundCounter(state?.kind === 'counter' ? state : undefined, now, windowMs, cost, out)
-      }
+      if (refundRule(rule, stateFor(rule, state), now, cost, out)) this.#entries.delete(rule.key)
       results[i] = { used: out.used, retryAfterMs: 0, resetMs: out.resetMs }
     }
     return { allowed: true, rules: results }
@@ -118,10 +111,7 @@ export class MemoryStore implements SeedableStore {
     const now = this.#now()
     const state = this.#entries.get(rule.key)
     if ((state !== undefined && state.expiresAt > now) || used <= 0 || expiresInMs <= 0) return
-    const seeded =
-      rule.algorithm === 'sliding-log'
-        ? seedLog(now, rule.limit, rule.windowMs, used, expiresInMs)
-        : seedCounter(now, rule.windowMs, used, expiresInMs)
+    const seeded = seedRule(rule, now, used, expiresInMs)
     this.#entries.delete(rule.key)
     this.#touch(rule.key, seeded)
   }
@@ -201,28 +191,16 @@ export class MemoryStore implements SeedableStore {
       const rule = rules[i]!
       let state = this.#entries.get(rule.key)
       if (state !== undefined && state.expiresAt <= now) state = undefined
-      if (rule.algorithm === 'sliding-log') {
-        const log = state?.kind === 'log' ? state : undefined
-        checkLog(log, now, rule.limit, rule.windowMs, cost, checks[i]!)
-        states[i] = log
-      } else {
-        const counter = state?.kind === 'counter' ? state : undefined
-        checkCounter(counter, now, rule.limit, rule.windowMs, cost, checks[i]!)
-        states[i] = counter
-      }
+      state = stateFor(rule, state)
+      checkRule(rule, state, now, cost, checks[i]!)
+      states[i] = state
       if (checks[i]!.retryAfterMs !== 0) allowed = false
     }
     return allowed
   }
 
   #record(rule: StoreRule, state: EntryState | undefined, allowed: boolean, now: number, cost: number): void {
-    let next = state
-    if (allowed) {
-      next =
-        rule.algorithm === 'sliding-log'
-          ? recordLog(state as LogState | undefined, now, rule.limit, rule.windowMs, cost)
-          : recordCounter(state as CounterState | undefined, now, rule.windowMs, cost)
-    }
+    const next = allowed ? recordRule(rule, state, now, cost) : state
     // A refused key is touched too: a caller hammering it must not be evicted as least recently used.
     if (next !== undefined) this.#touch(rule.key, next)
   }

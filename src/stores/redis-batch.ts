@@ -2,6 +2,7 @@
  * How a batch of checks becomes the arguments of one script call, and the script's flat reply
  * becomes one result per check (see `redis-scripts.ts` for the format on the Lua side).
  */
+import { periodsAround } from '../calendar.js'
 import { StoreError } from '../errors.js'
 import type { StoreResult, StoreRule, StoreRuleResult } from '../types.js'
 
@@ -56,8 +57,38 @@ export class Waiter {
   }
 }
 
-/** Spec suffix of a rule list, ` L 1000 60000` per rule; cached per (long-lived) list. */
-const ruleSpecs = new WeakMap<readonly StoreRule[], { readonly rules: string; readonly consumeOne: string }>()
+/**
+ * Spec suffix of a rule list, ` L 1000 60000` per rule; cached per (long-lived) list. A list with a
+ * calendar quota names the periods around the app's clock: its suffix holds while the clock is in
+ * `[from, until)` (the current period of every quota), then is built again.
+ */
+interface SpecCache {
+  readonly rules: string
+  readonly consumeOne: string
+  readonly from: number
+  readonly until: number
+}
+const ruleSpecs = new WeakMap<readonly StoreRule[], SpecCache>()
+
+const LETTERS = { 'sliding-log': 'L', 'sliding-window': 'W', 'token-bucket': 'T', calendar: 'Q' } as const
+
+function specCache(rules: readonly StoreRule[], now: number): SpecCache {
+  let text = ''
+  let from = Number.NEGATIVE_INFINITY
+  let until = Number.POSITIVE_INFINITY
+  for (const r of rules) {
+    const letter = LETTERS[r.algorithm]
+    if (letter === 'T') text += ` T ${r.limit} ${r.windowMs}/${r.burst ?? r.limit}`
+    else if (letter === 'Q') {
+      // The periods around the app's clock; the script counts in the one that contains `TIME`.
+      const around = periodsAround(r.calendar!, now)
+      text += ` Q ${r.limit} ${around.join('/')}`
+      from = Math.max(from, around[1])
+      until = Math.min(until, around[2])
+    } else text += ` ${letter} ${r.limit} ${r.windowMs}`
+  }
+  return { rules: text, consumeOne: `${CONSUME} 1${text}`, from, until }
+}
 
 /**
  * A check's spec: `mode cost` then `algorithm limit windowMs` per rule, e.g. `1 1 L 1000 60000`.
@@ -68,11 +99,12 @@ const ruleSpecs = new WeakMap<readonly StoreRule[], { readonly rules: string; re
  */
 function spec(mode: Mode, cost: number, rules: readonly StoreRule[]): string {
   let cached = ruleSpecs.get(rules)
-  if (cached === undefined) {
-    let text = ''
-    for (const r of rules) text += ` ${r.algorithm === 'sliding-log' ? 'L' : 'W'} ${r.limit} ${r.windowMs}`
-    cached = { rules: text, consumeOne: `${CONSUME} 1${text}` }
-    ruleSpecs.set(rules, cached)
+  if (cached === undefined || cached.until !== Number.POSITIVE_INFINITY) {
+    const now = cached === undefined ? 0 : Date.now()
+    if (cached === undefined || now < cached.from || now >= cached.until) {
+      cached = specCache(rules, cached === undefined ? Date.now() : now)
+      ruleSpecs.set(rules, cached)
+    }
   }
   return mode === CONSUME && cost === 1 ? cached.consumeOne : `${mode} ${cost}${cached.rules}`
 }

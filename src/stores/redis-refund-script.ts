@@ -15,11 +15,25 @@
  *   (`SETRANGE` on the count's 8 bytes keeps the TTL the last consume set). The previous window's
  *   count is never lowered. A key whose current window has no count is not written.
  *
+ * - Token bucket: up to `cost` tokens go back (never more than are missing); a bucket full again
+ *   is deleted, otherwise its time and TTL are rewritten.
+ * - Calendar quota: up to `cost` units come off the current period's count, written in place
+ *   (`SETRANGE`, keeping the TTL at the period's end). A count from an earlier period is not written.
+ *
  * Nothing is created: a refund on a missing or fully expired key changes nothing.
  */
 
 /** The locals of `CONSUME_SCRIPT` that the refund Lua uses: defined there before the splice. */
-export const REFUND_LUA_NEEDS = ['now_us', 'ENTRY', 'pack', 'unpack', 'floor', 'ceil', 'format'] as const
+export const REFUND_LUA_NEEDS = [
+  'now_us',
+  'ENTRY',
+  'pack',
+  'unpack',
+  'floor',
+  'ceil',
+  'format',
+  'bucket_missing',
+] as const
 
 /** The Lua source of `refund_check` (see the top of this file). */
 export const REFUND_LUA = `
@@ -93,14 +107,46 @@ local function refund_check(out, o, k, spec)
     return previous * (1 - elapsed / window_us) + current, reset_us
   end
 
+  -- Returns used and reset (µs) after giving back up to cost tokens.
+  local function refund_bucket(key, limit, window_us, cost)
+    local value = redis.call('GET', key)
+    if not value then return 0, 0 end
+    local interval_us = window_us / limit
+    local used = bucket_missing(unpack('<d', value), now_us, interval_us) - cost
+    if used <= 0 then
+      redis.call('DEL', key)
+      return 0, 0
+    end
+    local reset_us = used * interval_us
+    redis.call('SET', key, pack('<d', now_us + reset_us), 'PX', format('%d', ceil(reset_us / 1000)))
+    return used, reset_us - 1
+  end
+
+  -- Returns used and reset (µs) after giving back up to cost units of the current period's count.
+  local function refund_calendar(key, start_us, cost)
+    local value = redis.call('GET', key)
+    if not value then return 0, 0 end
+    local stored_start, stored_end, count = unpack('<ddd', value)
+    if stored_start < start_us then return 0, 0 end
+    count = count - cost
+    if count < 0 then count = 0 end
+    redis.call('SETRANGE', key, '16', pack('<d', count))
+    if count > 0 then return count, stored_end - now_us end
+    return 0, 0
+  end
+
   out[o + 1] = 1
   for r = 1, spec.count do
-    local key, window_us = KEYS[k + r], spec.window_us[r]
+    local key, window_us, kind = KEYS[k + r], spec.window_us[r], spec.kind[r]
     local used, reset_us
-    if spec.log[r] then
+    if kind == 'L' then
       used, reset_us = refund_log(key, window_us, cost)
-    else
+    elseif kind == 'W' then
       used, reset_us = refund_counter(key, window_us, cost)
+    elseif kind == 'T' then
+      used, reset_us = refund_bucket(key, spec.limit[r], window_us, cost)
+    else
+      used, reset_us = refund_calendar(key, window_us, cost)
     end
     local at = o + 3 * r - 1
     out[at], out[at + 1], out[at + 2] = ceil(used), 0, ceil(reset_us / 1000)

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { GCRA_AND_QUOTA_LUA } from './redis-quota-script.js'
 import { REFUND_LUA } from './redis-refund-script.js'
 
 /**
@@ -12,8 +13,9 @@ import { REFUND_LUA } from './redis-refund-script.js'
  * ARGV[1]  number of checks
  * ARGV[2]  the spec of each check, one character per check: '0' names ARGV[3], '1' ARGV[4], …
  * ARGV[3…] the distinct specs, words separated by one space: mode ('1' consume, '0' peek, 'R'
- *          refund), cost, then per rule: algorithm ('L' sliding log, 'W' counter), limit, window
- *          in ms — e.g. `1 1 L 1000 60000` (the checks of one batch mostly share one or two).
+ *          refund), cost, then per rule: algorithm ('L' sliding log, 'W' counter, 'T' token bucket,
+ *          'Q' calendar quota), limit, window in ms (`window/burst`, or a quota's `b0/b1/b2/b3`)
+ *          — e.g. `1 1 L 1000 60000` (the checks of one batch mostly share one or two).
  *
  * Reply: per check, integers: allowed (1|0), then per rule: used, retry-after ms, reset ms.
  * `used` counts this request only when the whole check was admitted (a refused check records
@@ -28,6 +30,8 @@ import { REFUND_LUA } from './redis-refund-script.js'
  * with its newest entry.
  *
  * Counter: a 24-byte string, three doubles {window index, this window's count, the previous one's}.
+ *
+ * Token bucket and calendar quota: see `redis-quota-script.ts`.
  */
 export const CONSUME_SCRIPT = `
 local clock = redis.call('TIME')
@@ -171,15 +175,26 @@ local function check_counter(key, limit, window_us, cost)
   return used, reset_us, retry_ms
 end
 
+${GCRA_AND_QUOTA_LUA}
+local CHECKS = { L = check_log, W = check_counter, T = check_bucket, Q = check_calendar }
 ${REFUND_LUA}
--- A check's spec: mode, cost, then per rule: sliding log or not, limit, window in µs.
+-- A check's spec: mode, cost, then per rule: kind, limit, window_us and extra (a bucket's burst);
+-- for a quota, the start and end (µs) of the period that contains TIME.
 local function parse_spec(text)
   local mode, cost, rules = match(text, '^(%S+) (%S+)(.*)$')
-  local spec = { mode = mode, cost = tonumber(cost), count = 0, log = {}, limit = {}, window_us = {} }
+  local spec = { mode = mode, cost = tonumber(cost), count = 0, kind = {}, limit = {}, window_us = {}, extra = {} }
   for algorithm, limit, window in gmatch(rules, ' (%S+) (%S+) (%S+)') do
     local r = spec.count + 1
     spec.count = r
-    spec.log[r], spec.limit[r], spec.window_us[r] = algorithm == 'L', tonumber(limit), tonumber(window) * 1000
+    spec.kind[r], spec.limit[r] = algorithm, tonumber(limit)
+    if algorithm == 'T' then
+      local w, burst = match(window, '^(%d+)/(%d+)$')
+      spec.window_us[r], spec.extra[r] = tonumber(w) * 1000, tonumber(burst)
+    elseif algorithm == 'Q' then
+      spec.window_us[r], spec.extra[r] = period_of(window)
+    else
+      spec.window_us[r] = tonumber(window) * 1000
+    end
   end
   return spec
 end
@@ -192,16 +207,15 @@ local out, o, k = {}, 0, 0
 local used_before, reset_before, retry, used_after, reset_after, write1, write2 = {}, {}, {}, {}, {}, {}, {}
 for c = 1, tonumber(ARGV[1]) do
   local spec = specs[byte(spec_of, c) - 47]
-  local cost, count, is_log = spec.cost, spec.count, spec.log
+  local cost, count, kind, extra = spec.cost, spec.count, spec.kind, spec.extra
   if spec.mode == 'R' then
     refund_check(out, o, k, spec)
   else
     local record = spec.mode == '1'
     local allowed = true
     for r = 1, count do
-      local check = is_log[r] and check_log or check_counter
       used_before[r], reset_before[r], retry[r], used_after[r], reset_after[r], write1[r], write2[r] =
-        check(KEYS[k + r], spec.limit[r], spec.window_us[r], cost)
+        CHECKS[kind[r]](KEYS[k + r], spec.limit[r], spec.window_us[r], cost, extra[r])
       if retry[r] ~= 0 then allowed = false end
     end
     out[o + 1] = allowed and 1 or 0
@@ -212,7 +226,7 @@ for c = 1, tonumber(ARGV[1]) do
         if record then
           -- A whole number of ms: Redis passes it on as its integer text.
           local key, ttl = KEYS[k + r], out[at + 2]
-          if is_log[r] then
+          if kind[r] == 'L' then
             local trim = write2[r]
             if trim < 0 then redis.call('DEL', key) elseif trim > 0 then redis.call('LTRIM', key, format('%d', trim), '-1') end
             redis.call('RPUSH', key, write1[r])

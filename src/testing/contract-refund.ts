@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest'
 import type { Algorithm } from '../types.js'
-import { type CaseContext, rule, SHORT } from './contract-kit.js'
+import { type CaseContext, itWindowed, rule, SHORT } from './contract-kit.js'
 
 /** A refund gives back what was charged, never below zero, never another identity's units. */
 export function refundCases({ open }: CaseContext, algorithm: Algorithm): void {
@@ -47,16 +47,19 @@ export function refundCases({ open }: CaseContext, algorithm: Algorithm): void {
 
 /** Refunds after the window, and refunds and checks of one tick. */
 export function refundOrderCases({ open }: CaseContext, algorithm: Algorithm): void {
-  it('gives nothing back once the charged units have left the window, and leaves the budget whole', async () => {
-    const { limiter, advance, exactClock } = await open()
-    const r = rule('expired', 3, SHORT, algorithm)
-    const charged = await limiter.consume('user:1', r, { cost: 3 })
-    await advance(charged.resetMs + (exactClock ? 0 : 2))
-    expect(await limiter.refund('user:1', r, { cost: 3 })).toMatchObject({ remaining: 3, resetMs: 0 })
-    const decisions = []
-    for (let i = 0; i < 4; i++) decisions.push((await limiter.consume('user:1', r)).allowed)
-    expect(decisions).toEqual([true, true, true, false])
-  })
+  itWindowed(algorithm)(
+    'gives nothing back once the charged units have left the window, and leaves the budget whole',
+    async () => {
+      const { limiter, advance, exactClock } = await open()
+      const r = rule('expired', 3, SHORT, algorithm)
+      const charged = await limiter.consume('user:1', r, { cost: 3 })
+      await advance(charged.resetMs + (exactClock ? 0 : 2))
+      expect(await limiter.refund('user:1', r, { cost: 3 })).toMatchObject({ remaining: 3, resetMs: 0 })
+      const decisions = []
+      for (let i = 0; i < 4; i++) decisions.push((await limiter.consume('user:1', r)).allowed)
+      expect(decisions).toEqual([true, true, true, false])
+    },
+  )
 
   it('applies refunds and checks of the same tick in call order', async () => {
     const { limiter } = await open()

@@ -1,10 +1,11 @@
 /** Store contract cases: the waits a decision announces, and when a budget is whole again. */
-import { expect, it } from 'vitest'
+import { expect } from 'vitest'
 import type { Algorithm } from '../types.js'
-import { type CaseContext, consumeTimes, rule, SHORT } from './contract-kit.js'
+import { type CaseContext, consumeTimes, itWindowed, rule, SHORT } from './contract-kit.js'
 
 /** Waiting `retryAfterMs` is enough; after `resetMs` the budget is whole (real time on Redis). */
 export function waitCases({ open }: CaseContext, algorithm: Algorithm): void {
+  const it = itWindowed(algorithm)
   it('waits exactly long enough: after retryAfterMs the refused request is admitted', async () => {
     const { limiter, advance, exactClock } = await open()
     const r = rule('retry', 2, SHORT, algorithm)

@@ -1,7 +1,7 @@
 /** Store contract cases for `limiter.usage(identity, rules)`: the state as it stands, recording nothing. */
 import { expect, it } from 'vitest'
 import type { Algorithm } from '../types.js'
-import { type CaseContext, consumeTimes, rule, SHORT } from './contract-kit.js'
+import { type CaseContext, consumeTimes, itWindowed, rule, SHORT } from './contract-kit.js'
 
 /** Usage reports what is used and left now, where `peek` answers for a request of cost 1. */
 export function usageCases({ open }: CaseContext, algorithm: Algorithm): void {
@@ -39,7 +39,7 @@ export function usageCases({ open }: CaseContext, algorithm: Algorithm): void {
     expect(await limiter.usage('user:2', r)).toMatchObject({ used: 0, remaining: 2 })
   })
 
-  it('reports the budget whole again after resetMs', async () => {
+  itWindowed(algorithm)('reports the budget whole again after resetMs', async () => {
     const { limiter, advance, exactClock } = await open()
     const r = rule('usage-reset', 3, SHORT, algorithm)
     await consumeTimes(limiter, 'user:1', r, 3)

@@ -24,6 +24,8 @@ import { randomUUID } from 'node:crypto'
 import { afterEach, describe, it } from 'vitest'
 import type { RateLimiter } from '../limiter.js'
 import { answerCases } from './contract-answers.js'
+import { bucketCases, bucketRefundCases } from './contract-bucket.js'
+import { calendarCases, calendarRefundCases, calendarRuleCases } from './contract-calendar.js'
 import { countingCases } from './contract-counting.js'
 import { ALGORITHMS, type CaseContext } from './contract-kit.js'
 import { leaseCases } from './contract-leases.js'
@@ -104,36 +106,47 @@ export function storeContract(label: string, factory: ContractFactory, options: 
     }
     const cases: CaseContext = { open, itExact }
 
-    describe.each(ALGORITHMS)('%s', (algorithm) => {
-      countingCases(cases, algorithm)
-      answerCases(cases, algorithm)
-      waitCases(cases, algorithm)
-    })
-    // Millisecond-exact waits need a manual clock: declared only for exact clocks (see ContractOptions).
-    if (options.exactClock) describe('sliding log timing (exact clock)', () => exactTimingCases(cases))
-    describe('several rules in one check', () => {
-      atomicRuleCases(cases)
-      bindingRuleCases(cases)
-    })
-    concurrencyCases(cases)
-    describe('usage', () => {
-      describe.each(ALGORITHMS)('%s', (algorithm) => usageCases(cases, algorithm))
-      usageRuleCases(cases)
-    })
-    if (options.leases !== false) {
-      // The prefix a case's keys start with: what comes before the identity's hash tag.
-      describe('concurrency limits (leases)', () =>
-        leaseCases(cases, (key) => key.slice(0, key.indexOf('{'))))
-    }
-    if (options.refund !== false) {
-      describe('refund', () => {
-        describe.each(ALGORITHMS)('%s', (algorithm) => {
-          refundCases(cases, algorithm)
-          refundOrderCases(cases, algorithm)
-        })
-        refundRuleCases(cases)
-        exactRefundCases(cases)
-      })
-    }
+    declareCases(cases, options)
   })
+}
+
+/** Every case group, for one subject factory (the runner above opens and cleans up subjects). */
+function declareCases(cases: CaseContext, options: ContractOptions): void {
+  describe.each(ALGORITHMS)('%s', (algorithm) => {
+    countingCases(cases, algorithm)
+    answerCases(cases, algorithm)
+    waitCases(cases, algorithm)
+  })
+  // Millisecond-exact waits need a manual clock: declared only for exact clocks (see ContractOptions).
+  if (options.exactClock) describe('sliding log timing (exact clock)', () => exactTimingCases(cases))
+  describe('several rules in one check', () => {
+    atomicRuleCases(cases)
+    bindingRuleCases(cases)
+  })
+  concurrencyCases(cases)
+  describe('token bucket', () => bucketCases(cases))
+  describe('calendar quota', () => {
+    calendarCases(cases)
+    calendarRuleCases(cases)
+  })
+  describe('usage', () => {
+    describe.each(ALGORITHMS)('%s', (algorithm) => usageCases(cases, algorithm))
+    usageRuleCases(cases)
+  })
+  if (options.leases !== false) {
+    // The prefix a case's keys start with: what comes before the identity's hash tag.
+    describe('concurrency limits (leases)', () => leaseCases(cases, (key) => key.slice(0, key.indexOf('{'))))
+  }
+  if (options.refund !== false) {
+    describe('refund', () => {
+      describe.each(ALGORITHMS)('%s', (algorithm) => {
+        refundCases(cases, algorithm)
+        refundOrderCases(cases, algorithm)
+      })
+      refundRuleCases(cases)
+      exactRefundCases(cases)
+      bucketRefundCases(cases)
+      calendarRefundCases(cases)
+    })
+  }
 }

@@ -39,6 +39,12 @@ export interface RateLimitOptions<TContext = object> {
   limit?: number
   /** The window: `'30s'`, `'1m'`, `'1h30m'` or milliseconds. */
   window?: Duration
+  /** A calendar quota instead of `window`: at most `limit` per day, ISO week or month in `timeZone`. */
+  period?: 'day' | 'week' | 'month'
+  /** The IANA time zone of `period`. @default 'UTC' */
+  timeZone?: string
+  /** With `algorithm: 'token-bucket'`: the capacity. @default limit */
+  burst?: number
   /** Several limits (burst + sustained) checked atomically; instead of `limit`/`window`. */
   rules?: readonly RateLimitRule[]
   /**
@@ -56,7 +62,10 @@ export interface RateLimitOptions<TContext = object> {
   identify?: Identify<TContext>
   /** Count and report, but never refuse. @default false */
   shadow?: boolean
-  /** @default 'sliding-log' for limits ≤ 1000, else 'sliding-window' */
+  /**
+   * `'sliding-log'`, `'sliding-window'` or `'token-bucket'` (for rules with a `window`).
+   * @default 'sliding-log' for limits ≤ 1000, else 'sliding-window'
+   */
   algorithm?: Algorithm
   /** Overrides the limiter's `onStoreError` for these rules. @default the limiter's policy */
   onStoreError?: StoreErrorPolicy
@@ -92,27 +101,37 @@ function checkType(name: string, value: unknown, type: 'function' | 'boolean' | 
 
 /** The rules as given, without names; names are filled in per path. */
 function ruleTemplates<TContext>(o: RateLimitOptions<TContext>): readonly RateLimitRule[] {
-  const { limit, window, rules, shadow, algorithm, onStoreError } = o
+  const { limit, window, period, timeZone, burst, rules, shadow, algorithm, onStoreError } = o
   const defaults: Partial<RateLimitRule> = {}
   if (shadow !== undefined) defaults.shadow = shadow
   if (algorithm !== undefined) defaults.algorithm = algorithm
   if (onStoreError !== undefined) defaults.onStoreError = onStoreError
+  const shape: Partial<RateLimitRule> = {}
+  if (window !== undefined) shape.window = window
+  if (period !== undefined) shape.period = period
+  if (timeZone !== undefined) shape.timeZone = timeZone
+  if (burst !== undefined) shape.burst = burst
   if (rules !== undefined) {
-    if (limit !== undefined || window !== undefined)
-      invalidConfig(`rateLimit(): Pass either \`limit\` and \`window\`, or \`rules\`, not both`)
+    if (limit !== undefined || Object.keys(shape).length > 0)
+      invalidConfig(
+        `rateLimit(): Pass either \`limit\` and \`window\` (or \`period\`), or \`rules\`, not both`,
+      )
     if (!Array.isArray(rules) || rules.length === 0) {
       invalidConfig(
         `rateLimit(): Expected \`rules\` to be a non-empty array of { limit, window }, got ${describeValue(rules)}`,
       )
     }
-    return rules.map((rule) => ({ ...defaults, ...rule }))
-  }
-  if (limit === undefined || window === undefined) {
-    invalidConfig(
-      `rateLimit(): Expected \`limit\` and \`window\` (such as { limit: 10, window: '1m' }), or \`rules\``,
+    // A calendar quota has no algorithm: the default applies to the rules with a window.
+    return rules.map((rule) =>
+      rule?.period === undefined ? { ...defaults, ...rule } : { ...defaults, algorithm: undefined, ...rule },
     )
   }
-  return [{ ...defaults, limit, window }]
+  if (limit === undefined || (window === undefined && period === undefined)) {
+    invalidConfig(
+      `rateLimit(): Expected \`limit\` and \`window\` (such as { limit: 10, window: '1m' }) or \`period\`, or \`rules\``,
+    )
+  }
+  return [{ ...defaults, limit, ...shape }]
 }
 
 /** Fails now, naming the option, if a rule cannot work. */

@@ -17,7 +17,7 @@ const TABLES: ReadonlyArray<{ file: string; type: string; heading: string }> = [
     type: 'RateLimiterOptions',
     heading: '`createRateLimiter` options',
   },
-  { file: 'src/types.ts', type: 'RateLimitRule', heading: 'Rules' },
+  { file: 'src/rule-types.ts', type: 'RateLimitRule', heading: 'Rules' },
   {
     file: 'src/stores/memory-store-options.ts',
     type: 'MemoryStoreOptions',

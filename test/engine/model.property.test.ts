@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createRateLimiter, MemoryStore } from '../../src/index.js'
 import type { RateLimitDecision, RateLimitRule } from '../../src/types.js'
 import { manualClock } from '../helpers.js'
-import { type ModelRule, ReferenceCounter, ReferenceLog } from './reference-model.js'
+import { type ModelRule, ReferenceBucket, ReferenceCounter, ReferenceLog } from './reference-model.js'
 
 /** The windows of these rules are numbers of milliseconds, so the models can read them. */
 type Rule = RateLimitRule & { name: string; window: number }
@@ -215,5 +215,80 @@ describe('sliding-window counter against the weighted-formula model', () => {
     expect((await limiter.consume('user:1', rule, { cost: 6 })).allowed).toBe(false)
     expect((await limiter.consume('user:1', rule, { cost: 5 })).allowed).toBe(true)
     await limiter.close()
+  })
+})
+
+describe('token bucket (GCRA) against the continuous-bucket reference model', () => {
+  const bucket = (name: string, limit: number, window: number, burst: number): Rule & { burst: number } => ({
+    name,
+    limit,
+    window,
+    algorithm: 'token-bucket',
+    burst,
+  })
+  // A token every 250 ms up to 4; every 333⅓ ms up to 6 (not a whole number of ms); every 40 ms up to 2.
+  const P = bucket('P', 4, 1000, 4)
+  const Q = bucket('Q', 3, 1000, 6)
+  const R = bucket('R', 5, 200, 2)
+  const SETS = [[P], [Q], [R], [P, Q], [Q, R], [P, Q, R]]
+
+  it('admits, refuses, reports tokens left, resets and waits exactly as the model over random sequences', async () => {
+    await fc.assert(
+      fc.asyncProperty(steps(SETS.length, 7, 3000), async (run) => {
+        const model = new ReferenceBucket()
+        await replay(SETS, run, (now, identity, rules, step, decision) => {
+          const mrules = rules.map((r) => ({
+            key: `${identity}|${r.name}`,
+            limit: r.limit,
+            windowMs: r.window,
+            burst: (r as { burst: number }).burst,
+          }))
+          const expected = model.decide(now, mrules, step.cost, !step.peek)
+          expect(decision.allowed).toBe(expected.allowed)
+          if (mrules.some((r) => step.cost > r.burst)) {
+            expect(decision.reason).toBe('cost-exceeds-limit')
+            return
+          }
+          expect(decision.retryAfterMs).toBe(
+            expected.allowed ? 0 : Math.max(...expected.rules.map((r) => r.retryAfterMs)),
+          )
+          decision.rules.forEach((actual, i) => {
+            const want = expected.rules[i]!
+            const rule = mrules[i]!
+            const used = want.used + (expected.allowed ? step.cost : 0)
+            expect(actual.allowed).toBe(want.allowed)
+            expect(actual.retryAfterMs).toBe(want.retryAfterMs)
+            expect(actual.remaining).toBe(Math.max(0, Math.floor(rule.burst - used + 1e-9)))
+            // Reset: the time until the bucket is full again, rounded up to whole ms.
+            expect(actual.resetMs).toBe(Math.max(0, Math.ceil((used * rule.windowMs) / rule.limit - 1e-9)))
+          })
+        })
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('never admits more than burst + limit × t / window in any interval of t ms', async () => {
+    await fc.assert(
+      fc.asyncProperty(steps(SETS.length, 3, 1500), async (run) => {
+        const admitted = new Map<string, Array<[number, number]>>()
+        await replay(SETS, run, (now, identity, rules, step, decision) => {
+          if (!decision.allowed || step.peek) return
+          for (const rule of rules as Array<Rule & { burst: number }>) {
+            const key = `${identity}|${rule.name}`
+            const list = admitted.get(key) ?? []
+            list.push([now, step.cost])
+            admitted.set(key, list)
+            for (const [from] of list) {
+              const inInterval = list.filter(([t]) => t >= from).reduce((sum, [, cost]) => sum + cost, 0)
+              expect(inInterval).toBeLessThanOrEqual(
+                rule.burst + (rule.limit * (now - from)) / rule.window + 1e-9,
+              )
+            }
+          }
+        })
+      }),
+      { numRuns: RUNS },
+    )
   })
 })

@@ -8,7 +8,11 @@
  * - {@link ReferenceCounter}: keeps the admitted cost per fixed window index. A request is admitted
  *   iff, for every rule, `previous × (1 − elapsed/window) + current + c ≤ limit`.
  *
- * Both admit all rules or none, and record only what they admit. A refund of c gives back up to
+ * - {@link ReferenceBucket}: a continuous token bucket, in exact integers: the level of a key is
+ *   its tokens × window, refilled by `limit` per millisecond up to `burst × window`. A request of
+ *   cost c is admitted iff, for every rule, level ≥ c × window.
+ *
+ * All admit all rules or none, and record only what they admit. A refund of c gives back up to
  * c units per rule: the log from its newest entries in the window, the counter from the current
  * fixed window's count.
  */
@@ -168,5 +172,45 @@ export class ReferenceCounter {
   /** Cost admitted under `key` in the fixed window with this index. */
   admittedInWindow(key: string, index: number): number {
     return this.counts.get(key)?.get(index) ?? 0
+  }
+}
+
+export interface ModelBucketRule extends ModelRule {
+  readonly burst: number
+}
+
+/** A continuous token bucket per key, in exact integers (tokens × window), from its definition. */
+export class ReferenceBucket {
+  /** key → level (tokens × window) at time `at`. */
+  readonly state = new Map<string, { level: number; at: number }>()
+
+  /** The level of `rule` at time t ≥ the last update: refilled `limit` per ms, up to `burst × window`. */
+  level(rule: ModelBucketRule, t: number): number {
+    const full = rule.burst * rule.windowMs
+    const s = this.state.get(rule.key)
+    if (s === undefined) return full
+    return Math.min(full, s.level + (t - s.at) * rule.limit)
+  }
+
+  decide(now: number, rules: readonly ModelBucketRule[], cost: number, record: boolean): ModelAnswer {
+    const answers = rules.map((rule): ModelRuleAnswer => {
+      const level = this.level(rule, now)
+      const need = cost * rule.windowMs
+      const allowed = level >= need
+      // Tokens missing from a full bucket; the smallest whole-ms wait until the level reaches `need`.
+      const used = rule.burst - level / rule.windowMs
+      const retryAfterMs = allowed
+        ? 0
+        : cost > rule.burst
+          ? Number.POSITIVE_INFINITY
+          : Math.ceil((need - level) / rule.limit)
+      return { allowed, used, retryAfterMs }
+    })
+    const allowed = answers.every((a) => a.allowed)
+    if (allowed && record) {
+      for (const rule of rules)
+        this.state.set(rule.key, { level: this.level(rule, now) - cost * rule.windowMs, at: now })
+    }
+    return { allowed, rules: answers }
   }
 }

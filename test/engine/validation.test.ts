@@ -79,7 +79,7 @@ describe('rule validation', () => {
       [{ name: '' }, /`name` of rule "" to be a non-empty string/],
       [
         { algorithm: 'fixed-window' as never },
-        /`algorithm` of rule "Query\.search" to be 'sliding-log' or 'sliding-window', got "fixed-window"/,
+        /`algorithm` of rule "Query\.search" to be 'sliding-log', 'sliding-window' or 'token-bucket', got "fixed-window"/,
       ],
       [
         { onStoreError: 'maybe' as never },

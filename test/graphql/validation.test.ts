@@ -28,7 +28,12 @@ describe('the directive SDL', () => {
     const args = Object.fromEntries(directive.args.map((a) => [a.name, String(a.type)]))
     expect(args).toEqual({
       limit: 'Int!',
-      window: 'String!',
+      // A window or a calendar period (exactly one, checked when the schema is built).
+      window: 'String',
+      period: 'String',
+      timeZone: 'String',
+      algorithm: 'String',
+      burst: 'Int',
       cost: 'Int',
       bucket: 'String',
       message: 'String',

@@ -186,4 +186,63 @@ describe(`${PROCESSES} app servers sharing one Redis and one hot key`, () => {
     expect(total.degraded).toBe(0)
     expect(total.admitted).toBe(33)
   })
+
+  it('admit exactly the burst of a token bucket in total (GCRA: one timestamp, one script)', async () => {
+    // One token an hour: over a run of seconds the bucket admits its burst and (almost surely) no more.
+    const total = await hammer({
+      prefix: uniquePrefix('procs'),
+      identity: 'user:hot',
+      algorithm: 'token-bucket',
+      limit: 1,
+      window: '1h',
+      burst: 250,
+      requests: 120,
+      concurrency: 8,
+    })
+    expect(total.degraded).toBe(0)
+    expect(total.admitted).toBe(250)
+    expect(total.perProcess.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('admit exactly a monthly quota in total', async () => {
+    const total = await hammer({
+      prefix: uniquePrefix('procs'),
+      identity: 'user:hot',
+      algorithm: 'sliding-log',
+      limit: 300,
+      window: '1h',
+      period: 'month',
+      requests: 150,
+      concurrency: 8,
+    })
+    expect(total.degraded).toBe(0)
+    expect(total.admitted).toBe(300)
+    expect(total.refused).toBe(PROCESSES * 150 - 300)
+  })
+
+  it('spend none of a quota on requests a per-second limit refuses (one atomic check)', async () => {
+    const prefix = uniquePrefix('procs')
+    // 4 × 100 requests in well under a second against 50 a second: most are refused by the burst rule.
+    const total = await hammer({
+      prefix,
+      identity: 'user:hot',
+      algorithm: 'sliding-log',
+      limit: 10_000,
+      window: '1h',
+      period: 'month',
+      perSecond: 50,
+      requests: 100,
+      concurrency: 8,
+    })
+    expect(total.degraded).toBe(0)
+    const { createRateLimiter, RedisStore } = await import('../../src/index.js')
+    const { redisClient, ready } = await import('../helpers.js')
+    const client = await ready(redisClient())
+    const limiter = createRateLimiter({ store: new RedisStore({ client, logger: false }), prefix })
+    const usage = await limiter.usage('user:hot', { name: 'hot', limit: 10_000, period: 'month' })
+    expect(usage.used).toBe(total.admitted)
+    expect(total.admitted).toBeLessThan(PROCESSES * 100)
+    await limiter.close()
+    client.disconnect()
+  })
 })

@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis'
 import { createRateLimiter, RedisStore } from '../../src/index.js'
-import type { Algorithm } from '../../src/types.js'
+import type { Algorithm, RateLimitRule } from '../../src/types.js'
 
 export interface Scenario {
   prefix: string
@@ -15,6 +15,12 @@ export interface Scenario {
   window: string | number
   requests: number
   concurrency: number
+  /** Token bucket: the capacity. */
+  burst?: number
+  /** A calendar quota instead of `window` and `algorithm`. */
+  period?: 'day' | 'week' | 'month'
+  /** With `period`: also a per-second burst limit checked in the same call (refusals must not use the quota). */
+  perSecond?: number
   /** Cost of each request. @default 1 */
   cost?: number
   /** Start at this wall-clock time (ms since the epoch) rather than at once. */
@@ -43,6 +49,15 @@ const client = new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false, ma
 client.on('error', () => {})
 const store = new RedisStore({ client, logger: false })
 
+function ruleOf(s: Scenario): RateLimitRule | RateLimitRule[] {
+  if (s.period === undefined) {
+    const burst = s.burst === undefined ? {} : { burst: s.burst }
+    return { name: 'hot', limit: s.limit, window: s.window, algorithm: s.algorithm, ...burst }
+  }
+  const quota = { name: 'hot', limit: s.limit, period: s.period }
+  return s.perSecond === undefined ? quota : [{ name: 'burst', limit: s.perSecond, window: '1s' }, quota]
+}
+
 async function hammer(s: Scenario): Promise<WorkerResult> {
   // A generous deadline: this test is about counting; a timeout would answer by policy and blur it.
   const limiter = createRateLimiter({
@@ -52,7 +67,7 @@ async function hammer(s: Scenario): Promise<WorkerResult> {
     blockCache: s.blockCache === true,
     logger: false,
   })
-  const rule = { name: 'hot', limit: s.limit, window: s.window, algorithm: s.algorithm }
+  const rule = ruleOf(s)
   const result: WorkerResult = { admitted: 0, refused: 0, degraded: 0, admittedAt: [], cached: 0 }
   let next = 0
   const more = () => (s.until === undefined ? next++ < s.requests : Date.now() < s.until)

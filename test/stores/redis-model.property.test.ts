@@ -3,7 +3,7 @@
  *
  * - with windows far longer than a test run, nothing expires while it runs, so Redis must decide
  *   exactly like the memory store with a frozen clock (admission, usage, reasons, multi-rule
- *   atomicity, costs);
+ *   atomicity, costs), for every algorithm (a token bucket refilling a token a day, a monthly quota);
  * - with log entries written straight into Redis at chosen ages (the packed layout the script
  *   reads), the first live entry, the usage and the exact wait are checked against the
  *   brute-force model, within the few milliseconds of Redis time that pass during one check.
@@ -30,7 +30,10 @@ describe('Redis against the memory store, with windows longer than the run', () 
   const L1: RateLimitRule = { name: 'L1', limit: 5, window: '1h', algorithm: 'sliding-log' }
   const L2: RateLimitRule = { name: 'L2', limit: 8, window: '1h', algorithm: 'sliding-log' }
   const W1: RateLimitRule = { name: 'W1', limit: 6, window: '1d', algorithm: 'sliding-window' }
-  const SETS = [[L1], [L2], [W1], [L1, L2], [L1, W1], [L1, L2, W1]]
+  // A token a day (nothing refills during the run) and a monthly quota (no boundary during the run).
+  const T1: RateLimitRule = { name: 'T1', limit: 1, window: '1d', algorithm: 'token-bucket', burst: 7 }
+  const Q1: RateLimitRule = { name: 'Q1', limit: 9, period: 'month' }
+  const SETS = [[L1], [L2], [W1], [L1, L2], [L1, W1], [L1, L2, W1], [T1], [Q1], [L1, T1, Q1], [W1, Q1]]
   const step = fc.record({
     set: fc.nat(SETS.length - 1),
     cost: fc.oneof(
@@ -195,6 +198,62 @@ describe('the Lua sliding log against the brute-force model, on entries of chose
         },
       ),
       { numRuns: 150 },
+    )
+  })
+})
+
+describe('the Lua token bucket against the continuous-bucket model, on crafted arrival times', () => {
+  async function redisTimeUs(): Promise<number> {
+    const [seconds, micros] = await client.time()
+    return Number(seconds) * 1_000_000 + Number(micros)
+  }
+
+  it('finds the tokens missing, the exact wait and the reset from a stored TAT', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10 }), // limit per window
+        fc.integer({ min: 0, max: 6 }), // burst − limit
+        fc.integer({ min: 0, max: 3_000 }), // TAT ahead of now, in tokens × 1000
+        fc.integer({ min: 1, max: 12 }),
+        async (limit, extra, milliTokens, cost) => {
+          const burst = limit + extra
+          const windowMs = 10_000
+          const interval = windowMs / limit // ms per token
+          const limiter = createRateLimiter({
+            store: new RedisStore({ client, logger: false }),
+            prefix: uniquePrefix('crafted-bucket'),
+            logger: false,
+          })
+          const rule: RateLimitRule = { name: 'b', limit, window: windowMs, algorithm: 'token-bucket', burst }
+          const [key] = limiter.keys('user:1', rule)
+          const missing = Math.min(burst, milliTokens / 1000)
+          const t0 = await redisTimeUs()
+          const tat = Buffer.alloc(8)
+          tat.writeDoubleLE(t0 + missing * interval * 1000, 0)
+          await client.set(key!, tat, 'PX', 60_000)
+          const decision = await limiter.peek('user:1', rule, { cost })
+          const t1 = await redisTimeUs()
+          // Redis read TIME somewhere in [t0, t1]: up to (t1 − t0) µs of refill happened.
+          const refilled = (t1 - t0) / 1000 / interval
+          if (cost > burst) {
+            expect(decision.reason).toBe('cost-exceeds-limit')
+          } else if (missing + cost <= burst) {
+            expect(decision.allowed).toBe(true)
+          } else if (missing - refilled + cost > burst) {
+            expect(decision.allowed).toBe(false)
+            const exactWaitMs = (missing + cost - burst) * interval
+            expect(decision.retryAfterMs).toBeLessThanOrEqual(Math.max(1, Math.ceil(exactWaitMs)))
+            expect(decision.retryAfterMs).toBeGreaterThanOrEqual(
+              Math.max(1, Math.ceil(exactWaitMs - (t1 - t0) / 1000)),
+            )
+            // Whole tokens left: as at t0, or as at t1 (a crossing of a whole token while Redis ran).
+            const left = (tokens: number) => Math.max(0, Math.floor(burst - tokens + 1e-9))
+            expect([left(missing), left(missing - refilled)]).toContain(decision.rules[0]!.remaining)
+          }
+          await limiter.close()
+        },
+      ),
+      { numRuns: 60 },
     )
   })
 })

@@ -25,7 +25,7 @@ describe('rateLimit() validates its options when it is called', () => {
     [{ limiter, limit: 1, window: 'soon' }, /`window`/],
     [
       { limiter, limit: 1, window: '1m', rules: [{ limit: 1, window: '1s' }] },
-      /either `limit` and `window`, or `rules`/,
+      /either `limit` and `window` \(or `period`\), or `rules`/,
     ],
     [{ limiter, rules: [] }, /`rules`/],
     [
@@ -42,7 +42,7 @@ describe('rateLimit() validates its options when it is called', () => {
     [{ limiter, limit: 1, window: '1m', cost: 0 }, /`cost`.*got 0/],
     [{ limiter, limit: 1, window: '1m', cost: '2' }, /`cost`/],
     [{ limiter, limit: 1, window: '1m', identify: 'user' }, /`identify`/],
-    [{ limiter, limit: 1, window: '1m', algorithm: 'token-bucket' }, /`algorithm`/],
+    [{ limiter, limit: 1, window: '1m', algorithm: 'leaky-bucket' }, /`algorithm`/],
     [{ limiter, limit: 1, window: '1m', shadow: 'yes' }, /`shadow`/],
     [{ limiter, limit: 1, window: '1m', onStoreError: 'retry' }, /`onStoreError`/],
     [{ limiter, limit: 1, window: '1m', onError: 'ignore' }, /`onError`/],

@@ -67,7 +67,7 @@ describe('types of the tRPC middleware', () => {
     // @ts-expect-error `window` is a duration
     rateLimit({ limiter, limit: 1, window: true })
     // @ts-expect-error unknown algorithm
-    rateLimit({ limiter, limit: 1, window: '1s', algorithm: 'token-bucket' })
+    rateLimit({ limiter, limit: 1, window: '1s', algorithm: 'leaky-bucket' })
   })
 
   it('gives createContext the request and the headers collector', () => {

@@ -32,8 +32,14 @@ export interface RateLimitPolicyState {
   readonly remaining: number
   /** Seconds until the whole budget is back. */
   readonly reset: number
-  /** The window, in seconds. */
+  /** The window, in seconds; for a calendar quota the nominal length of its period (a month: 31 days). */
   readonly window: number
+  /** A calendar quota's period (`reset` is the time to its end). */
+  readonly period?: 'day' | 'week' | 'month'
+  /** A calendar quota's time zone. */
+  readonly timeZone?: string
+  /** A token bucket's capacity: `remaining` counts up to it. */
+  readonly burst?: number
   /** Seconds until this policy would admit the refused request again (only when it refused). */
   readonly retryAfter?: number
   /** Present when the policy runs in shadow mode: it reports but never refuses. */
@@ -75,6 +81,8 @@ function policyState(r: RuleDecision): RateLimitPolicyState {
     window: windowSeconds(r.rule.windowMs),
     ...(!r.allowed && Number.isFinite(r.retryAfterMs) ? { retryAfter: retryAfterSeconds(r) } : {}),
     ...(r.rule.shadow ? { shadow: true as const } : {}),
+    ...(r.rule.calendar ? { period: r.rule.calendar.period, timeZone: r.rule.calendar.timeZone } : {}),
+    ...(r.rule.algorithm === 'token-bucket' ? { burst: r.rule.burst } : {}),
   }
 }
 
