@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto'
 import { afterEach, describe, it } from 'vitest'
 import type { RateLimiter } from '../limiter.js'
 import { answerCases } from './contract-answers.js'
-import { bucketCases, bucketRefundCases } from './contract-bucket.js'
+import { bucketCases, bucketRefundCases, bucketTimingCases } from './contract-bucket.js'
 import { calendarCases, calendarRefundCases, calendarRuleCases } from './contract-calendar.js'
 import { countingCases } from './contract-counting.js'
 import { ALGORITHMS, type CaseContext } from './contract-kit.js'
@@ -124,7 +124,10 @@ function declareCases(cases: CaseContext, options: ContractOptions): void {
     bindingRuleCases(cases)
   })
   concurrencyCases(cases)
-  describe('token bucket', () => bucketCases(cases))
+  describe('token bucket', () => {
+    bucketCases(cases)
+    bucketTimingCases(cases)
+  })
   describe('calendar quota', () => {
     calendarCases(cases)
     calendarRuleCases(cases)
