@@ -19,6 +19,7 @@ import { banner } from './demo/banner.js'
 import { createDemoLimiter } from './demo/limiter.js'
 import { createContext, createRouter } from './demo/router.js'
 import { createDemoYoga } from './demo/schema.js'
+import { stopWithNpm } from './demo/stop-with-npm.js'
 
 function portFromEnv(value = '4000'): number {
   const port = Number(value)
@@ -146,3 +147,4 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
+stopWithNpm((why) => void shutdown(why))

@@ -39,6 +39,7 @@ export function banner(base: string, store: string, metrics: boolean): string {
     `  ${trpc}`,
     `  ${trpc} -H 'x-api-key: ${DEMO_KEYS.pro}'`,
     '',
-    'Every refusal is logged below in one line. Ctrl-C stops the server.',
+    'Refusals are logged below: the first per caller and rule per window, then a summary every 10 s.',
+    'Ctrl-C stops the server.',
   ].join('\n')
 }
