@@ -11,7 +11,7 @@
  */
 import { defineConfig } from 'vitepress'
 import { slugify } from '../../scripts/slugify.mjs'
-import { sidebar } from './sidebar.mts'
+import { sidebar } from './sidebar.mjs'
 
 /** Placeholder until the repository is published. */
 export const REPOSITORY = 'https://github.com/resolver-rate-limit/resolver-rate-limit'
