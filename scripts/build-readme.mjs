@@ -9,7 +9,9 @@
  *
  * The parts are concatenated in file-name order. The first part is the intro; a table of contents
  * of the `##` sections that follow it (each with its `###` subsections) is inserted after it. Both
- * modes fail when a link inside the README points at no heading (`#anchor`) or at no file.
+ * modes fail when a link inside the README points at no heading (`#anchor`) or at no file. A part
+ * may include a page of the site, or a section of one (see `expandIncludes`), so that what the
+ * README repeats from the site has one source.
  * Plain Node, no dependencies.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -77,9 +79,67 @@ export function partFiles(root = ROOT) {
     .sort()
 }
 
+const INCLUDE = /^<!-- include: (\S+?)(?:#(\S+))?(?: level=(\d))?(?: between=(\S+))? -->$/gm
+
+/**
+ * A part's `<!-- include: docs/page.md[#anchor] [level=N] [between=marker] -->` lines replaced by
+ * that page, that section of it (the heading with `anchor` and what follows up to the next heading
+ * of its level or higher), or the lines from `<!-- marker -->` to `<!-- /marker -->`. Headings are
+ * moved so that the first one has level N; links are rewritten from the page's folder to the
+ * repository root (`./engine.md` → `docs/engine.md`, `#rules` → `docs/page.md#rules`). So the site's
+ * pages stay the single source of what the README repeats.
+ */
+export function expandIncludes(part, root = ROOT) {
+  return part.replace(INCLUDE, (_, path, anchor, level, between) => {
+    let lines = readFileSync(join(root, path), 'utf8').trim().split('\n')
+    if (between) {
+      const start = lines.indexOf(`<!-- ${between} -->`)
+      const end = lines.indexOf(`<!-- /${between} -->`)
+      if (start < 0 || end < start)
+        throw new Error(`${path} has no <!-- ${between} --> … <!-- /${between} -->`)
+      lines = lines.slice(start, end + 1)
+    }
+    if (anchor) lines = sectionLines(lines, anchor, path)
+    return relinked(shiftHeadings(lines, level ? Number(level) : undefined).join('\n'), path)
+  })
+}
+
+function sectionLines(lines, anchor, path) {
+  const found = headings(lines.join('\n')).find((h) => h.anchor === anchor)
+  if (!found) throw new Error(`${path} has no heading #${anchor}`)
+  const prose = [...proseLines(lines.join('\n'))]
+  const [start] = prose.find(([, line]) => line.startsWith(`${'#'.repeat(found.level)} ${found.text}`))
+  const next = prose.find(([i, line]) => i > start && /^(#+) /.exec(line)?.[1].length <= found.level)
+  return lines.slice(start, next ? next[0] : undefined)
+}
+
+function shiftHeadings(lines, level) {
+  const first = [...proseLines(lines.join('\n'))].find(([, line]) => /^#+ /.test(line))
+  if (!level || !first) return lines
+  const by = level - /^#+/.exec(first[1])[0].length
+  const prose = new Set([...proseLines(lines.join('\n'))].map(([i]) => i))
+  return lines.map((line, i) => {
+    const hashes = prose.has(i) ? /^#+(?= )/.exec(line)?.[0] : undefined
+    return hashes
+      ? `${'#'.repeat(Math.min(6, Math.max(1, hashes.length + by)))}${line.slice(hashes.length)}`
+      : line
+  })
+}
+
+function relinked(markdown, path) {
+  const dir = dirname(path)
+  return markdown.replace(/\]\(([^)\s]+)\)/g, (link, target) => {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('/')) return link
+    if (target.startsWith('#')) return `](${path}${target})`
+    return `](${join(dir, target)})`
+  })
+}
+
 /** The README the parts make. */
 export function buildReadme(root = ROOT) {
-  const parts = partFiles(root).map((file) => readFileSync(join(root, PARTS_DIR, file), 'utf8').trim())
+  const parts = partFiles(root).map((file) =>
+    expandIncludes(readFileSync(join(root, PARTS_DIR, file), 'utf8').trim(), root),
+  )
   if (parts.length === 0) throw new Error(`No parts in ${PARTS_DIR}/`)
   const [intro, ...rest] = parts
   const body = rest.join('\n\n')

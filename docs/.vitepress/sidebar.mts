@@ -36,6 +36,7 @@ export const sidebar: SidebarGroup[] = [
     text: 'Adapters',
     items: [
       { text: 'GraphQL', link: '/graphql' },
+      { text: 'Apollo Server', link: '/apollo-server' },
       { text: 'Cost budgets', link: '/cost-budgets' },
       { text: 'tRPC', link: '/trpc' },
       { text: 'Headers and errors', link: '/headers-and-errors' },
