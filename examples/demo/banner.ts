@@ -22,6 +22,7 @@ export function banner(base: string, store: string, metrics: boolean): string {
   return [
     `resolver-rate-limit demo listening on ${base}`,
     `  store    ${store}`,
+    `  page     ${base}/   (in a browser: watch a window fill and drain)`,
     `  GraphQL  ${base}/graphql   (GraphiQL in a browser)`,
     `  tRPC     ${base}/trpc`,
     ...(metrics ? [`  metrics  ${base}/metrics  (Prometheus)`] : []),

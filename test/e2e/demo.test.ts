@@ -108,6 +108,20 @@ describe.each(['memory', 'redis'] as const)('the demo server on the %s store', (
       expect(text).not.toContain(USER_SECRET)
       expect(text).not.toContain(QUERY_SECRET)
     }
+    // The browser page and its files name no store at all.
+    for (const [path, accept] of [
+      ['/', 'text/html'],
+      ['/demo/page.js', '*/*'],
+      ['/demo/page.css', '*/*'],
+    ] as const) {
+      const response = await fetch(`${base}${path}`, { headers: { accept } })
+      expect(response.status).toBe(200)
+      const text = await response.text()
+      expect(text).not.toMatch(/redis:\/\/|store +(memory|Redis)/i)
+      expect(text).not.toContain(USER_SECRET)
+    }
+    const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } })
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/)
   })
 
   it('answers a request target that is not a URL with 400 and keeps running', async () => {
