@@ -27,7 +27,7 @@ export interface DemoLimiter {
   close(): Promise<void>
 }
 
-/** Connects to Redis the way the README recommends: no offline queue, so nothing waits for a dead Redis. */
+/** Connects to Redis the way docs/redis.md recommends: no offline queue, so nothing waits for a dead Redis. */
 async function connectRedis(url: string): Promise<Redis> {
   const { Redis } = await import('ioredis')
   const client = new Redis(url, {
