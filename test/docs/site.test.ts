@@ -8,6 +8,7 @@ import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { sidebar } from '../../docs/.vitepress/sidebar.mjs'
 import { brokenDocsLinks, sitePages } from '../../scripts/check-docs-links.mjs'
+import { pageFromPart } from '../../scripts/docs-page-from-part.mjs'
 import { ROOT } from './snippets.js'
 
 const links = sidebar.flatMap((group) => group.items.map((item) => item.link))
@@ -32,5 +33,28 @@ describe('the docs site', () => {
 
   it('has no link, in a page or in the README, to a page, heading or file that does not exist', () => {
     expect(brokenDocsLinks()).toEqual([])
+  })
+
+  it('turns a README part written the old way into a page: headings raised, links made relative to docs/', () => {
+    const part = [
+      '## Blocked callers',
+      'See [rules](#rules), [failure modes](#failure-modes), [below](#details) and',
+      '[the demo](examples/demo-server.ts) or [nowhere](#no-such-heading).',
+      '```sh',
+      '## not a heading',
+      '```',
+      '### Details',
+    ].join('\n')
+    const { markdown, unplaced } = pageFromPart(part, 'blocked-callers')
+    expect(markdown.split('\n')).toEqual([
+      '# Blocked callers',
+      'See [rules](./engine.md#rules), [failure modes](./failure-modes.md), [below](#details) and',
+      '[the demo](../examples/demo-server.ts) or [nowhere](#no-such-heading).',
+      '```sh',
+      '## not a heading',
+      '```',
+      '## Details',
+    ])
+    expect(unplaced).toEqual(['#no-such-heading'])
   })
 })
