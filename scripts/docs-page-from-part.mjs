@@ -6,7 +6,8 @@
  *   node scripts/docs-page-from-part.mjs docs/readme/22-blocked-caller-cache.md blocked-caller-cache
  *
  * - moves the file with `git mv` (so git follows the rename) to `docs/<page>.md`;
- * - raises every heading one level (`## Topic` becomes the page's `# Topic`);
+ * - raises the headings so that the first is the page's `# Title` (`## Topic` → `# Topic`, and a
+ *   `###` part written to continue a README section becomes a page of its own);
  * - rewrites links: a repository file `examples/x.ts` → `../examples/x.ts`; an `#anchor` that is
  *   not on the page → `./other-page.md#anchor` (or `./other-page.md` for its title);
  * - prints the sidebar line to add to docs/.vitepress/sidebar.mts, and the links it could not place.
@@ -51,8 +52,15 @@ function siteAnchors(root, except) {
 
 /** The page's Markdown: headings raised one level, links relative to docs/. */
 export function pageFromPart(markdown, page, root = ROOT) {
+  // The first heading becomes the page's `#` title (a `###` part, written to continue a `##`
+  // section of the README, becomes a page of its own); the others move by as many levels.
+  const first = [...lines(markdown)].find(([line, prose]) => prose && /^#+ /.test(line))
+  const by = first ? /^#+/.exec(first[0])[0].length - 1 : 0
   const raised = [...lines(markdown)]
-    .map(([line, prose]) => (prose && /^#{2,6} /.test(line) ? line.slice(1) : line))
+    .map(([line, prose]) => {
+      const hashes = prose ? /^#+(?= )/.exec(line)?.[0] : undefined
+      return hashes ? `${'#'.repeat(Math.max(1, hashes.length - by))}${line.slice(hashes.length)}` : line
+    })
     .join('\n')
   const own = new Set(headings(raised).map((h) => h.anchor))
   const { where, titles } = siteAnchors(root, `${page}.md`)

@@ -56,5 +56,7 @@ describe('the docs site', () => {
       '## Details',
     ])
     expect(unplaced).toEqual(['#no-such-heading'])
+    const nested = pageFromPart('### Choosing an algorithm\n#### Counter\n', 'algorithms').markdown
+    expect(nested).toBe('# Choosing an algorithm\n## Counter\n')
   })
 })
