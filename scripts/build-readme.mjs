@@ -100,7 +100,7 @@ export function expandIncludes(part, root = ROOT) {
       lines = lines.slice(start, end + 1)
     }
     if (anchor) lines = sectionLines(lines, anchor, path)
-    return relinked(shiftHeadings(lines, level ? Number(level) : undefined).join('\n'), path)
+    return relinked(shiftHeadings(lines, level ? Number(level) : undefined).join('\n'), path).trim()
   })
 }
 
