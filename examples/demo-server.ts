@@ -7,6 +7,8 @@
  *   PORT=0 npm start                                 # a free port, printed at start-up
  *   HOST=0.0.0.0 npm start                           # every interface (default: 127.0.0.1 only)
  *
+ * Open it in a browser for the demo page (examples/demo/page/): watch a window fill and drain.
+ *
  * The demo imports the library from its sources; in your app import from 'resolver-rate-limit',
  * 'resolver-rate-limit/graphql', 'resolver-rate-limit/trpc' and 'resolver-rate-limit/metrics'.
  */
@@ -17,8 +19,10 @@ import { Registry } from 'prom-client'
 import { prometheusMetrics } from '../src/metrics/index.js'
 import { banner } from './demo/banner.js'
 import { createDemoLimiter } from './demo/limiter.js'
+import { servePage } from './demo/page.js'
 import { createContext, createRouter } from './demo/router.js'
 import { createDemoYoga } from './demo/schema.js'
+import { stopWithNpm } from './demo/stop-with-npm.js'
 
 function portFromEnv(value = '4000'): number {
   const port = Number(value)
@@ -91,7 +95,7 @@ function route(req: IncomingMessage, res: ServerResponse): void {
       res.statusCode = 500
       res.end()
     })
-  } else {
+  } else if (!servePage(path, req, res)) {
     serveIndex(path, req, res)
   }
 }
@@ -100,7 +104,7 @@ function route(req: IncomingMessage, res: ServerResponse): void {
 const HOST_HEADER = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/
 
 /**
- * `/`: the start-up text (links, keys, limits, curl lines); anything else: 404 with the same text.
+ * `/` for curl (a browser gets the demo page): the start-up text (links, keys, limits, curl lines); anything else: 404 with the same text.
  * Anyone who can connect reads it, so it names the kind of store only: the console's label says
  * where Redis is, and a Redis URL may carry a password.
  */
@@ -146,3 +150,4 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
+stopWithNpm((why) => void shutdown(why))

@@ -11,4 +11,5 @@ export declare function headings(markdown: string): Heading[]
 export declare function tableOfContents(markdown: string): string
 export declare function partFiles(root?: string): string[]
 export declare function buildReadme(root?: string): string
-export declare function brokenLinks(markdown: string, root?: string): string[]
+export declare function brokenLinks(markdown: string, root?: string, dir?: string): string[]
+export declare function expandIncludes(part: string, root?: string): string

@@ -22,6 +22,7 @@ export function banner(base: string, store: string, metrics: boolean): string {
   return [
     `resolver-rate-limit demo listening on ${base}`,
     `  store    ${store}`,
+    `  page     ${base}/   (in a browser: watch a window fill and drain)`,
     `  GraphQL  ${base}/graphql   (GraphiQL in a browser)`,
     `  tRPC     ${base}/trpc`,
     ...(metrics ? [`  metrics  ${base}/metrics  (Prometheus)`] : []),
@@ -39,6 +40,7 @@ export function banner(base: string, store: string, metrics: boolean): string {
     `  ${trpc}`,
     `  ${trpc} -H 'x-api-key: ${DEMO_KEYS.pro}'`,
     '',
-    'Every refusal is logged below in one line. Ctrl-C stops the server.',
+    'Refusals are logged below: the first per caller and rule per window, then a summary every 10 s.',
+    'Ctrl-C stops the server.',
   ].join('\n')
 }

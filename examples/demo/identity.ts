@@ -2,7 +2,7 @@
  * Who is calling, in the demo: an API key with a plan (free or pro), else the client IP.
  *
  * The key registry is a Map standing in for your database (see examples/api-key-plans.ts for the
- * Redis registry). The demo keys are fixed so that the README's curl lines work as written.
+ * Redis registry). The demo keys are fixed so that the docs' curl lines (docs/demo.md) work as written.
  */
 import {
   type ApiKeyRecord,

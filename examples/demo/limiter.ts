@@ -1,6 +1,7 @@
 /**
  * The one limiter the GraphQL schema and the tRPC router share: the in-memory store by default,
- * Redis when `REDIS_URL` is set. Every refusal is logged in one line.
+ * Redis when `REDIS_URL` is set. Refusals are logged the way an operator wants them under a flood:
+ * the first per caller and rule per window, then a summary every 10 s (./refusal-log.ts).
  */
 import type { Redis } from 'ioredis'
 import {
@@ -12,6 +13,7 @@ import {
   RedisStore,
 } from '../../src/index.js'
 import { describeIdentity, identify } from './identity.js'
+import { createRefusalLog, type RefusalLogOptions } from './refusal-log.js'
 
 /** The limiter and what start-up prints about its store. */
 export interface DemoLimiter {
@@ -25,7 +27,7 @@ export interface DemoLimiter {
   close(): Promise<void>
 }
 
-/** Connects to Redis the way the README recommends: no offline queue, so nothing waits for a dead Redis. */
+/** Connects to Redis the way docs/redis.md recommends: no offline queue, so nothing waits for a dead Redis. */
 async function connectRedis(url: string): Promise<Redis> {
   const { Redis } = await import('ioredis')
   const client = new Redis(url, {
@@ -58,16 +60,28 @@ function describeRule(decision: RateLimitDecision): string {
   return `${decision.rule.name} (${decision.limit} per ${formatDuration(decision.rule.windowMs)})`
 }
 
-/** One line per refusal: who, what, retry after. */
-export function logRefusals(limiter: RateLimiter, log: (line: string) => void = console.log): () => void {
-  return limiter.on('decision', ({ decision, operation }) => {
+/**
+ * Logs refusals: `who rule: retry after N s` for the first refusal of each caller and rule per
+ * window, a summary of the others every 10 s. Returns the function that stops it.
+ */
+export function logRefusals(limiter: RateLimiter, options: RefusalLogOptions = {}): () => void {
+  const refusals = createRefusalLog({ describeIdentity, ...options })
+  const off = limiter.on('decision', ({ decision, operation }) => {
     if (decision.allowed || operation !== 'consume') return
-    const wait = Number.isFinite(decision.retryAfterMs)
-      ? `retry after ${Math.max(1, Math.ceil(decision.retryAfterMs / 1000))} s`
-      : `never (cost ${decision.cost} is above the limit)`
-    const why = decision.reason === 'limited' ? '' : ` [${decision.reason}, policy ${decision.policy ?? '-'}]`
-    log(`[limited] ${describeIdentity(decision.identity)} ${describeRule(decision)}: ${wait}${why}`)
+    const { identity, rule } = decision
+    refusals.record({ identity, rule: rule.name, windowMs: rule.windowMs }, () => {
+      const wait = Number.isFinite(decision.retryAfterMs)
+        ? `retry after ${Math.max(1, Math.ceil(decision.retryAfterMs / 1000))} s`
+        : `never (cost ${decision.cost} is above the limit)`
+      const why =
+        decision.reason === 'limited' ? '' : ` [${decision.reason}, policy ${decision.policy ?? '-'}]`
+      return `[limited] ${describeIdentity(identity)} ${describeRule(decision)}: ${wait}${why}`
+    })
   })
+  return () => {
+    off()
+    refusals.stop()
+  }
 }
 
 /**

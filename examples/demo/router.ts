@@ -5,9 +5,10 @@
 import { initTRPC } from '@trpc/server'
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone'
 import { z } from 'zod'
-import type { RateLimiter } from '../../src/index.js'
+import type { RateLimiter, RateLimitRule } from '../../src/index.js'
 import { rateLimit, rateLimitContext, rateLimitErrorData } from '../../src/trpc/index.js'
 import { addReview, books, exportCatalog, findBook, searchBooks } from './catalog.js'
+import { LAB_VIEWS, labPage, labRule, labUsage } from './lab.js'
 
 /** `req` for the client IP and API key, and the collector of this response's rate-limit headers. */
 export function createContext(opts: CreateHTTPContextOptions) {
@@ -78,6 +79,24 @@ export function createRouter(limiter: RateLimiter) {
         rateLimit({ limiter, limit: 1000, window: '1h', cost: (input) => (input as { rows: number }).rows }),
       )
       .mutation(({ input }) => ({ ...exportCatalog(input.format), rows: input.rows })),
+    lab: createLabRouter(limiter),
+  })
+}
+
+/** The demo page's procedures (lab.ts): one limited query per algorithm, the views, the usage. */
+function createLabRouter(limiter: RateLimiter) {
+  const limitedQuery = (rule: RateLimitRule) =>
+    t.procedure
+      .use(rateLimit({ limiter, rules: [rule] }))
+      .query(({ ctx }) => ({ remaining: ctx.rateLimit?.remaining }))
+  const limited: Record<string, ReturnType<typeof limitedQuery>> = {}
+  for (const view of LAB_VIEWS) limited[view.id] = limitedQuery(labRule(view))
+  return t.router({
+    ...limited,
+    page: t.procedure.query(() => labPage()),
+    usage: t.procedure
+      .input(z.object({ view: z.string().max(64) }))
+      .query(({ input, ctx }) => labUsage(limiter, ctx, input.view)),
   })
 }
 

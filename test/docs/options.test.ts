@@ -1,5 +1,5 @@
 /**
- * The README's options tables list every option of the code: the properties of each options
+ * The site's options tables (docs/*.md) list every option of the code: the properties of each options
  * interface (read with the TypeScript compiler, inherited ones included) must appear in the first
  * column of a table under that factory's heading.
  */
@@ -7,10 +7,10 @@ import { join } from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import { GLOBAL_OPTIONS } from '../../src/cli/args.js'
-import { firstCells, readme, section } from './markdown.js'
+import { firstCells, section, site } from './markdown.js'
 import { ROOT } from './snippets.js'
 
-/** Options interface → the README heading whose tables document it. */
+/** Options interface → the heading (on some page of docs/) whose tables document it. */
 const TABLES: ReadonlyArray<{ file: string; type: string; heading: string }> = [
   {
     file: 'src/engine/limiter-options.ts',
@@ -74,8 +74,8 @@ function optionNames(): Map<string, string[]> {
   return names
 }
 
-describe('the README options tables', () => {
-  const markdown = readme()
+describe('the options tables of the docs site', () => {
+  const markdown = site()
   const names = optionNames()
 
   for (const { type, heading } of TABLES) {

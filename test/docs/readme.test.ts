@@ -1,14 +1,15 @@
 /**
- * README.md is built from docs/readme/*.md by scripts/build-readme.mjs: these tests keep the parts
- * the single source, the links alive and the error-code table complete.
+ * README.md is built from docs/readme/*.md by scripts/build-readme.mjs (parts that may include
+ * sections of the site's pages): these tests keep the parts the single source, the README short,
+ * its links alive, and the site's error-code table complete.
  */
 import { execFile } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { brokenLinks, buildReadme, headings, slugify } from '../../scripts/build-readme.mjs'
-import { readme, section } from './markdown.js'
+import { brokenLinks, buildReadme, expandIncludes, headings, slugify } from '../../scripts/build-readme.mjs'
+import { readme, section, site } from './markdown.js'
 import { ROOT } from './snippets.js'
 
 const README = readme()
@@ -41,20 +42,24 @@ describe('README.md', () => {
     expect(brokenLinks(README)).toEqual([])
   })
 
+  it('fits on a screen or two: at most 300 lines (the rest is on the site, docs/*.md)', () => {
+    expect(README.split('\n').length).toBeLessThanOrEqual(300)
+  })
+
   it('lists every ## section in its table of contents, with a working anchor', () => {
     const contents = section(README, 'Contents')
     const sections = headings(README).filter((h) => h.level === 2 && h.text !== 'Contents')
-    expect(sections.length).toBeGreaterThan(8)
+    expect(sections.length).toBeGreaterThanOrEqual(5)
     for (const h of sections) expect(contents).toContain(`(#${h.anchor})`)
   })
 
-  it('has one row in the error-code table for every code the package throws or sends, and no other', () => {
+  it('has, on the site, one row in the error-code table for every code the package throws or sends, and no other', () => {
     const codes = [
       ...unionMembers('src/errors.ts', 'ResolverRateLimitErrorCode'),
       ...unionMembers('src/graphql/cost/cost-errors.ts', 'CostErrorCode'),
     ]
     expect(codes).toContain('QUERY_TOO_EXPENSIVE')
-    const rows = tableCodes(section(README, 'Error codes'))
+    const rows = tableCodes(section(site(), 'Error codes'))
     expect([...rows].sort()).toEqual([...new Set(codes)].sort())
   })
 
@@ -78,6 +83,17 @@ describe('scripts/build-readme.mjs', () => {
       'shadow-mode-roll-a-limit-out--before-enforcing-it',
     )
     expect(headings('## A\n```sh\n## not a heading\n```\n## A\n').map((h) => h.anchor)).toEqual(['a', 'a-1'])
+  })
+
+  it('includes a section of a page, its headings moved to the level asked and its links made relative to the root', () => {
+    const part = '<!-- include: docs/getting-started.md#trpc-quick-start level=3 -->'
+    const included = expandIncludes(part)
+    expect(included).toMatch(/^### tRPC quick start\n/)
+    expect(included).toContain('[tRPC](docs/trpc.md)')
+    expect(included).not.toContain('## GraphQL quick start')
+    expect(() => expandIncludes('<!-- include: docs/getting-started.md#nowhere -->')).toThrow(
+      /no heading #nowhere/,
+    )
   })
 
   it('reports a link to a missing heading or file', () => {

@@ -1,10 +1,10 @@
 /**
- * Every ```ts block of README.md compiles against the sources: extracted into `.tmp/snippets-<pid>/`
- * and type-checked by `tsc` in a child process (see snippets.ts for the `prelude` and
- * `snippet: skip` comments).
+ * Every ```ts block of README.md and of every page of the docs site (docs/*.md) compiles against
+ * the sources: extracted into `.tmp/snippets-<pid>/` and type-checked by one `tsc` in a child
+ * process (see snippets.ts for the `prelude` and `snippet: skip` comments).
  */
 import { describe, expect, it } from 'vitest'
-import { readme } from './markdown.js'
+import { pages, readme } from './markdown.js'
 import { extractSnippets, type Snippet, typeCheck } from './snippets.js'
 
 describe('the README snippets', () => {
@@ -34,22 +34,31 @@ describe('the README snippets', () => {
     ])
   })
 
-  it('type-check without errors, and an error in a snippet is reported at its README line', async () => {
-    const snippets = extractSnippets(readme())
-    expect(snippets.length).toBeGreaterThan(20)
+  it('type-check without errors in the README and every site page, and an error is reported at its file and line', async () => {
+    const files = [{ path: 'README.md', markdown: readme() }, ...pages()]
+    // One compiler run for every file: snippet lines are offset per file, then placed back.
+    const STRIDE = 100_000
+    const all: Snippet[] = []
+    files.forEach((file, index) => {
+      for (const snippet of extractSnippets(file.markdown))
+        all.push({ ...snippet, line: index * STRIDE + snippet.line })
+    })
+    expect(all.length).toBeGreaterThan(35)
+    expect(extractSnippets(readme()).length).toBeGreaterThan(1)
     // A snippet that must fail, checked in the same compiler run: proves errors are seen and placed.
     const canary: Snippet = {
-      line: 1_000_000,
+      line: 1_000 * STRIDE,
       code: "const n: number = 'not a number'",
       prelude: '',
       skip: false,
     }
-    const errors = await typeCheck([...snippets, canary])
+    const errors = await typeCheck([...all, canary])
     expect(errors.filter((e) => e.line === canary.line).map((e) => e.message)).toEqual([
       expect.stringContaining('TS2322'),
     ])
-    expect(
-      errors.filter((e) => e.line !== canary.line).map((e) => `README.md:${e.line}: ${e.message}`),
-    ).toEqual([])
-  }, 60_000)
+    const place = (line: number) => `${files[Math.floor(line / STRIDE)]?.path ?? '?'}:${line % STRIDE}`
+    expect(errors.filter((e) => e.line !== canary.line).map((e) => `${place(e.line)}: ${e.message}`)).toEqual(
+      [],
+    )
+  }, 120_000)
 })

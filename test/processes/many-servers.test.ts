@@ -139,7 +139,7 @@ describe(`${PROCESSES} app servers sharing one Redis and one hot key`, () => {
   })
 
   it('keep the sliding-window counter under 2·limit − 1 in every interval of one window while hammering for three windows', async () => {
-    // The documented worst case of the counter (docs/readme/20-engine.md). Windows are
+    // The documented worst case of the counter (docs/engine.md). Windows are
     // [k·W, (k+1)·W) of Redis time (this machine's clock): starting half-way through one, the first
     // burst of `limit` plus the next window's ramp give about 1.5·limit in some interval of length
     // W, well inside the bound even with a few ms between Redis' answer and the worker's clock read.

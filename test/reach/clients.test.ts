@@ -1,5 +1,5 @@
 /**
- * The README's client-side section (docs/readme/57-clients.md), checked with the real clients
+ * The README's client-side section (docs/clients.md), checked with the real clients
  * against real servers over HTTP: what Apollo Client 4, urql, graphql-request and the tRPC client
  * see when a request is refused (the table), and the two retry links — the code of the README's
  * ```ts blocks itself, written to files and imported, not a copy.
@@ -35,7 +35,7 @@ const SNIPPETS = join(ROOT, '.tmp', `reach-clients-${process.pid}`)
 
 /** The README part's ```ts blocks, in order, as importable modules. */
 async function readmeSnippets(): Promise<{ apollo: ApolloSnippet; trpc: TrpcSnippet }> {
-  const blocks = extractSnippets(readFileSync(join(ROOT, 'docs/readme/57-clients.md'), 'utf8'))
+  const blocks = extractSnippets(readFileSync(join(ROOT, 'docs/clients.md'), 'utf8'))
   expect(blocks).toHaveLength(2)
   mkdirSync(SNIPPETS, { recursive: true })
   const load = async (name: string, code: string) => {
