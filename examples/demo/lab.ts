@@ -34,6 +34,13 @@ export const LAB_VIEWS: readonly LabView[] = [
       'Two counters, the previous window weighted by how much of it still overlaps: constant memory, and the budget comes back gradually after the window boundary.',
     rule: { limit: 5, window: '10s', algorithm: 'sliding-window' },
   },
+  {
+    id: 'tokenBucket',
+    title: 'Token bucket',
+    explain:
+      'A bucket of 5 tokens refilled at 5 per 10 s, one token every 2 s: a full bucket allows a burst, then requests pass at the refill rate, evenly.',
+    rule: { limit: 5, window: '10s', algorithm: 'token-bucket' },
+  },
 ]
 
 /** The rule of a view, named after its procedure. */

@@ -39,6 +39,7 @@ describe('the demo page', () => {
     expect(await page.getByTestId('view-slidingWindow').locator('h2').textContent()).toBe(
       'Sliding-window counter',
     )
+    expect(await page.getByTestId('view-tokenBucket').locator('h2').textContent()).toBe('Token bucket')
     expect(await page.locator('input[name=caller]').count()).toBe(3)
     expect(errors).toEqual([])
   })
@@ -66,5 +67,14 @@ describe('the demo page', () => {
     await panel.getByTestId('fire-burst').click()
     await expect.poll(() => panel.getByTestId('status').textContent(), WAIT).toBe('200')
     await expect.poll(() => panel.getByTestId('usage').textContent(), WAIT).toMatch(/^6 of 50 used/)
+  })
+
+  it('shows the token bucket refilling one token at a time: the 6th request waits about 2 s, not 10', async () => {
+    await page.locator('#caller-free').check()
+    const panel = page.getByTestId('view-tokenBucket')
+    await panel.getByTestId('fire-burst').click()
+    await expect.poll(() => panel.getByTestId('status').textContent(), WAIT).toBe('429')
+    expect(await panel.getByTestId('countdown').textContent()).toMatch(/^retry in [12] s$/)
+    expect(await panel.getByTestId('last').textContent()).toMatch(/retry-after: [12]\b/)
   })
 })
