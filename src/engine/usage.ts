@@ -32,6 +32,11 @@ export interface RuleUsage {
   readonly resetMs: number
   /** When the whole budget is back, in milliseconds since the epoch (wall clock): for a billing page. */
   readonly resetsAt: number
+  /**
+   * A calendar quota only: when its current period ends and the count starts over (ms since the
+   * epoch, wall clock), used or not — what a usage page shows as "renews on".
+   */
+  readonly periodEndsAt?: number
 }
 
 /**
@@ -69,6 +74,7 @@ export function usageReport(request: StoreRequest, result: StoreResult, now: num
       remaining: Math.max(0, Math.floor(rule.burst - used)),
       resetMs,
       resetsAt: now + resetMs,
+      ...(rule.calendar ? { periodEndsAt: rule.calendar.bounds(now).end } : {}),
     }
   })
   let tightest = rules[0]!

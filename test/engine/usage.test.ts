@@ -72,4 +72,19 @@ describe('limiter.usage', () => {
       remaining: 1,
     })
   })
+
+  it('tells when a calendar quota renews, used or not, and leaves it out for window rules', async () => {
+    const { limiter } = build()
+    const day = { name: 'daily', limit: 100, period: 'day' as const }
+    const before = Date.now()
+    const unused = await limiter.usage('user:q', [day, rule])
+    const midnight = (t: number) =>
+      Date.UTC(new Date(t).getUTCFullYear(), new Date(t).getUTCMonth(), new Date(t).getUTCDate() + 1)
+    expect(unused.rules[0]).toMatchObject({ used: 0, resetMs: 0 })
+    expect([midnight(before), midnight(Date.now())]).toContain(unused.rules[0]!.periodEndsAt)
+    expect(unused.rules[1]!.periodEndsAt).toBeUndefined()
+    await limiter.consume('user:q', day)
+    const used = await limiter.usage('user:q', day)
+    expect(used.rules[0]).toMatchObject({ used: 1, periodEndsAt: unused.rules[0]!.periodEndsAt })
+  })
 })
