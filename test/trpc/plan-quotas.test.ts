@@ -17,6 +17,7 @@ import { ready, redisClient, uniquePrefix } from '../helpers.js'
 const plans = definePlans({
   free: { quotas: [{ limit: 5, window: '1d' }] },
   shared: { quotas: [{ limit: 50, window: '1h' }] },
+  monthly: { quotas: [{ limit: 3, period: 'month', timeZone: 'Europe/Berlin' }] },
 })
 
 interface Ctx {
@@ -77,7 +78,7 @@ async function refusal(promise: Promise<unknown>): Promise<TRPCError> {
   return error
 }
 
-async function setup(plan: 'free' | 'shared' = 'free') {
+async function setup(plan: 'free' | 'shared' | 'monthly' = 'free') {
   const limiter = await redisLimiter(uniquePrefix('tq'))
   const caller: Caller = { id: 'key:acct', kind: 'api-key', owner: 'acct', plan: plans[plan] }
   const api = t.createCallerFactory(router(limiter))({ caller })
@@ -86,6 +87,19 @@ async function setup(plan: 'free' | 'shared' = 'free') {
 }
 
 describe('plan quotas in tRPC', () => {
+  it('counts a calendar-month quota in a time zone, and its refusal names the end of the month there', async () => {
+    const { api, limiter, caller } = await setup('monthly')
+    for (let i = 0; i < 3; i++) await api.a()
+    const error = await refusal(api.b())
+    const cause = error.cause as TRPCRateLimitedCause
+    expect(cause.quota).toMatchObject({ name: 'quota:monthly:0', limit: 3 })
+    const [quota] = (await limiter.usage(caller.id, planQuotas(plans.monthly))).rules
+    expect(quota).toMatchObject({ used: 3, remaining: 0 })
+    // The month ends at local midnight in Berlin, 22:00 or 23:00 UTC the day before.
+    expect(new Date(quota!.periodEndsAt!).getUTCHours()).toBeGreaterThanOrEqual(22)
+    expect(Math.abs(Date.parse(cause.quota!.resetsAt) - quota!.periodEndsAt!)).toBeLessThan(2_000)
+  })
+
   it('uses the quota once per call, shared by every procedure, and by the call’s cost', async () => {
     const { api, quotaUsed } = await setup()
     await api.a()
