@@ -16,6 +16,7 @@ import type { ConcurrencyDecision } from '../leases.js'
 import type { RateLimiter } from '../limiter.js'
 import type { Duration, StoreErrorPolicy } from '../types.js'
 import { checkFailed, identityRefused, isTRPCError } from './errors.js'
+import { refundRateBudget } from './rate-refund.js'
 import { releasingSubscription } from './subscription-lease.js'
 
 /** Options of {@link concurrencyLimit}; validated when it is called. */
@@ -115,6 +116,8 @@ export function concurrencyLimit<TContext extends object = object>(
     const limit = { name: opts.path, ...o.template, signal: opts.signal }
     const decision = await o.limiter.acquire(id, limit)
     if (!decision.allowed) {
+      // A call refused here gives back the rate budget its earlier `rateLimit()` took.
+      await refundRateBudget(ctx)
       const cause = new TRPCConcurrencyLimitedCause(decision, opts.path)
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause })
     }
