@@ -4,6 +4,7 @@
  */
 import { initTRPC, TRPCError } from '@trpc/server'
 import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import type { RateLimiter, RateLimitRule } from '../../src/index.js'
 import { concurrencyLimit, rateLimit, TRPCConcurrencyLimitedCause } from '../../src/trpc/index.js'
 import { redisLimiter, settle } from './fixtures.js'
@@ -25,6 +26,7 @@ function setup(limiter: RateLimiter, wait: () => Promise<void>) {
   const t = initTRPC.context<Ctx>().create()
   const router = t.router({
     exportRows: t.procedure
+      .input(z.object({ rows: z.number() }))
       .use(rateLimit({ limiter, name: 'all', rules: [perDay] }))
       .use(
         rateLimit({
