@@ -3,7 +3,8 @@
  * in flight per caller. A query or mutation holds its lease until its resolver settles; a
  * subscription until it ends — completion, error, unsubscribe, or the client going away (the
  * request's abort signal). A refusal is `TOO_MANY_REQUESTS` with a
- * {@link TRPCConcurrencyLimitedCause}: no Retry-After, since nobody knows when a slot frees.
+ * {@link TRPCConcurrencyLimitedCause}: no Retry-After, since nobody knows when a slot frees. A
+ * refused call gets back the rate budget the `rateLimit()` middlewares before it took (rate-refund.ts).
  */
 import type { TRPCMiddlewareFunction } from '@trpc/server'
 import { TRPCError } from '@trpc/server'
