@@ -53,7 +53,14 @@ export function addReview(bookId: string, stars: number, text: string): Review {
 export const reviewsOf = (bookId: string, first: number): Review[] =>
   (reviews.get(bookId) ?? []).slice(0, Math.max(0, first))
 
-/** Pretends to build a catalogue export; what the `cost` of the export limits pays for. */
-export function exportCatalog(format: string): { format: string; rows: number; url: string } {
+/** How long building an export takes: long enough for the concurrency limits to show. */
+export const EXPORT_MS = 300
+
+/**
+ * Pretends to build a catalogue export (it takes EXPORT_MS): what the `cost` of the export
+ * limits pays for, and what the concurrency limits keep to 2 at once per caller.
+ */
+export async function exportCatalog(format: string): Promise<{ format: string; rows: number; url: string }> {
+  await new Promise((resolve) => setTimeout(resolve, EXPORT_MS))
   return { format, rows: books.length, url: `https://example.com/exports/catalog.${format}` }
 }

@@ -6,7 +6,7 @@ import { initTRPC } from '@trpc/server'
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone'
 import { z } from 'zod'
 import type { RateLimiter, RateLimitRule } from '../../src/index.js'
-import { rateLimit, rateLimitContext, rateLimitErrorData } from '../../src/trpc/index.js'
+import { concurrencyLimit, rateLimit, rateLimitContext, rateLimitErrorData } from '../../src/trpc/index.js'
 import { addReview, books, exportCatalog, findBook, searchBooks } from './catalog.js'
 import { LAB_VIEWS, labPage, labRule, labUsage } from './lab.js'
 
@@ -72,13 +72,15 @@ export function createRouter(limiter: RateLimiter) {
           total: input.bookIds.reduce((sum, id) => sum + (findBook(id)?.price ?? 0), 0),
         })),
     }),
-    // Cost from the input: 1 000 rows per hour, an export of n rows spends n.
+    // Cost from the input: 1 000 rows per hour, an export of n rows spends n. At most 2 exports
+    // running at once per caller; a third is refused and gets its rows back (the rate check first).
     exportRows: t.procedure
       .input(z.object({ rows: z.number().int().min(1).max(1000), format: z.string().default('csv') }))
       .use(
         rateLimit({ limiter, limit: 1000, window: '1h', cost: (input) => (input as { rows: number }).rows }),
       )
-      .mutation(({ input }) => ({ ...exportCatalog(input.format), rows: input.rows })),
+      .use(concurrencyLimit({ limiter, max: 2 }))
+      .mutation(async ({ input }) => ({ ...(await exportCatalog(input.format)), rows: input.rows })),
     lab: createLabRouter(limiter),
   })
 }

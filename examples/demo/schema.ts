@@ -1,10 +1,11 @@
 /**
- * The demo's GraphQL API: every kind of `@rateLimit`, a cost budget and the yoga plugins.
+ * The demo's GraphQL API: every kind of `@rateLimit`, `@concurrencyLimit`, a cost budget and the yoga plugins.
  * Limits are the free tier; the pro plan scales them (see identity.ts).
  */
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { createYoga, type YogaServerInstance } from 'graphql-yoga'
 import {
+  concurrencyLimitDirective,
   costTypeDefs,
   rateLimitDirective,
   useCostBudget,
@@ -32,14 +33,15 @@ export const typeDefs = /* GraphQL */ `
     "Shares the bucket 'reviews' (3 per minute) with the tRPC procedure review.add."
     addReview(bookId: ID!, stars: Int!, text: String = ""): Review!
       @rateLimit(limit: 3, window: "1m", bucket: "reviews")
-    "A costly mutation: each export costs 5 of 10 units per hour (2 exports per hour; pro: 20)."
+    "A costly mutation: each export costs 5 of 10 units per hour (2 exports per hour; pro: 20), at most 2 running at once."
     exportCatalog(format: String = "csv"): Export!
       @rateLimit(limit: 10, window: "1h", cost: 5, message: "Catalogue exports are limited: 2 per hour on the free plan.")
+      @concurrencyLimit(max: 2)
   }
 
   type Subscription {
-    "Limited when it starts: 2 subscriptions per minute; its events are free."
-    priceWatch(bookId: ID!): PriceUpdate! @rateLimit(limit: 2, window: "1m")
+    "Limited when it starts: 2 subscriptions per minute (pro: 20), at most 3 open at once; its events are free."
+    priceWatch(bookId: ID!): PriceUpdate! @rateLimit(limit: 2, window: "1m") @concurrencyLimit(max: 3)
   }
 
   type Book {
@@ -57,13 +59,13 @@ export const typeDefs = /* GraphQL */ `
   type Caller { id: String! kind: String! owner: String plan: String }
 `
 
-/** Three price updates, 100 ms apart. */
+/** Three price updates, 200 ms apart. */
 async function* priceUpdates(
   bookId: string,
 ): AsyncGenerator<{ priceWatch: { bookId: string; price: number } }> {
   const base = findBook(bookId)?.price ?? 10
   for (let i = 1; i <= 3; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await new Promise((resolve) => setTimeout(resolve, 200))
     yield { priceWatch: { bookId, price: Math.round(base * (1 - i / 20) * 100) / 100 } }
   }
 }
@@ -101,18 +103,23 @@ function resolvers(limiter: RateLimiter) {
  * `node:http` puts `req` into the context, where the default identify finds the client address.
  */
 export function createDemoYoga(limiter: RateLimiter): YogaServerInstance<object, object> {
-  const { typeDefs: rateLimitTypeDefs, transformer } = rateLimitDirective({ limiter })
-  const schema = transformer(
-    makeExecutableSchema({
-      typeDefs: [rateLimitTypeDefs, costTypeDefs, typeDefs],
-      resolvers: resolvers(limiter),
-    }),
+  const rate = rateLimitDirective({ limiter })
+  const concurrency = concurrencyLimitDirective({ limiter })
+  // The rate check outside, the slot inside: a field its rate limit refuses never takes a slot.
+  const schema = rate.transformer(
+    concurrency.transformer(
+      makeExecutableSchema({
+        typeDefs: [rate.typeDefs, concurrency.typeDefs, costTypeDefs, typeDefs],
+        resolvers: resolvers(limiter),
+      }),
+    ),
   )
   return createYoga({
     schema,
     graphqlEndpoint: '/graphql',
     plugins: [
-      useRateLimitHeaders(), // RateLimit / RateLimit-Policy headers; 429 + Retry-After when every root field was refused
+      // RateLimit / RateLimit-Policy headers; 429 when every root field was refused (Retry-After for a rate refusal)
+      useRateLimitHeaders({ directive: ['rateLimit', 'concurrencyLimit'] }),
       // 2 000 points per minute per caller, priced before execution; one operation at most 500 (a full introspection, as GraphiQL sends it, costs ~340).
       useCostBudget({ limiter, limit: 2000, window: '1m', maxCost: 500 }),
       useRateLimitExtensions(), // extensions.rateLimit: every policy the operation touched, and its cost

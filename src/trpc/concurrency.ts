@@ -3,7 +3,8 @@
  * in flight per caller. A query or mutation holds its lease until its resolver settles; a
  * subscription until it ends — completion, error, unsubscribe, or the client going away (the
  * request's abort signal). A refusal is `TOO_MANY_REQUESTS` with a
- * {@link TRPCConcurrencyLimitedCause}: no Retry-After, since nobody knows when a slot frees.
+ * {@link TRPCConcurrencyLimitedCause}: no Retry-After, since nobody knows when a slot frees. A
+ * refused call gets back the rate budget the `rateLimit()` middlewares before it took (rate-refund.ts).
  */
 import type { TRPCMiddlewareFunction } from '@trpc/server'
 import { TRPCError } from '@trpc/server'
@@ -16,6 +17,7 @@ import type { ConcurrencyDecision } from '../leases.js'
 import type { RateLimiter } from '../limiter.js'
 import type { Duration, StoreErrorPolicy } from '../types.js'
 import { checkFailed, identityRefused, isTRPCError } from './errors.js'
+import { refundRateBudget } from './rate-refund.js'
 import { releasingSubscription } from './subscription-lease.js'
 
 /** Options of {@link concurrencyLimit}; validated when it is called. */
@@ -115,6 +117,8 @@ export function concurrencyLimit<TContext extends object = object>(
     const limit = { name: opts.path, ...o.template, signal: opts.signal }
     const decision = await o.limiter.acquire(id, limit)
     if (!decision.allowed) {
+      // A call refused here gives back the rate budget its earlier `rateLimit()` took.
+      await refundRateBudget(ctx)
       const cause = new TRPCConcurrencyLimitedCause(decision, opts.path)
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause })
     }

@@ -14,6 +14,7 @@ import {
 } from './errors.js'
 import { responseHeadersOf } from './headers.js'
 import { type CallInfo, type RateLimitOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import { registerRefund } from './rate-refund.js'
 
 /**
  * What the middleware adds to the context: the decision of this call, or `null` when no check
@@ -139,6 +140,7 @@ export function rateLimit<TContext extends object = object>(
     if (decision) {
       responseHeadersOf(call.ctx)?.add(decision)
       if (!decision.allowed) throw tooManyRequests(decision, call.path, o.message)
+      registerRefund(o.limiter, decision, call.ctx)
     }
     return opts.next({ ctx: { rateLimit: decision } })
   }

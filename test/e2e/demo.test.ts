@@ -360,6 +360,56 @@ describe.each(['memory', 'redis'] as const)('the demo server on the %s store', (
     expect(await client.exportRows.mutate({ rows: 400 })).toMatchObject({ rows: 400 })
   })
 
+  it('runs at most 2 exportRows at once per caller: a third is refused (429) and gets its rows back', async () => {
+    const { client, responses } = trpcClient(from('203.0.113.10'), false)
+    const exports = await Promise.allSettled([1, 2, 3].map(() => client.exportRows.mutate({ rows: 300 })))
+    const refused = exports.filter((e) => e.status === 'rejected')
+    expect(exports.filter((e) => e.status === 'fulfilled')).toHaveLength(2)
+    expect(refused).toHaveLength(1)
+    const error = (refused[0] as PromiseRejectedResult).reason as TRPCClientError<DemoRouter>
+    expect(error.data?.code).toBe('TOO_MANY_REQUESTS')
+    expect(error.message).toBe('Too many concurrent calls of exportRows: at most 2 at once')
+    const status = responses.map((r) => r.status).sort()
+    expect(status).toEqual([200, 200, 429])
+    expect(responses.find((r) => r.status === 429)?.headers.get('retry-after')).toBeNull()
+    // 600 of 1 000 rows spent: the refused call's 300 came back, so 400 more fit.
+    expect(await client.exportRows.mutate({ rows: 400 })).toMatchObject({ rows: 400 })
+    await expect(client.exportRows.mutate({ rows: 1 })).rejects.toMatchObject({
+      data: { code: 'TOO_MANY_REQUESTS', rateLimit: { remaining: 0 } },
+    })
+  })
+
+  it('runs at most 2 exportCatalog mutations at once per caller: a third gets CONCURRENCY_LIMITED and 429', async () => {
+    const exportOnce = () => graphql('mutation { exportCatalog { rows } }', { 'x-api-key': PRO_KEY })
+    const results = await Promise.all([exportOnce(), exportOnce(), exportOnce()])
+    expect(results.map((r) => r.response.status).sort()).toEqual([200, 200, 429])
+    const refused = results.find((r) => r.response.status === 429)!
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONCURRENCY_LIMITED',
+      limit: 2,
+      active: 2,
+    })
+    expect(refused.body.data).toBeNull() // exportCatalog is non-null: the null reaches data
+    expect(await exportOnce()).toMatchObject({ body: { data: { exportCatalog: { rows: 6 } } } })
+  })
+
+  it('keeps at most 3 price watches open per caller: a 4th is refused with CONCURRENCY_LIMITED', async () => {
+    const subscribe = () =>
+      fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-api-key': PRO_KEY },
+        body: JSON.stringify({ query: 'subscription { priceWatch(bookId: "2") { price } }' }),
+      })
+    const opened = await Promise.all([1, 2, 3, 4].map(subscribe))
+    expect(opened.map((r) => r.status).sort()).toEqual([200, 200, 200, 429])
+    const texts = await Promise.all(opened.map((r) => r.text()))
+    expect(texts.filter((text) => text.match(/event: next/g)?.length === 3)).toHaveLength(3)
+    expect(texts.find((_, i) => opened[i]!.status === 429)).toContain('"code":"CONCURRENCY_LIMITED"')
+    const again = await subscribe() // the three ended: their slots are free
+    expect(again.status).toBe(200)
+    expect((await again.text()).match(/event: next/g)).toHaveLength(3)
+  })
+
   it('serves Prometheus metrics that count the refusals', async () => {
     const response = await fetch(`${base}/metrics`)
     expect(response.status).toBe(200)
