@@ -7,7 +7,14 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { uniquePrefix } from '../helpers.js'
-import type { ParentMessage, Scenario, WorkerMessage, WorkerResult } from './worker.js'
+import type {
+  LeaseResult,
+  LeaseScenario,
+  ParentMessage,
+  Scenario,
+  WorkerMessage,
+  WorkerResult,
+} from './worker.js'
 
 const PROCESSES = 4
 const worker = fileURLToPath(new URL('./worker.ts', import.meta.url))
@@ -15,8 +22,12 @@ let workers: ChildProcess[] = []
 
 function nextMessage(child: ChildProcess): Promise<WorkerMessage> {
   return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve(message as WorkerMessage))
-    child.once('exit', (code) => reject(new Error(`worker exited with code ${code}`)))
+    const exited = (code: number | null) => reject(new Error(`worker exited with code ${code}`))
+    child.once('message', (message) => {
+      child.off('exit', exited)
+      resolve(message as WorkerMessage)
+    })
+    child.once('exit', exited)
   })
 }
 
@@ -245,4 +256,33 @@ describe(`${PROCESSES} app servers sharing one Redis and one hot key`, () => {
     await limiter.close()
     client.disconnect()
   })
+
+  it('never hold more than max leases of one identity at once, and do reach max', async () => {
+    const max = 3
+    const prefix = uniquePrefix('procs-leases')
+    const results = workers.map(nextMessage)
+    const lease: LeaseScenario = {
+      prefix,
+      identity: 'user:hot',
+      max,
+      attempts: 25,
+      concurrency: 3,
+      holdMs: 4,
+      counterKey: `${prefix}:held-now`,
+      startAt: Date.now() + 150,
+    }
+    for (const child of workers) child.send({ lease } satisfies ParentMessage)
+    const answers = (await Promise.all(results)).map(
+      (m) => ('leases' in m ? m.leases : undefined)!,
+    ) as LeaseResult[]
+    expect(answers.every((a) => a !== undefined)).toBe(true)
+    expect(answers.reduce((sum, a) => sum + a.degraded, 0)).toBe(0)
+    const acquired = answers.reduce((sum, a) => sum + a.acquired, 0)
+    const refused = answers.reduce((sum, a) => sum + a.refused, 0)
+    expect(acquired + refused).toBe(PROCESSES * 3 * 25)
+    // 12 lanes over 4 processes contend for 3 slots: some are refused, none goes over max.
+    expect(refused).toBeGreaterThan(0)
+    expect(Math.max(...answers.map((a) => a.peak))).toBe(max)
+    expect(answers.filter((a) => a.acquired > 0).length).toBeGreaterThanOrEqual(2)
+  }, 30_000)
 })

@@ -42,8 +42,30 @@ export interface WorkerResult {
   cached: number
 }
 
-export type ParentMessage = { go: Scenario } | { exit: true }
-export type WorkerMessage = { ready: true } | { result: WorkerResult }
+/** Leases: each lane repeatedly acquires a slot of `max`, holds it `holdMs`, releases it. */
+export interface LeaseScenario {
+  prefix: string
+  identity: string
+  max: number
+  /** Acquire attempts per lane. */
+  attempts: number
+  concurrency: number
+  holdMs: number
+  /** A Redis key every holder INCRs after acquiring and DECRs before releasing. */
+  counterKey: string
+  startAt: number
+}
+
+export interface LeaseResult {
+  acquired: number
+  refused: number
+  degraded: number
+  /** The highest value of the shared counter this process saw right after its INCR. */
+  peak: number
+}
+
+export type ParentMessage = { go: Scenario } | { lease: LeaseScenario } | { exit: true }
+export type WorkerMessage = { ready: true } | { result: WorkerResult } | { leases: LeaseResult }
 
 const client = new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
 client.on('error', () => {})
@@ -90,6 +112,31 @@ async function hammer(s: Scenario): Promise<WorkerResult> {
   return result
 }
 
+async function holdLeases(s: LeaseScenario): Promise<LeaseResult> {
+  const limiter = createRateLimiter({ store, prefix: s.prefix, timeoutMs: 5_000, logger: false })
+  const limit = { name: 'Mutation.export', max: s.max, leaseMs: 10_000 }
+  const result: LeaseResult = { acquired: 0, refused: 0, degraded: 0, peak: 0 }
+  const lane = async () => {
+    for (let i = 0; i < s.attempts; i++) {
+      const slot = await limiter.acquire(s.identity, limit)
+      if (slot.policy !== undefined) result.degraded++
+      else if (!slot.allowed) result.refused++
+      else {
+        result.acquired++
+        // Counted only while the lease is surely held: after acquire, before release.
+        result.peak = Math.max(result.peak, await client.incr(s.counterKey))
+        await new Promise((resolve) => setTimeout(resolve, s.holdMs))
+        await client.decr(s.counterKey)
+        await slot.release()
+      }
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, s.startAt - Date.now()))
+  await Promise.all(Array.from({ length: s.concurrency }, lane))
+  await limiter.close()
+  return result
+}
+
 function send(message: WorkerMessage): void {
   process.send!(message)
 }
@@ -100,7 +147,8 @@ process.on('message', (message: ParentMessage) => {
     process.disconnect()
     return
   }
-  void hammer(message.go).then((result) => send({ result }))
+  if ('lease' in message) void holdLeases(message.lease).then((leases) => send({ leases }))
+  else void hammer(message.go).then((result) => send({ result }))
 })
 
 client.once('ready', () => send({ ready: true }))
