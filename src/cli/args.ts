@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { describeValue } from '../errors.js'
+import { isApiKeyId } from '../identity/api-key-records.js'
 import { validatePrefix } from '../keys.js'
 import type { RateLimitRule } from '../types.js'
 import { CliError, EXIT } from './errors.js'
@@ -58,7 +59,8 @@ function isCommand(name: string | undefined): name is CommandName {
  * Parses argv in two passes: a lenient one finds the command wherever it stands, a strict one
  * checks the options against that command (an option of another command is an error).
  */
-export function parseCommandLine(argv: readonly string[]): ParsedCommand {
+export function parseCommandLine(input: readonly string[]): ParsedCommand {
+  const argv = joinDashedKeyIds(input)
   const all = {
     ...GLOBAL_OPTIONS,
     ...COMMAND_OPTIONS.inspect,
@@ -161,4 +163,20 @@ export function identityArgument(positionals: readonly string[], command: string
     )
   }
   return positionals[0]!
+}
+
+/**
+ * A key id is 43 base64url characters, so one in 64 starts with `-`, which `parseArgs` takes for
+ * an option: `--key-id -Xy…` is joined into `--key-id=-Xy…` (the id's shape is unambiguous).
+ */
+function joinDashedKeyIds(argv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1]
+    if (argv[i] === '--key-id' && next?.startsWith('-') && isApiKeyId(next)) {
+      out.push(`--key-id=${next}`)
+      i++
+    } else out.push(argv[i]!)
+  }
+  return out
 }
