@@ -189,18 +189,25 @@ export async function waitForReplicas(nodes: ClusterNode[], timeoutMs = 30_000):
   }
 }
 
-/** The replica (port) of the master on `masterPort`, from `CLUSTER NODES`. */
-export async function replicaOf(node: ClusterNode, masterPort: number): Promise<number> {
+/**
+ * The replica (port) of the master on `masterPort`, from `CLUSTER NODES`. The node's view comes
+ * by gossip and may lag an earlier failover, so it is read again for up to `timeoutMs`.
+ */
+export async function replicaOf(node: ClusterNode, masterPort: number, timeoutMs = 10_000): Promise<number> {
   const client = nodeClient(node)
+  const deadline = Date.now() + timeoutMs
   try {
-    const lines = String(await client.call('CLUSTER', 'NODES'))
-      .trim()
-      .split('\n')
-      .map((line) => line.split(' '))
-    const master = lines.find((parts) => Number(parts[1]!.split(/[:@]/)[1]) === masterPort)
-    const replica = lines.find((parts) => parts[3] === master?.[0] && parts[2]!.includes('slave'))
-    if (!replica) throw new Error(`no replica of ${masterPort}`)
-    return Number(replica[1]!.split(/[:@]/)[1])
+    for (;;) {
+      const lines = String(await client.call('CLUSTER', 'NODES'))
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '))
+      const master = lines.find((parts) => Number(parts[1]!.split(/[:@]/)[1]) === masterPort)
+      const replica = lines.find((parts) => parts[3] === master?.[0] && parts[2]!.includes('slave'))
+      if (replica) return Number(replica[1]!.split(/[:@]/)[1])
+      if (Date.now() > deadline) throw new Error(`no replica of ${masterPort}`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   } finally {
     client.disconnect()
   }
