@@ -7,18 +7,8 @@ import type { ConcurrencyDecision, ConcurrencyReason, LeaseRequest } from '../le
 import type { RateLimitStore, StoreErrorPolicy } from '../types.js'
 import { asError, withinDeadline } from './store-call.js'
 
-/** The numbers of a decision. */
-export interface DecisionFields {
-  readonly allowed: boolean
-  readonly limit: number
-  readonly remaining: number
-  readonly active: number
-  readonly name: string
-  readonly identity: string
-  readonly leaseMs: number
-  readonly reason?: ConcurrencyReason
-  readonly policy?: StoreErrorPolicy
-}
+/** The numbers of a decision: the public decision without its lease. */
+export type DecisionFields = Omit<ConcurrencyDecision, 'release' | 'held'>
 
 /** What a held lease needs to renew and release itself. */
 export interface LeaseHolder {
