@@ -1,6 +1,7 @@
 import { describeValue, RateLimitConfigError } from '../errors.js'
 import { MAX_LIMIT } from '../rules.js'
 import type { RateLimitRule } from '../types.js'
+import { WeakPairCache } from './pair-cache.js'
 import { quotasForCaller, withQuotas } from './quotas.js'
 import type { Caller, Identify, LimitOverride, Plan } from './types.js'
 
@@ -30,7 +31,7 @@ function ownOverride(
   return limits !== undefined && Object.hasOwn(limits, name) ? limits[name] : undefined
 }
 
-const planCache = new WeakMap<object, WeakMap<readonly RateLimitRule[], readonly RateLimitRule[] | null>>()
+const planCache = new WeakPairCache<object, readonly RateLimitRule[], readonly RateLimitRule[]>()
 
 function adjust(
   rule: RateLimitRule,
@@ -72,15 +73,5 @@ export function planRulesForCaller(
   if (!plan && !overrides) return rules
   if (plan?.unlimited) return null
   const owner: object = overrides ?? plan!
-  let byRules = planCache.get(owner)
-  if (!byRules) {
-    byRules = new WeakMap()
-    planCache.set(owner, byRules)
-  }
-  let adjusted = byRules.get(rules)
-  if (adjusted === undefined) {
-    adjusted = rules.map((rule) => adjust(rule, plan, overrides))
-    byRules.set(rules, adjusted)
-  }
-  return adjusted
+  return planCache.get(owner, rules, () => rules.map((rule) => adjust(rule, plan, overrides)))
 }

@@ -10,6 +10,7 @@
 import { describeValue, invalidConfig } from '../errors.js'
 import { resolveRule } from '../rules.js'
 import type { RateLimitDecision, RateLimitRule, RuleDecision } from '../types.js'
+import { WeakPairCache } from './pair-cache.js'
 import type { Caller, LimitOverride, Plan } from './types.js'
 
 /** Most quotas one plan may carry: each is one more key in every check of its callers. */
@@ -19,10 +20,11 @@ const NONE: readonly RateLimitRule[] = Object.freeze([])
 /** Every rule object that is a quota, as handed to the limiter. */
 const quotaRules = new WeakSet<object>()
 const byPlan = new WeakMap<Plan, readonly RateLimitRule[]>()
-const byOverrides = new WeakMap<object, WeakMap<Plan, readonly RateLimitRule[]>>()
-const combined = new WeakMap<
+const byOverrides = new WeakPairCache<object, Plan, readonly RateLimitRule[]>()
+const combined = new WeakPairCache<
   readonly RateLimitRule[],
-  WeakMap<readonly RateLimitRule[], readonly RateLimitRule[]>
+  readonly RateLimitRule[],
+  readonly RateLimitRule[]
 >()
 
 function quota(rule: RateLimitRule): RateLimitRule {
@@ -86,17 +88,9 @@ export function quotasForCaller(caller: Pick<Caller, 'plan' | 'overrides'>): rea
   if (!plan?.quotas || plan.quotas.length === 0) return NONE
   const quotas = planQuotas(plan)
   if (!overrides) return quotas
-  let forOverrides = byOverrides.get(overrides)
-  if (!forOverrides) {
-    forOverrides = new WeakMap()
-    byOverrides.set(overrides, forOverrides)
-  }
-  let adjusted = forOverrides.get(plan)
-  if (!adjusted) {
-    adjusted = Object.freeze(quotas.map((rule) => override(rule, overrides)))
-    forOverrides.set(plan, adjusted)
-  }
-  return adjusted
+  return byOverrides.get(overrides, plan, () =>
+    Object.freeze(quotas.map((rule) => override(rule, overrides))),
+  )
 }
 
 /** `rules` followed by `quotas`, as one list checked atomically; the same list object for the same pair. */
@@ -105,17 +99,7 @@ export function withQuotas(
   quotas: readonly RateLimitRule[],
 ): readonly RateLimitRule[] {
   if (quotas.length === 0) return rules
-  let byQuotas = combined.get(rules)
-  if (!byQuotas) {
-    byQuotas = new WeakMap()
-    combined.set(rules, byQuotas)
-  }
-  let list = byQuotas.get(quotas)
-  if (!list) {
-    list = Object.freeze([...rules, ...quotas])
-    byQuotas.set(quotas, list)
-  }
-  return list
+  return combined.get(rules, quotas, () => Object.freeze([...rules, ...quotas]))
 }
 
 /** Whether this rule object is a plan quota (as handed to the limiter by the adapters). */
