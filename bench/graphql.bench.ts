@@ -124,9 +124,20 @@ export default async function graphqlBench(ctx: BenchContext): Promise<void> {
   }
   printTable(
     `GraphQL operations through yoga.fetch on Redis — ${IN_FLIGHT} in flight, ${CALLERS} callers, every call admitted`,
-    ['operation', 'ours', 'graphql-rate-limit-directive', 'no limits', 'ours ÷ theirs', 'ours ÷ no limits'],
+    [
+      'operation',
+      'ours',
+      'graphql-rate-limit-directive',
+      'no limits',
+      'ours ÷ theirs',
+      'ours ÷ no limits',
+      'Node CPU/op ours',
+      'theirs',
+      'theirs ÷ ours',
+    ],
     results.map((r) => {
       const m = r.medians
+      const cpu = r.cpuPerCall
       return [
         r.label,
         perSecond(m.ours!),
@@ -134,6 +145,9 @@ export default async function graphqlBench(ctx: BenchContext): Promise<void> {
         perSecond(m['no limits']!),
         `${(m.ours! / m['graphql-rate-limit-directive']!).toFixed(2)}×`,
         `${(m.ours! / m['no limits']!).toFixed(2)}×`,
+        `${cpu.ours!.toFixed(0)} µs`,
+        `${cpu['graphql-rate-limit-directive']!.toFixed(0)} µs`,
+        `${(cpu['graphql-rate-limit-directive']! / cpu.ours!).toFixed(2)}×`,
       ]
     }),
   )

@@ -24,6 +24,7 @@
  *   `MemoryStore`) is already in memory, and its refusals cost less than the bookkeeping.
  */
 import { monotonicNow } from '../clock.js'
+import { OldestFirst } from '../oldest-first.js'
 import type {
   RateLimitDecision,
   ResolvedRule,
@@ -98,6 +99,7 @@ export type ResolvedBlockCacheOptions = Required<BlockCacheOptions>
 
 export class BlockCache {
   readonly #blocks = new Map<string, Block>()
+  readonly #oldestBlock = new OldestFirst(this.#blocks)
   readonly #maxEntries: number
   readonly #maxBlockMs: number
   /** Read by {@link RequestFlow} before a store call (see {@link stamp}). */
@@ -197,10 +199,7 @@ export class BlockCache {
     const blocks = this.#blocks
     blocks.delete(key)
     blocks.set(key, block)
-    if (blocks.size > this.#maxEntries) {
-      const oldest = blocks.keys().next().value
-      if (oldest !== undefined) blocks.delete(oldest)
-    }
+    if (blocks.size > this.#maxEntries) this.#oldestBlock.evict()
   }
 }
 

@@ -18,6 +18,7 @@
  * here as well: they count in both stores, so they can only make the limiter stricter.
  */
 import { monotonicNow } from '../clock.js'
+import { OldestFirst } from '../oldest-first.js'
 import {
   type RateLimitStore,
   SEED_USAGE,
@@ -43,6 +44,7 @@ export class LocalFallback {
   readonly #newStore: () => RateLimitStore
   readonly #timeoutMs: number
   readonly #seeds = new Map<string, Seed>()
+  readonly #oldestSeed = new OldestFirst(this.#seeds)
   /** Until when (monotonic ms) usage recorded here during an outage may still be in a window; 0: none. */
   #carryUntil = 0
 
@@ -80,7 +82,7 @@ export class LocalFallback {
         seed.used = used
         seed.until = now + resetMs
       } else if (used > 0) {
-        if (seeds.size >= MAX_SEEDS) seeds.delete(seeds.keys().next().value!)
+        if (seeds.size >= MAX_SEEDS) this.#oldestSeed.evict()
         seeds.set(key, { used, until: now + resetMs })
       }
     }

@@ -1,4 +1,5 @@
 import { monotonicNow } from '../clock.js'
+import { OldestFirst } from '../oldest-first.js'
 
 /**
  * A bounded cache with a time to live: at most `maxEntries` entries (least recently used dropped
@@ -7,6 +8,7 @@ import { monotonicNow } from '../clock.js'
  */
 export class TtlCache<V> {
   readonly #entries = new Map<string, { value: V; expires: number }>()
+  readonly #oldest = new OldestFirst(this.#entries)
   readonly #ttlMs: number
   readonly #maxEntries: number
   readonly #clock: () => number
@@ -30,10 +32,7 @@ export class TtlCache<V> {
   /** Stores `value` for `ttlMs`, dropping the least recently used entry when full. */
   set(key: string, value: V): void {
     this.#entries.delete(key)
-    if (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next()
-      if (!oldest.done) this.#entries.delete(oldest.value)
-    }
+    if (this.#entries.size >= this.#maxEntries) this.#oldest.evict()
     this.#entries.set(key, { value, expires: this.#clock() + this.#ttlMs })
   }
 

@@ -4,10 +4,12 @@
  * store's sweep), so a holder that never releases gives its slot back after `leaseMs`.
  */
 import type { LeaseRequest, LeaseResult } from '../leases.js'
+import { OldestFirst } from '../oldest-first.js'
 
 export class MemoryLeases {
   /** key → lease id → expiry (ms on the store's clock). Insertion order is the eviction order. */
   readonly #keys = new Map<string, Map<string, number>>()
+  readonly #oldestKey = new OldestFirst(this.#keys)
   readonly #now: () => number
   readonly #maxKeys: number
 
@@ -24,7 +26,7 @@ export class MemoryLeases {
       leases = new Map()
       this.#keys.set(lease.key, leases)
       // Bounded like the rate keys: a caller spraying identities evicts the oldest key.
-      if (this.#keys.size > this.#maxKeys) this.#keys.delete(this.#keys.keys().next().value!)
+      if (this.#keys.size > this.#maxKeys) this.#oldestKey.evict()
     }
     leases.set(lease.id, now + lease.leaseMs)
     return { acquired: true, active: leases.size }

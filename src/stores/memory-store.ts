@@ -1,6 +1,7 @@
 import { monotonicNow } from '../clock.js'
 import { describeValue, invalidConfig } from '../errors.js'
 import type { LeaseRequest, LeaseResult } from '../leases.js'
+import { OldestFirst } from '../oldest-first.js'
 import {
   SEED_USAGE,
   type SeedableStore,
@@ -37,6 +38,7 @@ const states: Array<EntryState | undefined> = []
 export class MemoryStore implements SeedableStore {
   readonly kind = 'memory'
   readonly #entries = new Map<string, EntryState>()
+  readonly #oldest = new OldestFirst(this.#entries)
   readonly #maxKeys: number
   readonly #clock: () => number
   /** The latest time read, and how far an injected clock has stepped back in total (see {@link #now}). */
@@ -218,10 +220,7 @@ export class MemoryStore implements SeedableStore {
     entries.set(key, state)
     if (isNew) {
       this.#arrivals++
-      if (entries.size > this.#maxKeys) {
-        const oldest = entries.keys().next().value
-        if (oldest !== undefined) entries.delete(oldest)
-      }
+      if (entries.size > this.#maxKeys) this.#oldest.evict()
     }
     state.seen = this.#arrivals
   }
