@@ -5,7 +5,7 @@
  * real Redis.
  */
 import { makeExecutableSchema } from '@graphql-tools/schema'
-import { type ExecutionResult, type GraphQLSchema, graphql } from 'graphql'
+import { type ExecutionResult, type GraphQLSchema, graphql, parse, subscribe } from 'graphql'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { concurrencyLimitDirective, rateLimitDirective } from '../../src/graphql/index.js'
@@ -25,10 +25,12 @@ const sdl = `type Query {
   report: String @rateLimit(limit: 6, window: "1m", cost: 2) @concurrencyLimit(max: 1)
   items: [Item!]!
 }
-type Item { id: Int! detail: String @rateLimit(limit: 10, window: "1m") @concurrencyLimit(max: 1) }`
+type Item { id: Int! detail: String @rateLimit(limit: 10, window: "1m") @concurrencyLimit(max: 1) }
+type Subscription { feed: Int @rateLimit(limit: 3, window: "1m") @concurrencyLimit(max: 1) }`
 
 const reportRule: RateLimitRule = { name: 'Query.report', limit: 6, window: '1m' }
 const detailRule: RateLimitRule = { name: 'Item.detail', limit: 10, window: '1m' }
+const feedRule: RateLimitRule = { name: 'Subscription.feed', limit: 3, window: '1m' }
 const plans = definePlans({ free: { quotas: [{ limit: 100, window: '1d' }] } })
 
 type Order = 'rate applied last' | 'concurrency applied last'
@@ -56,6 +58,14 @@ function build(limiter: RateLimiter, wait: () => Promise<void>, options: Options
   const resolvers = {
     Query: { report: () => wait().then(() => 'done'), items: () => [{ id: 1 }, { id: 2 }, { id: 3 }] },
     Item: { detail: (item: { id: number }) => wait().then(() => `detail ${item.id}`) },
+    Subscription: {
+      feed: {
+        subscribe: async function* () {
+          yield { feed: 1 }
+          await wait()
+        },
+      },
+    },
   }
   const schema = makeExecutableSchema({ typeDefs: [rate.typeDefs, concurrency.typeDefs, sdl], resolvers })
   return order === 'rate applied last'
@@ -129,6 +139,28 @@ describe.each(Object.entries(stores))('@concurrencyLimit beside @rateLimit (%s)'
       limiter.on('concurrency', (event) => event.operation === 'acquire' && slots.push(event.operation))
       expect(codes(await run(schema, '{ report }'))).toEqual(['RATE_LIMITED'])
       expect(slots).toEqual([])
+      await limiter.close()
+    },
+  )
+
+  it.each(['rate applied last', 'concurrency applied last'] as const)(
+    'a refused subscription gives back its rate charge (%s)',
+    async (order) => {
+      const limiter = make()
+      const g = gate()
+      const schema = build(limiter, () => g.opened, { order })
+      const start = () =>
+        subscribe({
+          schema,
+          document: parse('subscription { feed }'),
+          contextValue: { user: { id: 'alice' } },
+        })
+      const open = (await start()) as AsyncGenerator<ExecutionResult>
+      expect((await open.next()).value.data).toEqual({ feed: 1 })
+      expect(codes((await start()) as ExecutionResult)).toEqual(['CONCURRENCY_LIMITED'])
+      expect(await used(limiter, feedRule)).toBe(1)
+      await open.return(undefined)
+      g.open()
       await limiter.close()
     },
   )
