@@ -53,7 +53,7 @@ function build(limiter: RateLimiter, wait: () => Promise<void>): GraphQLSchema {
 const memory = () => createRateLimiter({ store: new MemoryStore(), logger: false })
 const run = (schema: GraphQLSchema, source: string) =>
   graphql({ schema, source, contextValue: { user: { id: 'alice' } } }) as Promise<ExecutionResult>
-const tick = () => new Promise((resolve) => setTimeout(resolve, 10))
+const tick = () => new Promise((resolve) => setTimeout(resolve, 30))
 const refusal = (result: ExecutionResult) => result.errors?.map((e) => e.extensions) ?? []
 
 describe('@concurrencyLimit on a type', () => {
