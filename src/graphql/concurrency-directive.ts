@@ -1,12 +1,19 @@
 /**
  * The `@concurrencyLimit(max, bucket)` directive: its SDL and the transformer that enforces it.
- * Arguments are checked when the schema is transformed (naming `Type.field` and the argument);
+ * On a field, an interface field or an object type (every field of it), with the precedence of
+ * `@rateLimit`: the field's own, else its interface field's, else its type's. Arguments are checked when the schema is transformed (naming `Type.field` and the argument);
  * the limited fields are wrapped (`concurrency-field.ts`) and marked in their `extensions` like
  * `@rateLimit`'s, so `assertRateLimitsApplied(schema, { directive: 'concurrencyLimit' })` and
  * `useRateLimitHeaders({ directive: [...] })` detect a schema that was never transformed.
  */
-import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils'
-import { defaultFieldResolver, type GraphQLSchema, isObjectType } from 'graphql'
+import { MapperKind, mapSchema } from '@graphql-tools/utils'
+import {
+  defaultFieldResolver,
+  type GraphQLFieldConfig,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  isObjectType,
+} from 'graphql'
 import { MAX_CONCURRENCY } from '../concurrency-limit.js'
 import { describeValue, invalidConfig, RateLimitConfigError } from '../errors.js'
 import {
@@ -16,7 +23,12 @@ import {
   resolveConcurrencyOptions,
 } from './concurrency-field.js'
 import { concurrencyLimitTypeDefs } from './concurrency-sdl.js'
+import { governingDirectives } from './field-plan.js'
+import { insideRate, markWrapper } from './rate-refund.js'
 import { isWrappedFor, RATE_LIMIT_EXTENSION } from './transformer.js'
+
+// biome-ignore lint/suspicious/noExplicitAny: resolvers of any source, context and arguments.
+type Resolver = GraphQLFieldResolver<any, any, any, unknown>
 
 /** What {@link concurrencyLimitDirective} returns. */
 export interface ConcurrencyLimitDirective {
@@ -27,36 +39,76 @@ export interface ConcurrencyLimitDirective {
   readonly name: string
 }
 
-/** Every field carrying the directive, checked: `Type.field` → its plan. */
+/** Checks one directive's arguments; `where` names the field (and the type or interface it was declared on). */
+function checkArgs(
+  args: Record<string, unknown>,
+  name: string,
+  where: string,
+): { max: number; bucket?: string } {
+  const { max, bucket } = args
+  if (!Number.isInteger(max) || (max as number) < 1 || (max as number) > MAX_CONCURRENCY) {
+    invalidConfig(
+      `@${name} on ${where}: expected \`max\` to be an integer from 1 to ${MAX_CONCURRENCY}, got ${describeValue(max)}`,
+      'INVALID_DIRECTIVE',
+    )
+  }
+  if (bucket == null) return { max: max as number }
+  if (typeof bucket !== 'string' || bucket.length === 0 || bucket.length > 1000) {
+    invalidConfig(
+      `@${name} on ${where}: expected \`bucket\` to be a non-empty string of at most 1000 characters, got ${describeValue(bucket)}`,
+      'INVALID_DIRECTIVE',
+    )
+  }
+  return { max: max as number, bucket }
+}
+
+/**
+ * Every limited field, checked: `Type.field` → its plan. As for `@rateLimit`, a field's own
+ * directive wins, then its interface field's, then its type's; each field has its own slots,
+ * named by its coordinate, unless the governing directive names a `bucket`.
+ */
 function planFields(schema: GraphQLSchema, name: string): Map<string, ConcurrencyField> {
   const plans = new Map<string, ConcurrencyField>()
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue
     for (const field of Object.values(type.getFields())) {
-      const found = getDirective(schema, field, name)?.[0]
-      if (!found) continue
+      const governing = governingDirectives(schema, type, field, name)
+      if (!governing) continue
       const coordinate = `${type.name}.${field.name}`
-      const { max, bucket } = found as { max: unknown; bucket?: unknown }
-      if (!Number.isInteger(max) || (max as number) < 1 || (max as number) > MAX_CONCURRENCY) {
-        invalidConfig(
-          `@${name} on ${coordinate}: expected \`max\` to be an integer from 1 to ${MAX_CONCURRENCY}, got ${describeValue(max)}`,
-          'INVALID_DIRECTIVE',
-        )
-      }
-      if (
-        bucket !== undefined &&
-        bucket !== null &&
-        (typeof bucket !== 'string' || bucket.length === 0 || bucket.length > 1000)
-      ) {
-        invalidConfig(
-          `@${name} on ${coordinate}: expected \`bucket\` to be a non-empty string of at most 1000 characters, got ${describeValue(bucket)}`,
-          'INVALID_DIRECTIVE',
-        )
-      }
-      plans.set(coordinate, { coordinate, max: max as number, name: (bucket as string | null) ?? coordinate })
+      const where = governing.declaredOn ? `${coordinate} (declared on ${governing.declaredOn})` : coordinate
+      const { max, bucket } = checkArgs(governing.args[0]!, name, where)
+      plans.set(coordinate, { coordinate, max, name: bucket ?? coordinate })
     }
   }
   return plans
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: field configs of any object type.
+type FieldConfig = GraphQLFieldConfig<any, any>
+
+/** The field's resolver (its `subscribe` on the subscription type) holding a slot, marked in `extensions`. */
+function wrapField(
+  config: FieldConfig,
+  plan: ConcurrencyField,
+  limiter: ConcurrencyFieldLimiter,
+  name: string,
+  subscription: boolean,
+): FieldConfig {
+  const previous = config.extensions?.[RATE_LIMIT_EXTENSION] as Record<string, unknown> | undefined
+  const extensions = { ...config.extensions, [RATE_LIMIT_EXTENSION]: { ...previous, [name]: plan } }
+  const around = (inner: Resolver): Resolver =>
+    markWrapper(
+      'concurrency',
+      subscription ? limiter.wrapSubscribe(plan, inner) : limiter.wrapResolve(plan, inner),
+      inner,
+      around,
+    )
+  // Inside any `@rateLimit` wrapper already there: the rate check runs first, whichever
+  // transformer was applied first (rate-refund.ts).
+  if (subscription) {
+    return { ...config, subscribe: insideRate(config.subscribe ?? defaultFieldResolver, around), extensions }
+  }
+  return { ...config, resolve: insideRate(config.resolve ?? defaultFieldResolver, around), extensions }
 }
 
 /**
@@ -84,20 +136,7 @@ export function concurrencyLimitDirective(options: ConcurrencyDirectiveOptions):
       [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
         const plan = plans.get(`${typeName}.${fieldName}`)
         if (!plan || isWrappedFor(config.extensions, name)) return config
-        const previous = config.extensions?.[RATE_LIMIT_EXTENSION] as Record<string, unknown> | undefined
-        const extensions = { ...config.extensions, [RATE_LIMIT_EXTENSION]: { ...previous, [name]: plan } }
-        if (typeName === subscriptionType) {
-          return {
-            ...config,
-            subscribe: limiter.wrapSubscribe(plan, config.subscribe ?? defaultFieldResolver),
-            extensions,
-          }
-        }
-        return {
-          ...config,
-          resolve: limiter.wrapResolve(plan, config.resolve ?? defaultFieldResolver),
-          extensions,
-        }
+        return wrapField(config, plan, limiter, name, typeName === subscriptionType)
       },
     })
   }

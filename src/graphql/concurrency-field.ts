@@ -3,7 +3,7 @@
  * slot, run the resolver, give the slot back when it settles. A subscription field takes its slot
  * in `subscribe` and holds it until the subscription ends (completion, error, `return()` when the
  * client goes away); the request's abort signal, when the context carries one (graphql-yoga's
- * `request`), releases too.
+ * `request`), releases too. A refused resolution gives back its `@rateLimit` charge (rate-refund.ts).
  */
 import { type GraphQLFieldResolver, type GraphQLResolveInfo, responsePathAsArray } from 'graphql'
 import { resolveConcurrencyLimit } from '../concurrency-limit.js'
@@ -17,6 +17,7 @@ import { GraphQLConcurrencyLimitedError } from './concurrency-errors.js'
 import { DEFAULT_CONCURRENCY_DIRECTIVE } from './concurrency-sdl.js'
 import { identifyCaller } from './identify-caller.js'
 import { operationState } from './operation-state.js'
+import { giveBack, type RateCharge, takeCharge } from './rate-refund.js'
 import { isDirectiveName } from './sdl.js'
 
 /** Options of `concurrencyLimitDirective`. */
@@ -106,7 +107,7 @@ export class ConcurrencyFieldLimiter {
   wrapResolve(field: ConcurrencyField, resolve: Resolver): Resolver {
     return async (source, args, context, info) => {
       if (info.operation.operation === 'subscription') return resolve(source, args, context, info)
-      const slot = await this.#acquire(field, context, info)
+      const slot = await this.#acquire(field, context, info, takeCharge(info))
       try {
         return await resolve(source, args, context, info)
       } finally {
@@ -118,7 +119,7 @@ export class ConcurrencyFieldLimiter {
   /** A `subscribe` that takes a slot when the subscription starts and holds it until it ends. */
   wrapSubscribe(field: ConcurrencyField, subscribe: Resolver): Resolver {
     return async (source, args, context, info) => {
-      const slot = await this.#acquire(field, context, info)
+      const slot = await this.#acquire(field, context, info, takeCharge(info))
       const release = (): void => void slot.release()
       let result: unknown
       try {
@@ -137,6 +138,7 @@ export class ConcurrencyFieldLimiter {
     field: ConcurrencyField,
     context: unknown,
     info: GraphQLResolveInfo,
+    charge: RateCharge | undefined,
   ): Promise<ConcurrencyDecision> {
     const state = operationState(context, info)
     state.caller ??= identifyCaller(this.#o.identify, context)
@@ -149,6 +151,8 @@ export class ConcurrencyFieldLimiter {
       ...(signal ? { signal } : {}),
     })
     if (decision.allowed) return decision
+    // A resolution refused here gives back what its `@rateLimit` charged it alone (rate-refund.ts).
+    await giveBack(charge)
     throw new GraphQLConcurrencyLimitedError(this.#o.message(field.coordinate, decision), decision, {
       nodes: info.fieldNodes,
       path: responsePathAsArray(info.path),

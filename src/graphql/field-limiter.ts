@@ -10,6 +10,7 @@ import { ConsumeBatcher, type QueuedCheck, unsettled } from './operation-batch.j
 import { checkWithQuota } from './operation-quota.js'
 import { listPathKey, type OperationState, operationState } from './operation-state.js'
 import type { ResolvedDirectiveOptions } from './options.js'
+import { recordCharge } from './rate-refund.js'
 import { sinkOf } from './sink.js'
 
 /** A pending decision; `null` when the caller turned out to be unlimited. */
@@ -25,6 +26,8 @@ interface FieldCheck extends QueuedCheck {
   readonly cost: number
   readonly plan: FieldPlan
   readonly next: Resolver | undefined
+  /** A `@concurrencyLimit` slot is taken inside: record the charge for its refusal (rate-refund.ts). */
+  readonly refundable: boolean
   readonly source: unknown
   readonly args: unknown
   readonly context: unknown
@@ -40,6 +43,7 @@ function fieldCheck(
   rules: readonly RateLimitRule[],
   plan: FieldPlan,
   next: Resolver | undefined,
+  refundable: boolean,
   source: unknown,
   args: unknown,
   context: unknown,
@@ -52,6 +56,7 @@ function fieldCheck(
     cost,
     plan,
     next,
+    refundable,
     source,
     args,
     context,
@@ -78,24 +83,29 @@ export class FieldLimiter {
       : undefined
   }
 
-  /** A resolver that checks the plan first. Inside subscription events it is not counted. */
-  wrapResolve(plan: FieldPlan, resolve: Resolver): Resolver {
+  /**
+   * A resolver that checks the plan first. Inside subscription events it is not counted.
+   * `refundable`: a `@concurrencyLimit` slot is taken inside, which gives the charge back when it refuses.
+   */
+  wrapResolve(plan: FieldPlan, resolve: Resolver, refundable = false): Resolver {
     return (source, args, context, info) =>
       // A subscription is limited when it starts (see wrapSubscribe); its events are free.
       info.operation.operation === 'subscription'
         ? resolve(source, args, context, info)
-        : this.#guard(plan, resolve, source, args, context, info)
+        : this.#guard(plan, resolve, refundable, source, args, context, info)
   }
 
   /** A `subscribe` that checks the plan once, when the subscription starts. */
-  wrapSubscribe(plan: FieldPlan, subscribe: Resolver): Resolver {
-    return (source, args, context, info) => this.#guard(plan, subscribe, source, args, context, info)
+  wrapSubscribe(plan: FieldPlan, subscribe: Resolver, refundable = false): Resolver {
+    return (source, args, context, info) =>
+      this.#guard(plan, subscribe, refundable, source, args, context, info)
   }
 
   /** Checks the plan, then calls `next`; a refusal is thrown (in the returned promise) instead. */
   #guard(
     plan: FieldPlan,
     next: Resolver,
+    refundable: boolean,
     source: unknown,
     args: unknown,
     context: unknown,
@@ -114,7 +124,8 @@ export class FieldLimiter {
         if (rules === null) return next(source, args, context, info)
         // Plan quotas: once the operation used them, its fields go the usual way.
         if (state.quota === true || quotasForCaller(caller).length === 0) {
-          return batcher.consume(fieldCheck(caller.id, rules, plan, next, source, args, context, info))
+          const check = fieldCheck(caller.id, rules, plan, next, refundable, source, args, context, info)
+          return batcher.consume(check)
         }
       }
     }
@@ -122,6 +133,8 @@ export class FieldLimiter {
     if (pending === undefined) return next(source, args, context, info)
     return pending.then((decision) => {
       if (decision && !decision.allowed) throw this.#refusal(plan, decision, context, info)
+      // A decision shared by a list path's items is no one item's to give back.
+      if (refundable && decision && key === undefined) recordCharge(info, this.#o.limiter, decision)
       return next(source, args, context, info)
     })
   }
@@ -179,7 +192,7 @@ export class FieldLimiter {
     info: GraphQLResolveInfo,
   ): Promise<RateLimitDecision> {
     if (this.#batcher) {
-      const check = fieldCheck(identity, rules, plan, undefined, undefined, undefined, context, info)
+      const check = fieldCheck(identity, rules, plan, undefined, false, undefined, undefined, context, info)
       return this.#batcher.consume(check) as Promise<RateLimitDecision>
     }
     return this.#o.limiter
@@ -193,6 +206,7 @@ export class FieldLimiter {
     this.#report(plan, decision, context, info)
     if (next === undefined) return decision
     if (!decision.allowed) throw this.#refusal(plan, decision, context, info)
+    if (check.refundable) recordCharge(info, this.#o.limiter, decision)
     return next(check.source, check.args, context, info)
   }
 

@@ -5,10 +5,16 @@
  * whose directives were declared but never enforced.
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils'
-import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql'
+import {
+  defaultFieldResolver,
+  type GraphQLFieldConfig,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql'
 import { RateLimitConfigError } from '../errors.js'
 import type { FieldLimiter } from './field-limiter.js'
 import { type FieldPlan, planSchema } from './field-plan.js'
+import { holdsConcurrency, markWrapper } from './rate-refund.js'
 
 /** The key in a field's `extensions` under which the transformer records what it wrapped. */
 export const RATE_LIMIT_EXTENSION = 'resolverRateLimit'
@@ -24,6 +30,27 @@ export function isWrappedFor(extensions: unknown, name: string): boolean {
 
 // biome-ignore lint/suspicious/noExplicitAny: field configs of any object type.
 type FieldConfig = GraphQLFieldConfig<any, any>
+// biome-ignore lint/suspicious/noExplicitAny: resolvers of any source, context and arguments.
+type Resolver = GraphQLFieldResolver<any, any, any, unknown>
+
+/**
+ * The rate wrapper around `inner`, marked so that `@concurrencyLimit` can be placed inside it
+ * whichever transformer runs first (rate-refund.ts).
+ */
+function rateWrapper(
+  limiter: FieldLimiter,
+  plan: FieldPlan,
+  subscription: boolean,
+): (inner: Resolver) => Resolver {
+  const wrapOne = (inner: Resolver): Resolver => {
+    const refundable = holdsConcurrency(inner)
+    const wrapped = subscription
+      ? limiter.wrapSubscribe(plan, inner, refundable)
+      : limiter.wrapResolve(plan, inner, refundable)
+    return markWrapper('rate', wrapped, inner, wrapOne)
+  }
+  return wrapOne
+}
 
 function wrap(
   config: FieldConfig,
@@ -34,15 +61,11 @@ function wrap(
 ): FieldConfig {
   const previous = config.extensions?.[RATE_LIMIT_EXTENSION] as RateLimitFieldExtension | undefined
   const extensions = { ...config.extensions, [RATE_LIMIT_EXTENSION]: { ...previous, [name]: plan } }
-  if (subscription) {
-    // graphql-js calls `subscribe` once when the subscription starts and `resolve` per event.
-    return {
-      ...config,
-      subscribe: limiter.wrapSubscribe(plan, config.subscribe ?? defaultFieldResolver),
-      extensions,
-    }
-  }
-  return { ...config, resolve: limiter.wrapResolve(plan, config.resolve ?? defaultFieldResolver), extensions }
+  const around = rateWrapper(limiter, plan, subscription)
+  // graphql-js calls `subscribe` once when the subscription starts and `resolve` per event.
+  if (subscription)
+    return { ...config, subscribe: around(config.subscribe ?? defaultFieldResolver), extensions }
+  return { ...config, resolve: around(config.resolve ?? defaultFieldResolver), extensions }
 }
 
 /**

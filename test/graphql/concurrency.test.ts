@@ -68,12 +68,12 @@ const run = (schema: GraphQLSchema, source: string, user = 'alice') =>
   graphql({ schema, source, contextValue: { user: { id: user } } }) as Promise<ExecutionResult>
 
 describe('the @concurrencyLimit directive SDL', () => {
-  it('is exactly schema/concurrency-limit.graphql, on FIELD_DEFINITION with max: Int! and bucket: String', () => {
+  it('is exactly schema/concurrency-limit.graphql, on FIELD_DEFINITION and OBJECT with max: Int! and bucket: String', () => {
     const file = readFileSync(new URL('../../schema/concurrency-limit.graphql', import.meta.url), 'utf8')
     expect(CONCURRENCY_LIMIT_SDL).toBe(file)
     expect(concurrencyLimitDirective({ limiter: memory() }).typeDefs).toBe(file)
     const directive = buildSchema(`${file}\ntype Query { a: Int }`).getDirective('concurrencyLimit')!
-    expect(directive.locations).toEqual(['FIELD_DEFINITION'])
+    expect(directive.locations).toEqual(['FIELD_DEFINITION', 'OBJECT'])
     expect(Object.fromEntries(directive.args.map((a) => [a.name, String(a.type)]))).toEqual({
       max: 'Int!',
       bucket: 'String',
