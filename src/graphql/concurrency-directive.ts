@@ -69,6 +69,7 @@ function checkArgs(
  */
 function planFields(schema: GraphQLSchema, name: string): Map<string, ConcurrencyField> {
   const plans = new Map<string, ConcurrencyField>()
+  const buckets = new Map<string, ConcurrencyField>()
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue
     for (const field of Object.values(type.getFields())) {
@@ -77,10 +78,27 @@ function planFields(schema: GraphQLSchema, name: string): Map<string, Concurrenc
       const coordinate = `${type.name}.${field.name}`
       const where = governing.declaredOn ? `${coordinate} (declared on ${governing.declaredOn})` : coordinate
       const { max, bucket } = checkArgs(governing.args[0]!, name, where)
-      plans.set(coordinate, { coordinate, max, name: bucket ?? coordinate })
+      const plan = { coordinate, max, name: bucket ?? coordinate }
+      if (bucket !== undefined) checkSharedMax(buckets, plan, name)
+      plans.set(coordinate, plan)
     }
   }
   return plans
+}
+
+/**
+ * Fields sharing a bucket share its slots, so they must agree on how many: with two `max` values
+ * the number of slots would depend on which field asked first.
+ */
+function checkSharedMax(buckets: Map<string, ConcurrencyField>, plan: ConcurrencyField, name: string): void {
+  const other = buckets.get(plan.name)
+  if (other === undefined) buckets.set(plan.name, plan)
+  else if (other.max !== plan.max) {
+    invalidConfig(
+      `Invalid @${name} on ${plan.coordinate}: bucket ${JSON.stringify(plan.name)} has max ${plan.max} here but ${other.max} on ${other.coordinate}; fields sharing a bucket must declare the same \`max\``,
+      'INVALID_DIRECTIVE',
+    )
+  }
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: field configs of any object type.

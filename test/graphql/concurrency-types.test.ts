@@ -154,6 +154,17 @@ describe('@concurrencyLimit on a type', () => {
     expect(() =>
       build('interface I { x: Int @concurrencyLimit(max: 20000) } type Query implements I { x: Int }'),
     ).toThrow(/@concurrencyLimit on Query\.x \(declared on interface I\): expected `max`/)
+    // Fields sharing a bucket share its slots: they must agree on how many.
+    expect(() =>
+      build(
+        'type Query { a: Int @concurrencyLimit(max: 2, bucket: "exports") b: Int @concurrencyLimit(max: 3, bucket: "exports") }',
+      ),
+    ).toThrow(/on Query\.b: bucket "exports" has max 3 here but 2 on Query\.a/)
+    expect(
+      build(
+        'type Query { a: Int @concurrencyLimit(max: 2, bucket: "exports") b: Int @concurrencyLimit(max: 2, bucket: "exports") }',
+      ),
+    ).toBeDefined()
     // A field's valid directive does not hide its type's invalid one for the other fields.
     expect(() =>
       build('type Query @concurrencyLimit(max: -1) { x: Int @concurrencyLimit(max: 1) y: Int }'),
