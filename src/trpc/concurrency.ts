@@ -17,7 +17,7 @@ import type { ConcurrencyDecision } from '../leases.js'
 import type { RateLimiter } from '../limiter.js'
 import type { Duration, StoreErrorPolicy } from '../types.js'
 import { checkFailed, identityRefused, isTRPCError } from './errors.js'
-import { refundRateBudget } from './rate-refund.js'
+import { refundRateBudget, wantRefunds } from './rate-refund.js'
 import { releasingSubscription } from './subscription-lease.js'
 
 /** Options of {@link concurrencyLimit}; validated when it is called. */
@@ -103,6 +103,7 @@ export function concurrencyLimit<TContext extends object = object>(
   options: ConcurrencyLimitOptions<TContext>,
 ): ConcurrencyLimitMiddleware<TContext> {
   const o = resolve(options)
+  wantRefunds()
   return async (opts) => {
     const ctx = opts.ctx as unknown as TContext
     let id: string

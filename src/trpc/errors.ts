@@ -59,11 +59,25 @@ export function tooManyRequests(
   message: (decision: RateLimitDecision, path: string) => string = defaultMessage,
 ): TRPCError {
   const text = message(decision, path)
-  return new TRPCError({
-    code: 'TOO_MANY_REQUESTS',
-    message: text,
-    cause: new TRPCRateLimitedCause(decision, path, text),
-  })
+  return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: text, cause: causeOf(decision, path, text) })
+}
+
+/** False where the intrinsics are frozen (e.g. SES lockdown): there the cause keeps its stack. */
+const stackLimitWritable = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')?.writable === true
+
+/**
+ * The cause, without a stack of its own: it would repeat the `TRPCError`'s, made one frame away,
+ * and capturing it costs as much as the error itself — on every refusal of a flood.
+ */
+function causeOf(decision: RateLimitDecision, path: string, text: string): TRPCRateLimitedCause {
+  if (!stackLimitWritable) return new TRPCRateLimitedCause(decision, path, text)
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new TRPCRateLimitedCause(decision, path, text)
+  } finally {
+    Error.stackTraceLimit = limit
+  }
 }
 
 /** How long a refusal caused by a failed check (identify or cost threw) asks the caller to wait. */

@@ -52,12 +52,13 @@ export class RateLimitResponseHeaders {
   #write(headers: Record<string, string>): void {
     const target = this.#target
     if (!target) return
+    // `for…in` over the accumulator's plain record: no entry arrays on every limited call.
     if (isNodeResponse(target)) {
       // A streamed response (httpBatchStreamLink) may already be on the wire: headers are final.
       if (target.headersSent) return
-      for (const [name, value] of Object.entries(headers)) target.setHeader(name, value)
+      for (const name in headers) target.setHeader(name, headers[name]!)
     } else {
-      for (const [name, value] of Object.entries(headers)) target.set(name, value)
+      for (const name in headers) target.set(name, headers[name]!)
     }
   }
 }

@@ -1,7 +1,8 @@
 import type { TRPCMiddlewareFunction } from '@trpc/server'
 import { describeValue } from '../errors.js'
-import { resolveCaller, rulesForCaller } from '../identity/caller.js'
+import { rulesForCaller, toCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
+import type { Caller } from '../identity/types.js'
 import { MAX_LIMIT } from '../rules.js'
 import type { RateLimitDecision } from '../types.js'
 import {
@@ -82,35 +83,70 @@ function policyFor<TContext>(
   }
 }
 
+/** Whether `value` is a promise or another thenable: an `identify` may answer either way. */
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === 'function'
+
 /**
- * Identify → rules for this caller (and its plan's quotas) → one `consume`. Returns `null` when no check applies. Never
- * lets an unexpected error escape as INTERNAL_SERVER_ERROR or SERVICE_UNAVAILABLE (which tRPC
- * clients and subscription links retry): a `TRPCError` from identify or cost passes through, an
- * input the cost function cannot price is BAD_REQUEST, an `IdentityError` becomes UNAUTHORIZED /
- * BAD_REQUEST (or a refusal when the key lookup failed), anything else follows `onError`.
+ * Identify → rules for this caller (and its plan's quotas) → one `consume`; `null` when no check
+ * applies. Not `async`: a synchronous `identify` (the default, for a user id) and a numeric cost
+ * go straight to the limiter, so a call costs the limiter's promise and no chain of awaits. May
+ * throw synchronously; the middleware turns that into {@link failed}.
  */
-async function decide<TContext>(
+function check<TContext>(
   o: ResolvedOptions<TContext>,
   call: CallOptions<TContext>,
 ): Promise<RateLimitDecision | null> {
-  try {
-    const caller = await resolveCaller(o.identify, call.ctx)
-    const rules = rulesForCaller(o.rulesFor(call.path), caller)
-    if (rules === null) return null
-    const cost = typeof o.cost === 'number' ? o.cost : await costOf(o, call)
-    // The plan's quotas are in `rules`: one atomic check, a refusal by either records nothing.
-    return await o.limiter.consume(caller.id, rules, { cost })
-  } catch (cause) {
-    if (isTRPCError(cause)) throw cause
-    // The identify chain refused on purpose; only a failed key lookup is a failed check.
-    const lookupFailed = cause instanceof IdentityError && cause.code === 'API_KEY_LOOKUP_FAILED'
-    if (cause instanceof IdentityError && !lookupFailed) throw identityRefused(cause)
-    const error = cause instanceof Error ? cause : new Error(String(cause))
-    // A failed key lookup under `requireApiKey` never admits: the key is required.
-    if (!lookupFailed && policyFor(o, error, call) === 'open') return null
-    responseHeadersOf(call.ctx)?.retryAfter(CHECK_FAILED_RETRY_SECONDS)
-    throw checkFailed(error)
+  const identified = o.identify(call.ctx)
+  if (isThenable(identified)) return Promise.resolve(identified).then((value) => consumeFor(o, call, value))
+  return consumeFor(o, call, identified)
+}
+
+function consumeFor<TContext>(
+  o: ResolvedOptions<TContext>,
+  call: CallOptions<TContext>,
+  identified: Caller | string,
+): Promise<RateLimitDecision | null> {
+  const caller = toCaller(identified)
+  const rules = rulesForCaller(o.rulesFor(call.path), caller)
+  if (rules === null) return Promise.resolve(null)
+  // The plan's quotas are in `rules`: one atomic check, a refusal by either records nothing.
+  if (o.consumeOptions) return o.limiter.consume(caller.id, rules, o.consumeOptions)
+  return costOf(o, call).then((cost) => o.limiter.consume(caller.id, rules, { cost }))
+}
+
+/**
+ * A check that failed. Never lets an unexpected error escape as INTERNAL_SERVER_ERROR or
+ * SERVICE_UNAVAILABLE (which tRPC clients and subscription links retry): a `TRPCError` from
+ * identify or cost passes through, an input the cost function cannot price is BAD_REQUEST, an
+ * `IdentityError` becomes UNAUTHORIZED / BAD_REQUEST (or a refusal when the key lookup failed),
+ * anything else follows `onError` — `null` when it admits the call unchecked.
+ */
+function failed<TContext>(o: ResolvedOptions<TContext>, call: CallOptions<TContext>, cause: unknown): null {
+  if (isTRPCError(cause)) throw cause
+  // The identify chain refused on purpose; only a failed key lookup is a failed check.
+  const lookupFailed = cause instanceof IdentityError && cause.code === 'API_KEY_LOOKUP_FAILED'
+  if (cause instanceof IdentityError && !lookupFailed) throw identityRefused(cause)
+  const error = cause instanceof Error ? cause : new Error(String(cause))
+  // A failed key lookup under `requireApiKey` never admits: the key is required.
+  if (!lookupFailed && policyFor(o, error, call) === 'open') return null
+  responseHeadersOf(call.ctx)?.retryAfter(CHECK_FAILED_RETRY_SECONDS)
+  throw checkFailed(error)
+}
+
+/** The decision applied: headers, a refusal thrown, or the call continued with `ctx.rateLimit`. */
+function proceed<TContext extends object>(
+  o: ResolvedOptions<TContext>,
+  opts: Parameters<RateLimitMiddleware<TContext>>[0],
+  decision: RateLimitDecision | null,
+): ReturnType<RateLimitMiddleware<TContext>> {
+  if (decision) {
+    const { ctx, path } = opts as unknown as CallOptions<TContext>
+    responseHeadersOf(ctx)?.add(decision)
+    if (!decision.allowed) throw tooManyRequests(decision, path, o.message)
+    registerRefund(o.limiter, decision, ctx)
   }
+  return opts.next({ ctx: { rateLimit: decision } })
 }
 
 /**
@@ -133,15 +169,19 @@ export function rateLimit<TContext extends object = object>(
   options: RateLimitOptions<TContext>,
 ): RateLimitMiddleware<TContext> {
   const o = resolveOptions(options)
-  return async (opts) => {
+  return (opts) => {
     // tRPC types ctx as Overwrite<TContext, object>: the same object, which TS cannot prove for a generic TContext.
     const call = opts as unknown as CallOptions<TContext>
-    const decision = await decide(o, call)
-    if (decision) {
-      responseHeadersOf(call.ctx)?.add(decision)
-      if (!decision.allowed) throw tooManyRequests(decision, call.path, o.message)
-      registerRefund(o.limiter, decision, call.ctx)
+    let pending: Promise<RateLimitDecision | null>
+    try {
+      pending = check(o, call)
+    } catch (cause) {
+      pending = Promise.reject(cause)
     }
-    return opts.next({ ctx: { rateLimit: decision } })
+    // One `then` for both outcomes: a refusal `proceed` throws is the call's answer, not a failed check.
+    return pending.then(
+      (decision) => proceed(o, opts, decision),
+      (cause: unknown) => proceed(o, opts, failed(o, call, cause)),
+    )
   }
 }

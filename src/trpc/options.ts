@@ -89,6 +89,8 @@ export interface ResolvedOptions<TContext> {
   readonly cost: number | CostFunction<TContext>
   readonly onError: NonNullable<RateLimitOptions<TContext>['onError']>
   readonly message: RateLimitOptions<TContext>['message']
+  /** `{ cost }` for a numeric cost: one object for every call, not one per call. */
+  readonly consumeOptions: { readonly cost: number } | undefined
   /** The rules for a procedure path; one list object per path, so validation runs once per path. */
   rulesFor(path: string): readonly RateLimitRule[]
 }
@@ -202,6 +204,8 @@ export function resolveOptions<TContext>(options: RateLimitOptions<TContext>): R
     limiter: options.limiter,
     identify: options.identify ?? (options.limiter.identify as Identify<TContext>),
     cost: options.cost ?? 1,
+    consumeOptions:
+      typeof options.cost === 'function' ? undefined : Object.freeze({ cost: options.cost ?? 1 }),
     onError: options.onError ?? 'closed',
     message: options.message,
     rulesFor(path) {

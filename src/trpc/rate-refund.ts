@@ -7,15 +7,43 @@
 import type { RateLimiter } from '../limiter.js'
 import type { RateLimitDecision } from '../types.js'
 
-type Refund = () => Promise<void>
+/**
+ * What a decision's refund gives back: the limiter that recorded it (`undefined` when it recorded
+ * nothing of its own) and the refund of the decisions already on `ctx` before it.
+ */
+class Chained {
+  constructor(
+    readonly limiter: RateLimiter | undefined,
+    readonly earlier: RateLimitDecision,
+  ) {}
+}
 
-const refunds = new WeakMap<object, Refund>()
+/**
+ * Per decision on `ctx.rateLimit`: the limiter that recorded it, or a {@link Chained} when earlier
+ * `rateLimit` middlewares of the call consumed too. No closure or rule list per call: the refund
+ * is built from the decision only when it is used, which is rare (a later refusal).
+ */
+const refunds = new WeakMap<RateLimitDecision, RateLimiter | Chained>()
 
-/** The refund registered for `ctx.rateLimit`, if an earlier `rateLimit()` of this call put it there. */
-function refundOf(ctx: unknown): Refund | undefined {
+/** The decision on `ctx.rateLimit` when an earlier `rateLimit()` of this call registered it. */
+function registeredOf(ctx: unknown): RateLimitDecision | undefined {
   if (typeof ctx !== 'object' || ctx === null) return undefined
   const decision = (ctx as { rateLimit?: unknown }).rateLimit
-  return typeof decision === 'object' && decision !== null ? refunds.get(decision) : undefined
+  return typeof decision === 'object' && decision !== null && refunds.has(decision as RateLimitDecision)
+    ? (decision as RateLimitDecision)
+    : undefined
+}
+
+/**
+ * Whether any `concurrencyLimit()` exists, the only caller of {@link refundRateBudget}. A
+ * procedure's middlewares are created before its first call, so while none exists no call can
+ * need a refund, and `rateLimit` records nothing per call (a WeakMap entry costs GC work).
+ */
+let refundsWanted = false
+
+/** Called by `concurrencyLimit()` when it is created: from now on admitted calls register refunds. */
+export function wantRefunds(): void {
+  refundsWanted = true
 }
 
 /**
@@ -24,16 +52,23 @@ function refundOf(ctx: unknown): Refund | undefined {
  * has nothing of its own to give back.
  */
 export function registerRefund(limiter: RateLimiter, decision: RateLimitDecision, ctx: unknown): void {
-  const earlier = refundOf(ctx)
+  if (!refundsWanted) return
+  const earlier = registeredOf(ctx)
   const recorded = decision.allowed && decision.reason === undefined
-  if (!recorded && !earlier) return
+  if (earlier) refunds.set(decision, new Chained(recorded ? limiter : undefined, earlier))
+  else if (recorded) refunds.set(decision, limiter)
+}
+
+/** Gives back what `decision` and the decisions before it recorded, same identity, rules and cost. */
+async function refund(decision: RateLimitDecision): Promise<void> {
+  const entry = refunds.get(decision)
+  if (entry === undefined) return
+  const limiter = entry instanceof Chained ? entry.limiter : entry
   const rules = decision.rules.map((outcome) => outcome.rule.source)
-  refunds.set(decision, async () => {
-    await Promise.all([
-      recorded ? limiter.refund(decision.identity, rules, { cost: decision.cost }) : undefined,
-      earlier?.(),
-    ])
-  })
+  await Promise.all([
+    limiter?.refund(decision.identity, rules, { cost: decision.cost }),
+    entry instanceof Chained ? refund(entry.earlier) : undefined,
+  ])
 }
 
 /**
@@ -43,7 +78,8 @@ export function registerRefund(limiter: RateLimiter, decision: RateLimitDecision
  */
 export async function refundRateBudget(ctx: unknown): Promise<void> {
   try {
-    await refundOf(ctx)?.()
+    const decision = registeredOf(ctx)
+    if (decision) await refund(decision)
   } catch {
     // The charge stands.
   }
