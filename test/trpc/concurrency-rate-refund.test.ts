@@ -57,9 +57,16 @@ describe('concurrencyLimit after rateLimit', () => {
     const opened = new Promise<void>((resolve) => {
       open = resolve
     })
-    const exportRows = setup(limiter, () => opened)
+    let running!: () => void
+    const started = new Promise<void>((resolve) => {
+      running = resolve
+    })
+    const exportRows = setup(limiter, () => {
+      running()
+      return opened
+    })
     const first = exportRows({ rows: 2 })
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await started // charged and holding its slot: its resolver runs
     expect(await usedOf(limiter, [perMinute, perHour])).toEqual([2, 2])
     expect(await usedOf(limiter, [perDay])).toEqual([1])
 
@@ -103,9 +110,16 @@ describe('concurrencyLimit after rateLimit', () => {
     const opened = new Promise<void>((resolve) => {
       open = resolve
     })
-    const exportRows = setup(limiter, () => opened)
+    let running!: () => void
+    const started = new Promise<void>((resolve) => {
+      running = resolve
+    })
+    const exportRows = setup(limiter, () => {
+      running()
+      return opened
+    })
     const first = exportRows({ rows: 1 })
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await started
     const refund = limiter.refund
     limiter.refund = async () => {
       throw new Error('store down')
