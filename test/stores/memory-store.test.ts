@@ -60,6 +60,27 @@ describe('MemoryStore', () => {
     expect(store.size).toBe(10)
   })
 
+  it.each([1, 2])(
+    'grows a log whose ring has wrapped, keeping its entries in order (first cost %i)',
+    (first) => {
+      const clock = manualClock()
+      const store = make({ clock, sweepIntervalMs: 0 })
+      const rule = log('wrap', 20, 100)
+      for (let i = 0; i < 5; i++) store.consume([rule], 1)
+      clock.advance(50)
+      store.consume([rule], 1)
+      clock.advance(50) // the first 5 leave: the log goes on mid-ring, and wraps around it
+      store.consume([rule], first)
+      for (let i = 1; i <= 7; i++) {
+        clock.advance(1)
+        expect(store.consume([rule], 1).allowed).toBe(true) // the last one grows the full, wrapped ring
+      }
+      // The oldest entries holding the 2 (3) units over the limit: t = 50 and t = 100.
+      const refused = store.peek([rule], 13)
+      expect(refused.rules[0]).toEqual({ used: 8 + first, retryAfterMs: 93, resetMs: 100 })
+    },
+  )
+
   it('drops expired keys on sweep and treats an expired key as empty when touched', () => {
     const clock = manualClock()
     const store = make({ clock, sweepIntervalMs: 0 })
