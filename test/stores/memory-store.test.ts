@@ -49,6 +49,29 @@ describe('MemoryStore', () => {
     expect(store.peek([log('c')], 1).rules[0]!.used).toBe(2)
   })
 
+  it('keeps evicting the oldest key through thousands of arrivals, resets and sweeps', () => {
+    const clock = manualClock()
+    const store = make({ maxKeys: 8, clock, sweepIntervalMs: 0 })
+    const held: string[] = [] // oldest first: keys only ever arrive, so the LRU order is arrival order
+    let seed = 7
+    const random = (n: number) => {
+      seed = (seed * 48_271) % 2_147_483_647
+      return seed % n
+    }
+    for (let i = 0; i < 5000; i++) {
+      if (held.length > 0 && random(5) === 0) {
+        store.reset([held.splice(random(held.length), 1)[0]!])
+      } else {
+        store.consume([log(`k${i}`)], 1)
+        held.push(`k${i}`)
+        if (held.length > 8) held.shift()
+      }
+      if (i % 1000 === 999) store.sweep() // nothing has expired: sweeping keeps every key
+      expect(store.size).toBe(held.length)
+    }
+    for (const key of held) expect(store.peek([log(key)], 2).rules[0]!.used).toBe(1)
+  })
+
   it('keeps a key that is hammered with refused requests while new keys keep arriving', () => {
     const store = make({ maxKeys: 10, clock: manualClock() })
     store.consume([log('hot', 1)], 1)
