@@ -154,6 +154,21 @@ describe('MemoryStore', () => {
     expect(result.rules[0]!.retryAfterMs).toBe(Number.POSITIVE_INFINITY)
   })
 
+  it('gives each check its own numbers when a decision listener checks again at once', async () => {
+    // The engine reads the memory store's answer from an object the next check reuses.
+    const limiter = createRateLimiter({ store: make({ clock: manualClock() }) })
+    const rule: RateLimitRule = { name: 'r', limit: 5, window: '1m' }
+    for (let i = 0; i < 3; i++) await limiter.consume('busy', rule)
+    const inner: Array<Promise<unknown>> = []
+    limiter.on('decision', ({ decision }) => {
+      if (decision.identity === 'quiet') inner.push(limiter.consume('busy', [rule], { cost: 2 }))
+    })
+    const quiet = await limiter.consume('quiet', rule)
+    expect(quiet).toMatchObject({ allowed: true, remaining: 4 })
+    expect(await inner[0]).toMatchObject({ allowed: true, remaining: 0 })
+    await limiter.close()
+  })
+
   it('is the default store of createRateLimiter', async () => {
     const limiter = createRateLimiter()
     expect(limiter.store).toBeInstanceOf(MemoryStore)
