@@ -91,6 +91,13 @@ const MAX_CACHED_IDENTITIES = 4096
 export class StoreRuleCache {
   readonly #prefix: string
   readonly #byRules = new WeakMap<readonly ResolvedRule[], Map<string, readonly StoreRule[]>>()
+  /**
+   * The last answer: a caller's checks come in runs (a GraphQL operation's fields, a client's
+   * burst, a flood), and comparing a short string costs a fraction of hashing it into a Map.
+   */
+  #lastIdentity = ''
+  #lastResolved: readonly ResolvedRule[] | undefined
+  #lastRules: readonly StoreRule[] = []
 
   constructor(prefix: string) {
     this.#prefix = prefix
@@ -98,6 +105,7 @@ export class StoreRuleCache {
 
   /** The store rules of `identity` under `resolved`, in the same order. */
   get(identity: string, resolved: readonly ResolvedRule[]): readonly StoreRule[] {
+    if (identity === this.#lastIdentity && resolved === this.#lastResolved) return this.#lastRules
     let byIdentity = this.#byRules.get(resolved)
     if (byIdentity === undefined) {
       byIdentity = new Map()
@@ -118,6 +126,9 @@ export class StoreRuleCache {
       if (byIdentity.size >= MAX_CACHED_IDENTITIES) byIdentity.clear()
       byIdentity.set(identity, rules)
     }
+    this.#lastIdentity = identity
+    this.#lastResolved = resolved
+    this.#lastRules = rules
     return rules
   }
 }

@@ -165,6 +165,18 @@ export interface SeedableStore extends RateLimitStore {
   [SEED_USAGE]?(rule: StoreRule, used: number, expiresInMs: number): void
 }
 
+/**
+ * Internal (not exported): a synchronous store's `consume` (`record`) or `peek` whose answer is
+ * only valid until the store's next call, and may list more rules than were asked about (only the
+ * first `rules.length` are). The engine reads it at once: the memory store then allocates nothing.
+ */
+export const CHECK_TRANSIENT: unique symbol = Symbol('resolver-rate-limit.check-transient')
+
+/** A store with {@link CHECK_TRANSIENT}. */
+export interface TransientCheckStore extends RateLimitStore {
+  [CHECK_TRANSIENT]?(rules: readonly StoreRule[], cost: number, record: boolean): StoreResult
+}
+
 /** Emitted after every decision (when a listener is registered). */
 export interface DecisionEvent {
   readonly decision: RateLimitDecision

@@ -39,6 +39,8 @@ export class Engine implements RateLimiter {
   readonly #direct: DirectCallContext
   readonly #concurrency: Concurrency
   readonly #cache: BlockCache | undefined
+  /** The last request of cost 1 built: a caller's checks come in runs (see `StoreRuleCache`). */
+  #last: StoreRequest | undefined
   readonly identify: RateLimiter['identify']
 
   constructor(options: ResolvedLimiterOptions) {
@@ -188,10 +190,22 @@ export class Engine implements RateLimiter {
 
   #decide(operation: Operation, identity: string, rules: Rules, cost?: number): Promise<RateLimitDecision> {
     try {
-      return this.#flow.run(operation, prepareRequest(this.#storeRules, identity, rules, cost))
+      return this.#flow.run(operation, this.#request(identity, rules, cost))
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  /** The request of a `consume` or `peek`: the last one again for the same identity, rules and cost 1. */
+  #request(identity: string, rules: Rules, cost: number | undefined): StoreRequest {
+    const last = this.#last
+    // `last` holds a validated identity: equal to it, `identity` is valid too.
+    if (cost === undefined && last !== undefined && identity === last.identity) {
+      if (resolveRules(rules) === last.resolved) return last
+    }
+    const request = prepareRequest(this.#storeRules, identity, rules, cost)
+    if (cost === undefined) this.#last = request
+    return request
   }
 
   /**

@@ -22,7 +22,7 @@ import type { LimiterEvents } from './events.js'
 import type { FailurePolicy } from './failure-policy.js'
 import type { ResolvedLimiterOptions } from './limiter-options.js'
 import { afterEnforcedCheck, enforcedRules, onlyShadowRefused, shadowAdmission } from './shadow-admit.js'
-import { asError, checkStore, isPromise, type Operation } from './store-call.js'
+import { asError, checkStore, checkStoreAtOnce, isPromise, type Operation } from './store-call.js'
 import type { StoreRequest } from './store-request.js'
 
 /** Milliseconds since `started` (a `performance.now()` reading), or 0 when nothing was timed. */
@@ -76,7 +76,8 @@ export class RequestFlow {
     const sentAt = cache ? cache.sentAt() : Number.NaN
     let answer: StoreResult | Promise<StoreResult>
     try {
-      answer = checkStore(this.#o.store, operation, request.storeRules, request.cost, this.#o.timeoutMs)
+      const check = local ? checkStore : checkStoreAtOnce // #settle reads an answer at once
+      answer = check(this.#o.store, operation, request.storeRules, request.cost, this.#o.timeoutMs)
     } catch (error) {
       return this.#storeFailed(operation, request, local, 0, error)
     }
@@ -87,8 +88,7 @@ export class RequestFlow {
       const result = local ? this.#policy.combine(operation, request, local, answer) : answer
       return Promise.resolve(this.#settle(operation, request, result, 0))
     }
-    // Only a round trip is timed: a synchronous store (MemoryStore) has already answered, and two
-    // clock reads would cost more than its answer did (metrics must stay nearly free).
+    // Only a round trip is timed: two clock reads cost more than a synchronous store answer does.
     const started = this.#events.has('decision') ? performance.now() : 0
     return answer.then(
       (result) => {

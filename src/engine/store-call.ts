@@ -4,7 +4,13 @@
  * against `timeoutMs`).
  */
 import { StoreError } from '../errors.js'
-import type { RateLimitStore, StoreResult, StoreRule } from '../types.js'
+import {
+  CHECK_TRANSIENT,
+  type RateLimitStore,
+  type StoreResult,
+  type StoreRule,
+  type TransientCheckStore,
+} from '../types.js'
 
 /**
  * What a check does, in the words events use: `'consume'` records the cost when every rule admits,
@@ -84,6 +90,22 @@ function stallMs(ms: number): number {
  */
 export function withinDeadline<T>(answer: T | Promise<T>, ms: number, kind: string): T | Promise<T> {
   return isPromise(answer) ? withDeadline(answer, ms, kind) : answer
+}
+
+/**
+ * {@link checkStore} for a caller that has read a synchronous answer before anything else runs:
+ * the memory store answers in an object it reuses (see {@link CHECK_TRANSIENT}).
+ */
+export function checkStoreAtOnce(
+  store: RateLimitStore,
+  operation: Operation,
+  rules: readonly StoreRule[],
+  cost: number,
+  timeoutMs: number,
+): StoreResult | Promise<StoreResult> {
+  const transient = (store as TransientCheckStore)[CHECK_TRANSIENT]
+  if (transient === undefined) return checkStore(store, operation, rules, cost, timeoutMs)
+  return transient.call(store, rules, cost, operation === 'consume')
 }
 
 /** One check of `rules` by the store — `consume` or `peek` — within `timeoutMs`. May throw. */

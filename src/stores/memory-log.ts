@@ -10,12 +10,20 @@
 /**
  * An exact log of admitted requests: a ring buffer of (time, cost), oldest first. It never holds
  * more than `limit` entries (each costs ≥ 1), so the capacity stops growing at `limit`.
+ *
+ * Plain arrays, not typed ones: a typed array above 64 bytes lives outside the JS heap, and
+ * allocating one (and collecting it) cost more than the rest of a check — a fresh key grows its
+ * log several times. An array may be shorter than the capacity: a slot at its end is appended.
+ * Costs are kept only once one differs from 1: until then the usual log holds half the numbers.
  */
 export interface LogState {
   readonly kind: 'log'
-  times: Float64Array
-  costs: Float64Array
-  /** Index of the oldest entry; capacity is a power of two. */
+  times: number[]
+  /** Undefined while every entry costs 1. */
+  costs: number[] | undefined
+  /** Capacity − 1: the capacity is a power of two, at most the limit's next one. */
+  mask: number
+  /** Index of the oldest entry. */
   head: number
   size: number
   /** Sum of the costs held. */
@@ -38,9 +46,9 @@ export interface RuleCheck {
 /** Drops entries that have left the window `(now − windowMs, now]`. */
 function prune(log: LogState, now: number, windowMs: number): void {
   const cutoff = now - windowMs
-  const mask = log.times.length - 1
+  const mask = log.mask
   while (log.size > 0 && log.times[log.head]! <= cutoff) {
-    log.total -= log.costs[log.head]!
+    log.total -= costAt(log, log.head)
     log.head = (log.head + 1) & mask
     log.size--
   }
@@ -66,7 +74,7 @@ export const checkLog: CheckRule<LogState> = (log, now, limit, windowMs, cost, o
   if (log !== undefined) {
     prune(log, now, windowMs)
     used = log.total
-    if (log.size > 0) newest = log.times[(log.head + log.size - 1) & (log.times.length - 1)]!
+    if (log.size > 0) newest = log.times[(log.head + log.size - 1) & log.mask]!
   }
   out.used = used
   out.resetMs = used > 0 ? Math.ceil(newest + windowMs - now) : 0
@@ -86,12 +94,12 @@ export const checkLog: CheckRule<LogState> = (log, now, limit, windowMs, cost, o
  * leaves when `t ≤ now' − windowMs`, so the wait is the smallest whole ms with that property.
  */
 function logWait(log: LogState, now: number, windowMs: number, excess: number): number {
-  const mask = log.times.length - 1
+  const mask = log.mask
   let index = log.head
-  let freed = log.costs[index]!
+  let freed = costAt(log, index)
   while (freed < excess) {
     index = (index + 1) & mask
-    freed += log.costs[index]!
+    freed += costAt(log, index)
   }
   const leaves = log.times[index]!
   let wait = Math.ceil(leaves + windowMs - now)
@@ -108,16 +116,13 @@ export function recordLog(
   cost: number,
 ): LogState {
   const state = log ?? newLog(Math.min(8, nextPowerOfTwo(limit)))
-  let capacity = state.times.length
-  if (state.size === capacity) {
-    grow(state, capacity * 2)
-    capacity *= 2
-  }
-  const at =
-    state.size > 0 ? Math.max(now, state.times[(state.head + state.size - 1) & (capacity - 1)]!) : now
-  const slot = (state.head + state.size) & (capacity - 1)
+  if (state.size > state.mask) grow(state)
+  const mask = state.mask
+  const at = state.size > 0 ? Math.max(now, state.times[(state.head + state.size - 1) & mask]!) : now
+  const slot = (state.head + state.size) & mask
+  if (cost !== 1 && state.costs === undefined) state.costs = state.times.map(() => 1)
   state.times[slot] = at
-  state.costs[slot] = cost
+  if (state.costs !== undefined) state.costs[slot] = cost
   state.size++
   state.total += cost
   state.expiresAt = at + windowMs
@@ -141,13 +146,13 @@ export function refundLog(
   out.retryAfterMs = 0
   if (log === undefined) return
   prune(log, now, windowMs)
-  const mask = log.times.length - 1
+  const mask = log.mask
   let left = cost
   while (left > 0 && log.size > 0) {
     const tail = (log.head + log.size - 1) & mask
-    const entry = log.costs[tail]!
+    const entry = costAt(log, tail)
     const part = Math.min(entry, left)
-    log.costs[tail] = entry - part
+    if (log.costs !== undefined) log.costs[tail] = entry - part
     log.total -= part
     left -= part
     if (part === entry) log.size--
@@ -162,8 +167,9 @@ export function refundLog(
 function newLog(capacity: number): LogState {
   return {
     kind: 'log',
-    times: new Float64Array(capacity),
-    costs: new Float64Array(capacity),
+    times: [],
+    costs: undefined,
+    mask: capacity - 1,
     head: 0,
     size: 0,
     total: 0,
@@ -172,17 +178,25 @@ function newLog(capacity: number): LogState {
   }
 }
 
-function grow(log: LogState, capacity: number): void {
-  const times = new Float64Array(capacity)
-  const costs = new Float64Array(capacity)
-  const mask = log.times.length - 1
-  for (let i = 0; i < log.size; i++) {
-    times[i] = log.times[(log.head + i) & mask]!
-    costs[i] = log.costs[(log.head + i) & mask]!
+/** Doubles a full log's capacity; unwrapped (oldest at index 0), its arrays just go on growing. */
+function grow(log: LogState): void {
+  if (log.head !== 0) {
+    const times: number[] = []
+    const costs: number[] | undefined = log.costs && []
+    for (let i = 0; i < log.size; i++) {
+      times.push(log.times[(log.head + i) & log.mask]!)
+      costs?.push(costAt(log, (log.head + i) & log.mask))
+    }
+    log.times = times
+    log.costs = costs
+    log.head = 0
   }
-  log.times = times
-  log.costs = costs
-  log.head = 0
+  log.mask = log.mask * 2 + 1
+}
+
+/** The cost of the entry in `slot`. */
+function costAt(log: LogState, slot: number): number {
+  return log.costs === undefined ? 1 : log.costs[slot]!
 }
 
 function nextPowerOfTwo(n: number): number {

@@ -1,8 +1,8 @@
 import { monotonicNow } from '../clock.js'
 import { describeValue, invalidConfig } from '../errors.js'
 import type { LeaseRequest, LeaseResult } from '../leases.js'
-import { OldestFirst } from '../oldest-first.js'
 import {
+  CHECK_TRANSIENT,
   SEED_USAGE,
   type SeedableStore,
   type StoreCall,
@@ -18,11 +18,15 @@ import {
   seedRule,
   stateFor,
 } from './memory-algorithms.js'
+import { MemoryKeys } from './memory-keys.js'
 import { MemoryLeases } from './memory-leases.js'
 import type { RuleCheck } from './memory-log.js'
 import type { MemoryStoreOptions } from './memory-store-options.js'
 
 export type { MemoryStoreOptions } from './memory-store-options.js'
+
+/** The answer of {@link MemoryStore}'s `CHECK_TRANSIENT`, reused by the next one. */
+const transient = { allowed: true, rules: [] as Array<{ -readonly [K in keyof StoreRuleResult]: number }> }
 
 /** Scratch of one synchronous check (`#check` fills it, `#evaluate` reads it): checks allocate nothing. */
 const checks: RuleCheck[] = []
@@ -37,15 +41,12 @@ const states: Array<EntryState | undefined> = []
  */
 export class MemoryStore implements SeedableStore {
   readonly kind = 'memory'
-  readonly #entries = new Map<string, EntryState>()
-  readonly #oldest = new OldestFirst(this.#entries)
-  readonly #maxKeys: number
+  readonly #keys: MemoryKeys
+  readonly #entries: Map<string, EntryState>
   readonly #clock: () => number
   /** The latest time read, and how far an injected clock has stepped back in total (see {@link #now}). */
   #last = Number.NEGATIVE_INFINITY
   #stepBack = 0
-  /** New keys added so far: the clock of the approximate LRU. */
-  #arrivals = 0
   #sweeper: NodeJS.Timeout | undefined
   readonly #leases: MemoryLeases
 
@@ -60,7 +61,8 @@ export class MemoryStore implements SeedableStore {
         `Expected \`sweepIntervalMs\` to be an integer ≥ 0, got ${describeValue(sweepIntervalMs)}`,
       )
     }
-    this.#maxKeys = maxKeys
+    this.#keys = new MemoryKeys(maxKeys)
+    this.#entries = this.#keys.entries
     this.#clock = clock
     this.#leases = new MemoryLeases(() => this.#now(), maxKeys)
     if (sweepIntervalMs > 0) {
@@ -84,6 +86,29 @@ export class MemoryStore implements SeedableStore {
 
   peek(rules: readonly StoreRule[], cost: number): StoreResult {
     return this.#evaluate(rules, cost, false)
+  }
+
+  /**
+   * Internal: `consume` (`record`) or `peek` — checks every rule, then (all admitting and
+   * recording) records under every key — answered in an object the next call reuses.
+   */
+  [CHECK_TRANSIENT](rules: readonly StoreRule[], cost: number, record: boolean): StoreResult {
+    const now = this.#now()
+    const allowed = this.#check(rules, cost, now)
+    const results = transient.rules
+    while (results.length < rules.length) results.push({ used: 0, retryAfterMs: 0, resetMs: 0 })
+    for (let i = 0; i < rules.length; i++) {
+      const c = checks[i]!
+      const r = results[i]!
+      // A refused call records nothing: every rule reports its usage without this request.
+      r.used = allowed ? c.usedAfter : c.used
+      r.retryAfterMs = allowed ? 0 : c.retryAfterMs
+      r.resetMs = allowed ? c.resetAfterMs : c.resetMs
+      if (record) this.#record(rules[i]!, states[i], allowed, now, cost)
+      states[i] = undefined
+    }
+    transient.allowed = allowed
+    return transient
   }
 
   /**
@@ -115,7 +140,7 @@ export class MemoryStore implements SeedableStore {
     if ((state !== undefined && state.expiresAt > now) || used <= 0 || expiresInMs <= 0) return
     const seeded = seedRule(rule, now, used, expiresInMs)
     this.#entries.delete(rule.key)
-    this.#touch(rule.key, seeded)
+    this.#keys.touch(rule.key, seeded)
   }
 
   reset(keys: readonly string[]): void {
@@ -166,21 +191,15 @@ export class MemoryStore implements SeedableStore {
     return now
   }
 
-  /** Checks every rule, then (all admitting and recording) records under every key. */
+  /** {@link CHECK_TRANSIENT}'s answer, copied. */
   #evaluate(rules: readonly StoreRule[], cost: number, record: boolean): StoreResult {
-    const now = this.#now()
-    const allowed = this.#check(rules, cost, now)
+    const answer = this[CHECK_TRANSIENT](rules, cost, record)
     const results: StoreRuleResult[] = new Array(rules.length)
     for (let i = 0; i < rules.length; i++) {
-      const c = checks[i]!
-      // A refused call records nothing: every rule reports its usage without this request.
-      results[i] = allowed
-        ? { used: c.usedAfter, retryAfterMs: 0, resetMs: c.resetAfterMs }
-        : { used: c.used, retryAfterMs: c.retryAfterMs, resetMs: c.resetMs }
-      if (record) this.#record(rules[i]!, states[i], allowed, now, cost)
-      states[i] = undefined
+      const { used, retryAfterMs, resetMs } = answer.rules[i]!
+      results[i] = { used, retryAfterMs, resetMs }
     }
-    return { allowed, rules: results }
+    return { allowed: answer.allowed, rules: results }
   }
 
   /** Fills `checks` and `states` for every rule; true when every rule admits. */
@@ -204,24 +223,6 @@ export class MemoryStore implements SeedableStore {
   #record(rule: StoreRule, state: EntryState | undefined, allowed: boolean, now: number, cost: number): void {
     const next = allowed ? recordRule(rule, state, now, cost) : state
     // A refused key is touched too: a caller hammering it must not be evicted as least recently used.
-    if (next !== undefined) this.#touch(rule.key, next)
-  }
-
-  /**
-   * Keeps `key` → `state` and marks the key recently used. The Map's insertion order is the LRU
-   * order (the front is evicted). Moving a key costs a delete and a set, so a key is moved only
-   * once half the capacity of new keys has arrived since its last move: a key used since then is
-   * still in the newer half and cannot be evicted, and a hot key costs no Map writes.
-   */
-  #touch(key: string, state: EntryState): void {
-    const entries = this.#entries
-    if (state.seen >= 0 && this.#arrivals - state.seen < this.#maxKeys >> 1) return
-    const isNew = !entries.delete(key)
-    entries.set(key, state)
-    if (isNew) {
-      this.#arrivals++
-      if (entries.size > this.#maxKeys) this.#oldest.evict()
-    }
-    state.seen = this.#arrivals
+    if (next !== undefined) this.#keys.touch(rule.key, next)
   }
 }

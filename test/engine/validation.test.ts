@@ -208,3 +208,27 @@ describe('durations', () => {
     expect(formatDuration(86_400_000 + 1)).toBe('1d1ms')
   })
 })
+
+describe('a run of checks of one identity', () => {
+  it('still validates every call and keys each by its own rules and cost', async () => {
+    const own = createRateLimiter()
+    const other: RateLimitRule = { name: 'Query.other', limit: 1, window: '1m' }
+    expect((await own.consume('user:run', ok)).remaining).toBe(9)
+    // The same identity again, with other rules, another cost, an invalid identity or invalid rules.
+    expect((await own.consume('user:run', other)).remaining).toBe(0)
+    expect((await own.consume('user:run', ok, { cost: 3 })).remaining).toBe(6)
+    expect((await own.consume('user:run', ok)).remaining).toBe(5)
+    expect((await configError(own.consume('', ok))).code).toBe('INVALID_IDENTITY')
+    expect((await configError(own.consume(undefined as unknown as string, ok))).code).toBe('INVALID_IDENTITY')
+    expect((await configError(own.consume('user:run', { ...ok, limit: 0 }))).code).toBe('INVALID_RULE')
+    await own.close()
+  })
+
+  it('rejects an invalid identity as the first call of a limiter', async () => {
+    const fresh = createRateLimiter()
+    expect((await configError(fresh.consume(undefined as unknown as string, ok))).code).toBe(
+      'INVALID_IDENTITY',
+    )
+    await fresh.close()
+  })
+})

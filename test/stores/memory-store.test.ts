@@ -49,6 +49,29 @@ describe('MemoryStore', () => {
     expect(store.peek([log('c')], 1).rules[0]!.used).toBe(2)
   })
 
+  it('keeps evicting the oldest key through thousands of arrivals, resets and sweeps', () => {
+    const clock = manualClock()
+    const store = make({ maxKeys: 8, clock, sweepIntervalMs: 0 })
+    const held: string[] = [] // oldest first: keys only ever arrive, so the LRU order is arrival order
+    let seed = 7
+    const random = (n: number) => {
+      seed = (seed * 48_271) % 2_147_483_647
+      return seed % n
+    }
+    for (let i = 0; i < 5000; i++) {
+      if (held.length > 0 && random(5) === 0) {
+        store.reset([held.splice(random(held.length), 1)[0]!])
+      } else {
+        store.consume([log(`k${i}`)], 1)
+        held.push(`k${i}`)
+        if (held.length > 8) held.shift()
+      }
+      if (i % 1000 === 999) store.sweep() // nothing has expired: sweeping keeps every key
+      expect(store.size).toBe(held.length)
+    }
+    for (const key of held) expect(store.peek([log(key)], 2).rules[0]!.used).toBe(1)
+  })
+
   it('keeps a key that is hammered with refused requests while new keys keep arriving', () => {
     const store = make({ maxKeys: 10, clock: manualClock() })
     store.consume([log('hot', 1)], 1)
@@ -59,6 +82,27 @@ describe('MemoryStore', () => {
     expect(store.consume([log('hot', 1)], 1).allowed).toBe(false)
     expect(store.size).toBe(10)
   })
+
+  it.each([1, 2])(
+    'grows a log whose ring has wrapped, keeping its entries in order (first cost %i)',
+    (first) => {
+      const clock = manualClock()
+      const store = make({ clock, sweepIntervalMs: 0 })
+      const rule = log('wrap', 20, 100)
+      for (let i = 0; i < 5; i++) store.consume([rule], 1)
+      clock.advance(50)
+      store.consume([rule], 1)
+      clock.advance(50) // the first 5 leave: the log goes on mid-ring, and wraps around it
+      store.consume([rule], first)
+      for (let i = 1; i <= 7; i++) {
+        clock.advance(1)
+        expect(store.consume([rule], 1).allowed).toBe(true) // the last one grows the full, wrapped ring
+      }
+      // The oldest entries holding the 2 (3) units over the limit: t = 50 and t = 100.
+      const refused = store.peek([rule], 13)
+      expect(refused.rules[0]).toEqual({ used: 8 + first, retryAfterMs: 93, resetMs: 100 })
+    },
+  )
 
   it('drops expired keys on sweep and treats an expired key as empty when touched', () => {
     const clock = manualClock()
@@ -108,6 +152,21 @@ describe('MemoryStore', () => {
     const result = store.consume([log('big', 2)], 3)
     expect(result.allowed).toBe(false)
     expect(result.rules[0]!.retryAfterMs).toBe(Number.POSITIVE_INFINITY)
+  })
+
+  it('gives each check its own numbers when a decision listener checks again at once', async () => {
+    // The engine reads the memory store's answer from an object the next check reuses.
+    const limiter = createRateLimiter({ store: make({ clock: manualClock() }) })
+    const rule: RateLimitRule = { name: 'r', limit: 5, window: '1m' }
+    for (let i = 0; i < 3; i++) await limiter.consume('busy', rule)
+    const inner: Array<Promise<unknown>> = []
+    limiter.on('decision', ({ decision }) => {
+      if (decision.identity === 'quiet') inner.push(limiter.consume('busy', [rule], { cost: 2 }))
+    })
+    const quiet = await limiter.consume('quiet', rule)
+    expect(quiet).toMatchObject({ allowed: true, remaining: 4 })
+    expect(await inner[0]).toMatchObject({ allowed: true, remaining: 0 })
+    await limiter.close()
   })
 
   it('is the default store of createRateLimiter', async () => {
