@@ -51,6 +51,7 @@ describe('rateLimit identify answers', () => {
 
   it('accepts a thenable that is not a native promise', async () => {
     const limiter = memoryLimiter()
+    // biome-ignore lint/suspicious/noThenProperty: the point of the test is a thenable that is not a promise.
     const identify = () => ({ then: (resolve: (id: string) => void) => resolve('tenant:thenable') })
     const router = t.router({
       q: t.procedure
