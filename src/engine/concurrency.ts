@@ -103,10 +103,16 @@ export class Concurrency {
     lease: LeaseRequest,
   ): Promise<LeaseResult> {
     return withDeadline(answer, this.#o.timeoutMs, store.kind).catch((error: unknown) => {
-      answer.then(
-        (late) => (late.acquired ? store.releaseLease!(lease.key, lease.id) : undefined),
-        () => undefined,
-      )
+      answer
+        .then(
+          (late) => (late.acquired ? store.releaseLease!(lease.key, lease.id) : undefined),
+          () => undefined, // a late failure: withDeadline dropped it, and no lease was granted
+        )
+        // A failed give-back is reported like a failed release (the lease expires after `leaseMs`),
+        // never left as an unhandled rejection.
+        .catch((failure: unknown) =>
+          this.#events.emit('store-error', { error: asError(failure), policy: this.#o.onStoreError }),
+        )
       throw error
     })
   }
