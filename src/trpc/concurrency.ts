@@ -115,7 +115,10 @@ export function concurrencyLimit<TContext extends object = object>(
         throw identityRefused(cause)
       throw checkFailed(cause instanceof Error ? cause : new Error(String(cause)))
     }
-    const limit = { name: opts.path, ...o.template, signal: opts.signal }
+    // Only a subscription lets its abort signal release: a query or mutation runs on after its
+    // client has gone, and holds its slot until it settles (else aborting and resending bypasses `max`).
+    const signal = opts.type === 'subscription' ? opts.signal : undefined
+    const limit = { name: opts.path, ...o.template, signal }
     const decision = await o.limiter.acquire(id, limit)
     if (!decision.allowed) {
       // A call refused here gives back the rate budget its earlier `rateLimit()` took.
