@@ -7,7 +7,7 @@
 import { isObservable, observable } from '@trpc/server/observable'
 import { isAsyncIterable, releasingIterable } from '../release-on-end.js'
 
-/** The subscription's data, wrapped to call `release` once it ends; anything else unchanged. */
+/** The subscription's data, wrapped to call `release` once it ends; anything else unchanged, released at once. */
 export function releasingSubscription(data: unknown, release: () => void): unknown {
   if (isObservable(data)) {
     return observable<unknown, unknown>((observer) => {
@@ -29,5 +29,7 @@ export function releasingSubscription(data: unknown, release: () => void): unkno
     })
   }
   if (isAsyncIterable(data)) return releasingIterable(data, release)
+  // Nothing open that could end later: held, the lease would be renewed for as long as the process runs.
+  release()
   return data
 }
