@@ -33,3 +33,24 @@ export function releasingSubscription(data: unknown, release: () => void): unkno
   release()
   return data
 }
+
+/**
+ * A call's data, holding its lease until what it opened ends: a subscription's stream, and also the
+ * async iterable a query or mutation streams (`httpBatchStreamLink`), whose work runs while it is
+ * read — that one is released too when its client goes away (tRPC stops reading it). Anything
+ * else was done when it returned: released now, and returned as it is.
+ */
+export function holdUntilEnd(
+  type: string,
+  data: unknown,
+  release: () => void,
+  signal?: AbortSignal,
+): unknown {
+  if (type === 'subscription') return releasingSubscription(data, release)
+  if (!isAsyncIterable(data)) {
+    release()
+    return data
+  }
+  signal?.addEventListener('abort', release, { once: true })
+  return releasingIterable(data, release)
+}
