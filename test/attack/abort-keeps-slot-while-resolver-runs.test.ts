@@ -33,19 +33,30 @@ function slowWork() {
   const done = new Promise<void>((resolve) => {
     finish = resolve
   })
+  let started = 0
   const work = async () => {
+    started++
     most = Math.max(most, ++running)
     await done
     running--
     return 'done'
   }
-  return { work, finish, most: () => most }
+  return { work, finish, most: () => most, started: () => started }
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
 
+/** Waits until `started()` passes `count` (the first request's resolver runs), at most 2 s. */
+async function untilStarted(started: () => number, count = 0) {
+  for (const since = Date.now(); started() <= count && Date.now() - since < 2_000; ) await tick()
+}
+
 /** Sends `query` five times, aborting each request once its resolver has started. */
-async function sendAndAbort(yoga: { fetch: (url: string, init: RequestInit) => unknown }, query: string) {
+async function sendAndAbort(
+  yoga: { fetch: (url: string, init: RequestInit) => unknown },
+  query: string,
+  started: () => number,
+) {
   for (let i = 0; i < 5; i++) {
     const controller = new AbortController()
     const response = Promise.resolve(
@@ -56,7 +67,8 @@ async function sendAndAbort(yoga: { fetch: (url: string, init: RequestInit) => u
         signal: controller.signal,
       }),
     ).catch(() => undefined)
-    await tick()
+    if (i === 0) await untilStarted(started)
+    else await tick()
     controller.abort()
     await response
     await tick()
@@ -79,7 +91,7 @@ describe('a client that aborts its requests and sends them again', () => {
       logging: false,
       context: ({ request }) => ({ user: { id: request.headers.get('x-user') } }),
     })
-    await sendAndAbort(yoga, '{ export }')
+    await sendAndAbort(yoga, '{ export }', slow.started)
     slow.finish()
     expect(slow.most()).toBe(1)
   })
@@ -97,7 +109,7 @@ describe('a client that aborts its requests and sends them again', () => {
       plugins: [useConcurrencyLimit({ limiter, max: 1 })],
       context: ({ request }) => ({ user: { id: request.headers.get('x-user') } }),
     })
-    await sendAndAbort(yoga, '{ export }')
+    await sendAndAbort(yoga, '{ export }', slow.started)
     slow.finish()
     expect(slow.most()).toBe(1)
   })
@@ -115,7 +127,8 @@ describe('a client that aborts its requests and sends them again', () => {
       const call = calls({ user: { id: 'mallory' } }, { signal: controller.signal })
         .export()
         .catch(() => undefined)
-      await tick()
+      if (i === 0) await untilStarted(slow.started)
+      else await tick()
       controller.abort()
       void call
       await tick()

@@ -95,7 +95,12 @@ function yogaFor(limiter: RateLimiter, work: () => Promise<string>) {
   }
 }
 
-const settled = () => new Promise((resolve) => setTimeout(resolve, 50))
+/** Waits until `count` resolvers have started (then every other resolution was refused), at most 5 s. */
+async function settled(runs: () => number, count: number) {
+  const since = Date.now()
+  while (runs() < count && Date.now() - since < 5_000) await new Promise((resolve) => setTimeout(resolve, 10))
+  await new Promise((resolve) => setTimeout(resolve, 20))
+}
 
 describe('floods of a @concurrencyLimit field on Redis', () => {
   it('500 aliases in one operation run 3 at once, the 497 others refused, no lease left', async () => {
@@ -103,7 +108,7 @@ describe('floods of a @concurrencyLimit field on Redis', () => {
     const slow = slowWork()
     const post = yogaFor(limiter, slow.work)
     const pending = post(`{ ${Array.from({ length: 500 }, (_, i) => `a${i}: export`).join(' ')} }`)
-    await settled()
+    await settled(slow.runs, 3)
     expect(await allFree(limiter, 'user:mallory', 'Query.export', 3)).toBe(false)
     slow.finish()
     const { status, body } = await pending
@@ -121,7 +126,7 @@ describe('floods of a @concurrencyLimit field on Redis', () => {
     const slow = slowWork()
     const post = yogaFor(limiter, slow.work)
     const pending = post('{ items { heavy } }')
-    await settled()
+    await settled(slow.runs, 2)
     expect(await allFree(limiter, 'user:mallory', 'Item.heavy', 2)).toBe(false)
     slow.finish()
     const { body } = await pending
@@ -156,7 +161,7 @@ describe('a tRPC batch of 100 calls of a concurrencyLimit() procedure in one req
     try {
       const path = Array.from({ length: 100 }, () => 'export').join(',')
       const pending = fetch(`${server.url}/${path}?batch=1`, { headers: { 'x-user': 'mallory' } })
-      await settled()
+      await settled(slow.runs, 2)
       expect(await allFree(limiter, 'user:mallory', 'export', 2)).toBe(false)
       slow.finish()
       const calls = (await (await pending).json()) as Array<{
