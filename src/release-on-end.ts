@@ -21,7 +21,13 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
 export function releasingIterable<T>(inner: AsyncIterable<T>, release: () => void): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
-      const iterator = inner[Symbol.asyncIterator]()
+      let iterator: AsyncIterator<T>
+      try {
+        iterator = inner[Symbol.asyncIterator]()
+      } catch (error) {
+        release() // nothing was opened, and nothing will call return()
+        throw error
+      }
       return {
         async next() {
           try {

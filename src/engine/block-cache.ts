@@ -18,7 +18,7 @@
  * - A refusal from memory reports the numbers the store's answer proves: remaining 0, and the wait
  *   and reset it named, counting down from the moment the call was sent.
  * - `reset` and `refund` in this process forget the keys at once, and an answer to a call sent
- *   before that is not learned. A reset made by another process (or the CLI) is not seen: the
+ *   before that is not learned; one that timed out forgets them again when its late answer arrives. A reset made by another process (or the CLI) is not seen: the
  *   block lasts until it ends, at most `maxBlockMs`.
  * - Only answers that took a round trip are learned: a store that answers synchronously (the
  *   `MemoryStore`) is already in memory, and its refusals cost less than the bookkeeping.

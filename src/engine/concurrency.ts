@@ -46,6 +46,8 @@ export class Concurrency {
   readonly #breaker: CircuitBreaker | undefined
   /** Leases held now, so that `close()` stops their renewal timers. */
   readonly #held = new Set<LeaseDecision>()
+  /** Lease key → leases held now from the `'local'` policy's store (see `acquire`). */
+  readonly #localHeld = new Map<string, number>()
   #local: RateLimitStore | undefined
 
   constructor(options: ResolvedLimiterOptions, parts: ConcurrencyParts) {
@@ -58,10 +60,17 @@ export class Concurrency {
     const acquisition = this.#prepare(identity, limit)
     const { store } = this.#o
     if (this.#breaker?.isOpen) return this.#degraded(acquisition, 'circuit-open')
+    // Leases the 'local' policy handed out during an outage are still open: the store must leave room for them.
+    const carried = this.#localHeld.get(acquisition.lease.key) ?? 0
+    if (carried >= acquisition.limit.max)
+      return this.#settle(acquisition, store, { acquired: false, active: carried }, 'local')
+    const request =
+      carried === 0 ? acquisition.lease : { ...acquisition.lease, max: acquisition.limit.max - carried }
     let result: LeaseResult
     try {
-      const answer = store.acquireLease!(acquisition.lease)
-      result = isPromise(answer) ? await this.#withinDeadline(store, answer, acquisition.lease) : answer
+      const answer = store.acquireLease!(request)
+      result = isPromise(answer) ? await this.#withinDeadline(store, answer, request) : answer
+      if (carried > 0) result = { acquired: result.acquired, active: result.active + carried }
     } catch (error) {
       const failure = asError(error)
       this.#breaker?.failure(failure)
@@ -76,6 +85,7 @@ export class Concurrency {
   close(): void {
     for (const lease of this.#held) lease.stop()
     this.#held.clear()
+    this.#localHeld.clear()
   }
 
   #prepare(identity: string, limit: ConcurrencyLimit): Acquisition {
@@ -103,10 +113,16 @@ export class Concurrency {
     lease: LeaseRequest,
   ): Promise<LeaseResult> {
     return withDeadline(answer, this.#o.timeoutMs, store.kind).catch((error: unknown) => {
-      answer.then(
-        (late) => (late.acquired ? store.releaseLease!(lease.key, lease.id) : undefined),
-        () => undefined,
-      )
+      answer
+        .then(
+          (late) => (late.acquired ? store.releaseLease!(lease.key, lease.id) : undefined),
+          () => undefined, // a late failure: withDeadline dropped it, and no lease was granted
+        )
+        // A failed give-back is reported like a failed release (the lease expires after `leaseMs`),
+        // never left as an unhandled rejection.
+        .catch((failure: unknown) =>
+          this.#events.emit('store-error', { error: asError(failure), policy: this.#o.onStoreError }),
+        )
       throw error
     })
   }
@@ -182,6 +198,8 @@ export class Concurrency {
   }
 
   #holder(store: RateLimitStore, request: LeaseRequest): LeaseHolder {
+    // Counted from here, with `onEnd` below: a lease released at once (its signal had aborted) too.
+    if (store === this.#local) this.#countLocal(request.key, 1)
     return {
       store,
       request,
@@ -189,9 +207,16 @@ export class Concurrency {
       onError: (error) => this.#events.emit('store-error', { error, policy: this.#o.onStoreError }),
       onEnd: (how, decision) => {
         this.#held.delete(decision)
+        if (store === this.#local) this.#countLocal(request.key, -1)
         if (this.#events.has('concurrency')) this.#events.emit('concurrency', { operation: how, decision })
       },
     }
+  }
+
+  #countLocal(key: string, by: 1 | -1): void {
+    const count = (this.#localHeld.get(key) ?? 0) + by
+    if (count > 0) this.#localHeld.set(key, count)
+    else this.#localHeld.delete(key)
   }
 
   #policyOf(limit: ResolvedConcurrencyLimit) {

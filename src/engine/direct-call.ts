@@ -8,13 +8,18 @@
 import { StoreError } from '../errors.js'
 import type { RateLimitStore } from '../types.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
-import { asStoreError, withinDeadline } from './store-call.js'
+import { asStoreError, isPromise, withinDeadline } from './store-call.js'
 
 /** What a direct store call needs from the limiter. */
 export interface DirectCallContext {
   readonly store: RateLimitStore
   readonly timeoutMs: number
   readonly breaker: CircuitBreaker | undefined
+  /**
+   * Called when the store's answer arrives, also after the deadline: a `refund` or `reset` that timed
+   * out may still land, and the blocked-caller cache must forget what it learned meanwhile.
+   */
+  readonly landed?: () => void
 }
 
 /**
@@ -35,7 +40,9 @@ export async function callStoreDirectly<T>(
   }
   let result: T
   try {
-    result = await withinDeadline(call(store), timeoutMs, store.kind)
+    const answer = call(store)
+    if (context.landed !== undefined && isPromise(answer)) answer.then(context.landed, context.landed)
+    result = await withinDeadline(answer, timeoutMs, store.kind)
   } catch (error) {
     const failure = asStoreError(error, `The ${store.kind} store failed to ${action}`)
     breaker?.failure(failure)

@@ -145,7 +145,7 @@ export class Engine implements RateLimiter {
     const keys = request.storeRules.map((rule) => rule.key)
     this.#cache?.forget(keys)
     try {
-      return await refundUsage(this.#direct, request)
+      return await refundUsage(this.#forgetting(keys), request)
     } finally {
       // Again once done: a refusal sent while the refund was on its way is not learned.
       this.#cache?.forget(keys)
@@ -157,10 +157,16 @@ export class Engine implements RateLimiter {
     this.#cache?.forget(keys)
     try {
       await this.#policy.reset(keys)
-      await callStoreDirectly(this.#direct, 'reset usage', (store) => store.reset(keys))
+      await callStoreDirectly(this.#forgetting(keys), 'reset usage', (store) => store.reset(keys))
     } finally {
       this.#cache?.forget(keys) // as for refund
     }
+  }
+
+  /** The direct-call context of a write to `keys`: when it lands, even after its deadline, the cache forgets them. */
+  #forgetting(keys: readonly string[]): DirectCallContext {
+    const cache = this.#cache
+    return cache === undefined ? this.#direct : { ...this.#direct, landed: () => cache.forget(keys) }
   }
 
   keys(identity: string, rules: Rules): string[] {

@@ -107,7 +107,8 @@ export class ConcurrencyFieldLimiter {
   wrapResolve(field: ConcurrencyField, resolve: Resolver): Resolver {
     return async (source, args, context, info) => {
       if (info.operation.operation === 'subscription') return resolve(source, args, context, info)
-      const slot = await this.#acquire(field, context, info, takeCharge(info))
+      // No abort signal: a resolver runs on after its client has gone, and holds its slot until it settles.
+      const slot = await this.#acquire(field, context, info, takeCharge(info), undefined)
       try {
         return await resolve(source, args, context, info)
       } finally {
@@ -119,7 +120,7 @@ export class ConcurrencyFieldLimiter {
   /** A `subscribe` that takes a slot when the subscription starts and holds it until it ends. */
   wrapSubscribe(field: ConcurrencyField, subscribe: Resolver): Resolver {
     return async (source, args, context, info) => {
-      const slot = await this.#acquire(field, context, info, takeCharge(info))
+      const slot = await this.#acquire(field, context, info, takeCharge(info), signalOf(context))
       const release = (): void => void slot.release()
       let result: unknown
       try {
@@ -139,11 +140,11 @@ export class ConcurrencyFieldLimiter {
     context: unknown,
     info: GraphQLResolveInfo,
     charge: RateCharge | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<ConcurrencyDecision> {
     const state = operationState(context, info)
     state.caller ??= identifyCaller(this.#o.identify, context)
     const caller = await state.caller
-    const signal = signalOf(context)
     const decision = await this.#o.limiter.acquire(caller.id, {
       name: field.name,
       max: field.max,

@@ -49,13 +49,15 @@ export interface ConcurrencyLimitPlugin {
  */
 export function useConcurrencyLimit(options: ConcurrencyLimitPluginOptions): ConcurrencyLimitPlugin {
   const o = resolveOptions(options)
+  // Only a subscription lets its abort signal release: an execution runs on after its client has
+  // gone, and holds its slot until it settles (else aborting and resending would bypass `max`).
   const guard =
-    (run: Run): Run =>
+    (run: Run, subscription: boolean): Run =>
     async (args) => {
       let slot: ConcurrencyDecision
       try {
         const caller = await identifyCaller(o.identify, args.contextValue)
-        slot = await o.limiter.acquire(caller.id, o.limit(args.contextValue))
+        slot = await o.limiter.acquire(caller.id, subscription ? o.limit(args.contextValue) : o.template)
       } catch (error) {
         if (error instanceof GraphQLError) return { errors: [error] } satisfies ExecutionResult
         throw error
@@ -73,8 +75,8 @@ export function useConcurrencyLimit(options: ConcurrencyLimitPluginOptions): Con
       }
     }
   return {
-    onExecute: ({ executeFn, setExecuteFn }) => setExecuteFn(guard(executeFn)),
-    onSubscribe: ({ subscribeFn, setSubscribeFn }) => setSubscribeFn(guard(subscribeFn)),
+    onExecute: ({ executeFn, setExecuteFn }) => setExecuteFn(guard(executeFn, false)),
+    onSubscribe: ({ subscribeFn, setSubscribeFn }) => setSubscribeFn(guard(subscribeFn, true)),
   }
 }
 
@@ -109,6 +111,7 @@ function resolveOptions(options: ConcurrencyLimitPluginOptions) {
   return {
     limiter,
     identify: identify ?? limiter.identify,
+    template,
     limit: (context: unknown) => {
       const signal = signalOf(context)
       return signal ? { ...template, signal } : template

@@ -1,7 +1,7 @@
 /**
  * `concurrencyLimit()`: at most `max` calls of a procedure (or of every procedure sharing `name`)
- * in flight per caller. A query or mutation holds its lease until its resolver settles; a
- * subscription until it ends — completion, error, unsubscribe, or the client going away (the
+ * in flight per caller. A query or mutation holds its lease until its resolver settles (a streamed
+ * async iterable until it ends); a subscription until it ends — completion, error, unsubscribe, or the client going away (the
  * request's abort signal). A refusal is `TOO_MANY_REQUESTS` with a
  * {@link TRPCConcurrencyLimitedCause}: no Retry-After, since nobody knows when a slot frees. A
  * refused call gets back the rate budget the `rateLimit()` middlewares before it took (rate-refund.ts).
@@ -18,7 +18,7 @@ import type { RateLimiter } from '../limiter.js'
 import type { Duration, StoreErrorPolicy } from '../types.js'
 import { checkFailed, identityRefused, isTRPCError } from './errors.js'
 import { refundRateBudget, wantRefunds } from './rate-refund.js'
-import { releasingSubscription } from './subscription-lease.js'
+import { holdUntilEnd } from './subscription-lease.js'
 
 /** Options of {@link concurrencyLimit}; validated when it is called. */
 export interface ConcurrencyLimitOptions<TContext = object> {
@@ -115,7 +115,10 @@ export function concurrencyLimit<TContext extends object = object>(
         throw identityRefused(cause)
       throw checkFailed(cause instanceof Error ? cause : new Error(String(cause)))
     }
-    const limit = { name: opts.path, ...o.template, signal: opts.signal }
+    // Only a subscription lets its abort signal release: a query or mutation runs on after its
+    // client has gone, and holds its slot until it settles (else aborting and resending bypasses `max`).
+    const signal = opts.type === 'subscription' ? opts.signal : undefined
+    const limit = { name: opts.path, ...o.template, signal }
     const decision = await o.limiter.acquire(id, limit)
     if (!decision.allowed) {
       // A call refused here gives back the rate budget its earlier `rateLimit()` took.
@@ -131,10 +134,11 @@ export function concurrencyLimit<TContext extends object = object>(
       release()
       throw error
     }
-    if (opts.type !== 'subscription' || !result.ok) {
+    if (!result.ok) {
       release()
       return result
     }
-    return { ...result, data: releasingSubscription(result.data, release) }
+    const data = holdUntilEnd(opts.type, result.data, release, opts.signal)
+    return data === result.data ? result : { ...result, data }
   }
 }

@@ -7,7 +7,7 @@
 import { isObservable, observable } from '@trpc/server/observable'
 import { isAsyncIterable, releasingIterable } from '../release-on-end.js'
 
-/** The subscription's data, wrapped to call `release` once it ends; anything else unchanged. */
+/** The subscription's data, wrapped to call `release` once it ends; anything else unchanged, released at once. */
 export function releasingSubscription(data: unknown, release: () => void): unknown {
   if (isObservable(data)) {
     return observable<unknown, unknown>((observer) => {
@@ -29,5 +29,28 @@ export function releasingSubscription(data: unknown, release: () => void): unkno
     })
   }
   if (isAsyncIterable(data)) return releasingIterable(data, release)
+  // Nothing open that could end later: held, the lease would be renewed for as long as the process runs.
+  release()
   return data
+}
+
+/**
+ * A call's data, holding its lease until what it opened ends: a subscription's stream, and also the
+ * async iterable a query or mutation streams (`httpBatchStreamLink`), whose work runs while it is
+ * read — that one is released too when its client goes away (tRPC stops reading it). Anything
+ * else was done when it returned: released now, and returned as it is.
+ */
+export function holdUntilEnd(
+  type: string,
+  data: unknown,
+  release: () => void,
+  signal?: AbortSignal,
+): unknown {
+  if (type === 'subscription') return releasingSubscription(data, release)
+  if (!isAsyncIterable(data)) {
+    release()
+    return data
+  }
+  signal?.addEventListener('abort', release, { once: true })
+  return releasingIterable(data, release)
 }

@@ -122,16 +122,20 @@ describe('concurrencyLimit (tRPC middleware)', () => {
     await expect(caller().failing()).rejects.toMatchObject({ code: 'BAD_REQUEST' })
   })
 
-  it('frees the slot when the call is aborted, before its resolver settles', async () => {
+  it('holds the slot of an aborted call until its resolver settles (it still runs)', async () => {
     const limiter = memoryLimiter()
-    const caller = callerFor(limiter, () => new Promise(() => {})) // never settles
+    const g = gate()
+    const caller = callerFor(limiter, () => g.opened) // ignores the abort
     const controller = new AbortController()
-    void caller('1', controller.signal)
+    const call = caller('1', controller.signal)
       .failing()
       .catch(() => {})
     await new Promise((resolve) => setTimeout(resolve, 10))
     expect(await free(limiter, 'failing', 1)).toBe(false)
     controller.abort()
+    expect(await free(limiter, 'failing', 1)).toBe(false)
+    g.open()
+    await call
     expect(await free(limiter, 'failing', 1)).toBe(true)
   })
 
