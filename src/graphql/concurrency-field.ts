@@ -96,6 +96,27 @@ export function signalOf(context: unknown): AbortSignal | undefined {
   return signal instanceof AbortSignal ? signal : undefined
 }
 
+/**
+ * `iterable`, releasing once it ends (see `releasingIterable`), or at once if nothing starts reading
+ * it by the next turn of the event loop: an executor that reads async iterables opens one as soon
+ * as the resolver's promise settles, while graphql-js 16 rejects it as a list ("Expected
+ * Iterable") and never opens it, and a slot nobody will release would be renewed for as long as
+ * the process runs.
+ */
+function heldWhileRead(iterable: AsyncIterable<unknown>, release: () => void): AsyncIterable<unknown> {
+  const releasing = releasingIterable(iterable, release)
+  let opened = false
+  setImmediate(() => {
+    if (!opened) release()
+  })
+  return {
+    [Symbol.asyncIterator]() {
+      opened = true
+      return releasing[Symbol.asyncIterator]()
+    },
+  }
+}
+
 export class ConcurrencyFieldLimiter {
   readonly #o: ResolvedConcurrencyOptions
 
@@ -109,11 +130,23 @@ export class ConcurrencyFieldLimiter {
       if (info.operation.operation === 'subscription') return resolve(source, args, context, info)
       // No abort signal: a resolver runs on after its client has gone, and holds its slot until it settles.
       const slot = await this.#acquire(field, context, info, takeCharge(info), undefined)
+      const release = (): void => void slot.release()
+      let result: unknown
       try {
-        return await resolve(source, args, context, info)
-      } finally {
-        void slot.release()
+        result = await resolve(source, args, context, info)
+      } catch (error) {
+        release()
+        throw error
       }
+      if (!isAsyncIterable(result)) {
+        release()
+        return result
+      }
+      // A list streamed from an async iterable (graphql-yoga's executor reads one; `@stream` sends
+      // it in parts): its work runs while it is read, so the slot is held until it ends, or until
+      // the client goes away and nothing reads it any more.
+      signalOf(context)?.addEventListener('abort', release, { once: true })
+      return heldWhileRead(result, release)
     }
   }
 
