@@ -22,6 +22,9 @@ storeContract('Redis store (real TIME)', async ({ prefix }) => {
     store: new RedisStore({ client, logger: false }),
     prefix,
     logger: false,
+    // The contract checks what the store answers; deadlines are test/resilience's. A 200 ms
+    // one on a loaded machine lets the failure policy answer a slow first script call.
+    timeoutMs: 5_000,
   })
   return { limiter, exactClock: false, advance: sleep, cleanup: () => limiter.close() }
 })
@@ -31,6 +34,9 @@ storeContract('Redis store without batching', async ({ prefix }) => {
     store: new RedisStore({ client, logger: false, batch: false }),
     prefix,
     logger: false,
+    // The contract checks what the store answers; deadlines are test/resilience's. A 200 ms
+    // one on a loaded machine lets the failure policy answer a slow first script call.
+    timeoutMs: 5_000,
   })
   return { limiter, exactClock: false, advance: sleep, cleanup: () => limiter.close() }
 })
