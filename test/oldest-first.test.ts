@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { OldestFirst } from '../src/oldest-first.js'
@@ -48,5 +50,35 @@ describe('OldestFirst', () => {
     map.set('c', 3)
     expect(oldest.evict()).toBe('b')
     expect([...map.keys()]).toEqual(['c'])
+  })
+})
+
+describe('OldestFirst and memory', () => {
+  it('keeps no outgrown hash tables once the job that evicted is over (an LRU moving keys after one eviction)', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const heap = async () => {
+      await new Promise((resolve) => setImmediate(resolve)) // a new job: nothing kept for the last one
+      gc()
+      gc()
+      return process.memoryUsage().heapUsed
+    }
+    const map = new Map<string, number>()
+    const oldest = new OldestFirst(map)
+    for (let i = 0; i < 10_000; i++) map.set(`key:${i}`, i)
+    oldest.evict() // one eviction: the iterator is made
+    const before = await heap()
+    for (let round = 0; round < 4; round++) {
+      // An LRU's hits: every move leaves a hole, and V8 rebuilds the table as they fill it.
+      for (let n = 0; n < 400_000; n++) {
+        const key = `key:${1 + (n % 9_999)}`
+        map.delete(key)
+        map.set(key, n)
+      }
+      await heap()
+    }
+    // Held strongly, the iterator kept every rebuilt table: ~80 MB here.
+    expect((await heap()) - before).toBeLessThan(20 * 1024 * 1024)
+    expect(oldest.evict()).toBeDefined() // still evicts after its iterator was collected
   })
 })
