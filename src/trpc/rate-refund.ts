@@ -63,6 +63,9 @@ export function registerRefund(limiter: RateLimiter, decision: RateLimitDecision
 async function refund(decision: RateLimitDecision): Promise<void> {
   const entry = refunds.get(decision)
   if (entry === undefined) return
+  // Once: a second refusal seeing the same ctx (a middleware calling next() again, a nested
+  // createCaller with this ctx) must not give the same charge back twice.
+  refunds.delete(decision)
   const limiter = entry instanceof Chained ? entry.limiter : entry
   const rules = decision.rules.map((outcome) => outcome.rule.source)
   await Promise.all([

@@ -5,7 +5,7 @@
 import { initTRPC, TRPCError } from '@trpc/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import type { RateLimiter, RateLimitRule } from '../../src/index.js'
+import { createRateLimiter, MemoryStore, type RateLimiter, type RateLimitRule } from '../../src/index.js'
 import { concurrencyLimit, rateLimit, TRPCConcurrencyLimitedCause } from '../../src/trpc/index.js'
 import { redisLimiter, settle } from './fixtures.js'
 
@@ -131,5 +131,51 @@ describe('concurrencyLimit after rateLimit', () => {
     expect(await usedOf(limiter, [perMinute, perHour], 'user:2')).toEqual([0, 0])
     open()
     await first
+  })
+})
+
+describe('a refund is given once', () => {
+  it('gives a charge back once however many refusals see the same ctx (a middleware retrying next())', async () => {
+    const limiter = createRateLimiter({ store: new MemoryStore(), logger: false })
+    cleanup.push(() => limiter.close())
+    const t = initTRPC.context<Ctx>().create()
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => {
+      open = resolve
+    })
+    let running!: () => void
+    const started = new Promise<void>((resolve) => {
+      running = resolve
+    })
+    const retry = t.middleware(async ({ next }) => {
+      let result = await next()
+      for (let i = 0; i < 5 && !result.ok; i++) result = await next()
+      return result
+    })
+    const rule = { name: 'ops', limit: 3, window: '1m' }
+    const router = t.router({
+      long: t.procedure.use(concurrencyLimit({ limiter, max: 1, name: 'work' })).query(async () => {
+        running()
+        await gate
+        return 'long'
+      }),
+      op: t.procedure
+        .use(rateLimit({ limiter, ...rule }))
+        .use(retry)
+        .use(concurrencyLimit({ limiter, max: 1, name: 'work' }))
+        .query(() => 'op'),
+    })
+    const caller = t.createCallerFactory(router)({ user: { id: 'mallory' } })
+    await caller.op()
+    await caller.op()
+    const long = caller.long()
+    await started
+    // Charged once, refused six times (the first try and five retries): given back once.
+    expect(await settle(caller.op())).toMatchObject({ ok: false })
+    expect((await limiter.usage('user:mallory', rule)).used).toBe(2)
+    open()
+    await long
+    expect(await caller.op()).toBe('op')
+    expect((await settle(caller.op())).ok).toBe(false) // 3 of 3: the limit holds
   })
 })
