@@ -93,6 +93,14 @@ export class MemoryStore implements SeedableStore {
    * recording) records under every key — answered in an object the next call reuses.
    */
   [CHECK_TRANSIENT](rules: readonly StoreRule[], cost: number, record: boolean): StoreResult {
+    // A subclass or a spy (`vi.spyOn(store, 'consume')`) that replaced the port's method is called.
+    if (record ? this.consume !== ownConsume : this.peek !== ownPeek) {
+      return record ? this.consume(rules, cost) : this.peek(rules, cost)
+    }
+    return this.#checkTransient(rules, cost, record)
+  }
+
+  #checkTransient(rules: readonly StoreRule[], cost: number, record: boolean): StoreResult {
     const now = this.#now()
     const allowed = this.#check(rules, cost, now)
     const results = transient.rules
@@ -193,7 +201,7 @@ export class MemoryStore implements SeedableStore {
 
   /** {@link CHECK_TRANSIENT}'s answer, copied. */
   #evaluate(rules: readonly StoreRule[], cost: number, record: boolean): StoreResult {
-    const answer = this[CHECK_TRANSIENT](rules, cost, record)
+    const answer = this.#checkTransient(rules, cost, record)
     const results: StoreRuleResult[] = new Array(rules.length)
     for (let i = 0; i < rules.length; i++) {
       const { used, retryAfterMs, resetMs } = answer.rules[i]!
@@ -226,3 +234,6 @@ export class MemoryStore implements SeedableStore {
     if (next !== undefined) this.#keys.touch(rule.key, next)
   }
 }
+
+const ownConsume = MemoryStore.prototype.consume
+const ownPeek = MemoryStore.prototype.peek

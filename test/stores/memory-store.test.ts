@@ -178,3 +178,28 @@ describe('MemoryStore', () => {
     await limiter.close()
   })
 })
+
+describe('MemoryStore as the port says', () => {
+  it("calls a subclass's or a spy's consume and peek: the engine's fast path never skips them", async () => {
+    let consumes = 0
+    let peeks = 0
+    class CountingStore extends MemoryStore {
+      override consume(rules: readonly StoreRule[], cost: number) {
+        consumes++
+        return super.consume(rules, cost)
+      }
+    }
+    const store = new CountingStore()
+    const originalPeek = store.peek.bind(store)
+    store.peek = (rules, cost) => {
+      peeks++
+      return originalPeek(rules, cost)
+    }
+    const limiter = createRateLimiter({ store, logger: false })
+    const rule = { name: 'r', limit: 2, window: '1m' }
+    for (let i = 0; i < 3; i++) await limiter.consume('user:1', rule)
+    expect(await limiter.peek('user:1', rule)).toMatchObject({ allowed: false })
+    expect([consumes, peeks]).toEqual([3, 1])
+    await limiter.close()
+  })
+})
