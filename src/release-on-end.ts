@@ -42,7 +42,7 @@ export function releasingIterable<T>(inner: AsyncIterable<T>, release: () => voi
         async return(value?: unknown) {
           release()
           // Passed on without waiting: a generator answers it only once its pending `next()` settles.
-          iterator.return?.(value)?.catch(() => {})
+          Promise.resolve(iterator.return?.(value)).catch(() => {})
           return { done: true, value: value as T }
         },
         async throw(error?: unknown) {
@@ -51,6 +51,40 @@ export function releasingIterable<T>(inner: AsyncIterable<T>, release: () => voi
           throw error
         },
       }
+    },
+  }
+}
+
+/**
+ * `iterable`, holding a lease while it is read: released once it ends (see {@link
+ * releasingIterable}), when `signal` aborts (the client went away, so nothing will read it; at
+ * once if it already has), or when nothing has started reading it after `unreadMs` (default: by
+ * the next turn of the event loop). A reader that never opens it — graphql-js 16 rejects an async
+ * iterable as a list, tRPC answers a non-streaming link with 415 — would otherwise leave a lease
+ * renewed for as long as the process runs.
+ */
+export function heldWhileRead<T>(
+  iterable: AsyncIterable<T>,
+  release: () => void,
+  options: { signal?: AbortSignal | undefined; unreadMs?: number } = {},
+): AsyncIterable<T> {
+  const { signal, unreadMs } = options
+  if (signal?.aborted) {
+    release()
+    return iterable
+  }
+  signal?.addEventListener('abort', release, { once: true })
+  const releasing = releasingIterable(iterable, release)
+  let opened = false
+  const ifUnread = (): void => {
+    if (!opened) release()
+  }
+  if (unreadMs === undefined) setImmediate(ifUnread)
+  else setTimeout(ifUnread, unreadMs).unref()
+  return {
+    [Symbol.asyncIterator]() {
+      opened = true
+      return releasing[Symbol.asyncIterator]()
     },
   }
 }

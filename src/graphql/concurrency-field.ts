@@ -5,13 +5,19 @@
  * client goes away); the request's abort signal, when the context carries one (graphql-yoga's
  * `request`), releases too. A refused resolution gives back its `@rateLimit` charge (rate-refund.ts).
  */
-import { type GraphQLFieldResolver, type GraphQLResolveInfo, responsePathAsArray } from 'graphql'
+import {
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  getNullableType,
+  isListType,
+  responsePathAsArray,
+} from 'graphql'
 import { resolveConcurrencyLimit } from '../concurrency-limit.js'
 import { describeValue, invalidConfig, RateLimitConfigError } from '../errors.js'
 import type { Identify } from '../identity/types.js'
 import type { ConcurrencyDecision } from '../leases.js'
 import type { RateLimiter } from '../limiter.js'
-import { isAsyncIterable, releasingIterable } from '../release-on-end.js'
+import { heldWhileRead, isAsyncIterable, releasingIterable } from '../release-on-end.js'
 import type { Duration } from '../types.js'
 import { GraphQLConcurrencyLimitedError } from './concurrency-errors.js'
 import { DEFAULT_CONCURRENCY_DIRECTIVE } from './concurrency-sdl.js'
@@ -96,27 +102,6 @@ export function signalOf(context: unknown): AbortSignal | undefined {
   return signal instanceof AbortSignal ? signal : undefined
 }
 
-/**
- * `iterable`, releasing once it ends (see `releasingIterable`), or at once if nothing starts reading
- * it by the next turn of the event loop: an executor that reads async iterables opens one as soon
- * as the resolver's promise settles, while graphql-js 16 rejects it as a list ("Expected
- * Iterable") and never opens it, and a slot nobody will release would be renewed for as long as
- * the process runs.
- */
-function heldWhileRead(iterable: AsyncIterable<unknown>, release: () => void): AsyncIterable<unknown> {
-  const releasing = releasingIterable(iterable, release)
-  let opened = false
-  setImmediate(() => {
-    if (!opened) release()
-  })
-  return {
-    [Symbol.asyncIterator]() {
-      opened = true
-      return releasing[Symbol.asyncIterator]()
-    },
-  }
-}
-
 export class ConcurrencyFieldLimiter {
   readonly #o: ResolvedConcurrencyOptions
 
@@ -138,15 +123,15 @@ export class ConcurrencyFieldLimiter {
         release()
         throw error
       }
-      if (!isAsyncIterable(result)) {
-        release()
-        return result
-      }
       // A list streamed from an async iterable (graphql-yoga's executor reads one; `@stream` sends
       // it in parts): its work runs while it is read, so the slot is held until it ends, or until
-      // the client goes away and nothing reads it any more.
-      signalOf(context)?.addEventListener('abort', release, { once: true })
-      return heldWhileRead(result, release)
+      // the client goes away and nothing reads it any more. Any other value is the field's whole
+      // answer (an object or scalar may be async-iterable too: it is returned untouched).
+      if (isAsyncIterable(result) && isListType(getNullableType(info.returnType))) {
+        return heldWhileRead(result, release, { signal: signalOf(context) })
+      }
+      release()
+      return result
     }
   }
 

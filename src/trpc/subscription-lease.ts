@@ -5,7 +5,7 @@
  * The request's abort signal releases it too (see `concurrency.ts`), whichever comes first.
  */
 import { isObservable, observable } from '@trpc/server/observable'
-import { isAsyncIterable, releasingIterable } from '../release-on-end.js'
+import { heldWhileRead, isAsyncIterable, releasingIterable } from '../release-on-end.js'
 
 /** The subscription's data, wrapped to call `release` once it ends; anything else unchanged, released at once. */
 export function releasingSubscription(data: unknown, release: () => void): unknown {
@@ -51,6 +51,10 @@ export function holdUntilEnd(
     release()
     return data
   }
-  signal?.addEventListener('abort', release, { once: true })
-  return releasingIterable(data, release)
+  // tRPC opens a streamed output when it writes the response (`httpBatchStreamLink`); a link that
+  // cannot stream gets 415 and nothing ever reads it: released after a second unread.
+  return heldWhileRead(data, release, { signal, unreadMs: STREAM_UNREAD_MS })
 }
+
+/** How long a streamed output may go unread before its lease is given back. */
+const STREAM_UNREAD_MS = 1_000
