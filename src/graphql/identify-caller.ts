@@ -1,4 +1,4 @@
-import { toCaller } from '../identity/caller.js'
+import { identifyNow } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
 import type { Caller, Identify } from '../identity/types.js'
 import { identityGraphQLError } from './errors.js'
@@ -10,17 +10,17 @@ import { identityGraphQLError } from './errors.js'
  * 400 or 503 instead of a masked server error. Other errors propagate unchanged.
  */
 export function identifyCaller(identify: Identify, context: unknown): Caller | Promise<Caller> {
-  let answer: ReturnType<Identify>
+  let caller: Caller | Promise<Caller>
   try {
-    answer = identify(context)
+    caller = identifyNow(identify, context)
   } catch (error) {
     throw asGraphQLError(error)
   }
-  return typeof (answer as PromiseLike<unknown> | null)?.then === 'function'
-    ? Promise.resolve(answer).then(toCaller, (error: unknown) => {
+  return caller instanceof Promise
+    ? caller.catch((error: unknown) => {
         throw asGraphQLError(error)
       })
-    : toCaller(answer as Caller | string)
+    : caller
 }
 
 function asGraphQLError(error: unknown): unknown {

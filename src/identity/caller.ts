@@ -21,6 +21,18 @@ export async function resolveCaller<TContext>(identify: Identify<TContext>, ctx:
 }
 
 /**
+ * {@link resolveCaller} without a promise when `identify` answers synchronously (the default chain
+ * does for a user id): the adapters' hot paths then pay no promise for it. A thenable that is not
+ * a promise is adopted. May throw synchronously.
+ */
+export function identifyNow<TContext>(identify: Identify<TContext>, ctx: TContext): Caller | Promise<Caller> {
+  const answer = identify(ctx)
+  return typeof (answer as PromiseLike<unknown> | null)?.then === 'function'
+    ? Promise.resolve(answer).then(toCaller)
+    : toCaller(answer as Caller | string)
+}
+
+/**
  * The override written for `name`, never one inherited: `limits.toString` is `Object.prototype`'s
  * function, and a rule may be named `toString` (a tRPC procedure, a `@rateLimit(bucket:)`).
  */

@@ -1,6 +1,6 @@
 import type { TRPCMiddlewareFunction } from '@trpc/server'
 import { describeValue } from '../errors.js'
-import { rulesForCaller, toCaller } from '../identity/caller.js'
+import { identifyNow, rulesForCaller } from '../identity/caller.js'
 import { IdentityError } from '../identity/identity-error.js'
 import type { Caller } from '../identity/types.js'
 import { MAX_LIMIT } from '../rules.js'
@@ -83,10 +83,6 @@ function policyFor<TContext>(
   }
 }
 
-/** Whether `value` is a promise or another thenable: an `identify` may answer either way. */
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  typeof (value as PromiseLike<unknown> | null)?.then === 'function'
-
 /**
  * Identify → rules for this caller (and its plan's quotas) → one `consume`; `null` when no check
  * applies. Not `async`: a synchronous `identify` (the default, for a user id) and a numeric cost
@@ -97,17 +93,16 @@ function check<TContext>(
   o: ResolvedOptions<TContext>,
   call: CallOptions<TContext>,
 ): Promise<RateLimitDecision | null> {
-  const identified = o.identify(call.ctx)
-  if (isThenable(identified)) return Promise.resolve(identified).then((value) => consumeFor(o, call, value))
-  return consumeFor(o, call, identified)
+  const caller = identifyNow(o.identify, call.ctx)
+  if (caller instanceof Promise) return caller.then((known) => consumeFor(o, call, known))
+  return consumeFor(o, call, caller)
 }
 
 function consumeFor<TContext>(
   o: ResolvedOptions<TContext>,
   call: CallOptions<TContext>,
-  identified: Caller | string,
+  caller: Caller,
 ): Promise<RateLimitDecision | null> {
-  const caller = toCaller(identified)
   const rules = rulesForCaller(o.rulesFor(call.path), caller)
   if (rules === null) return Promise.resolve(null)
   // The plan's quotas are in `rules`: one atomic check, a refusal by either records nothing.
