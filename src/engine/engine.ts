@@ -202,15 +202,19 @@ export class Engine implements RateLimiter {
     }
   }
 
-  /** The request of a `consume` or `peek`: the last one again for the same identity, rules and cost 1. */
+  /**
+   * The request of a `consume` or `peek`: the last one again for the same identity, rules and cost 1
+   * (left out, or passed as 1 — the tRPC middleware passes one shared `{ cost: 1 }`).
+   */
   #request(identity: string, rules: Rules, cost: number | undefined): StoreRequest {
+    const costOne = cost === undefined || cost === 1
     const last = this.#last
     // `last` holds a validated identity: equal to it, `identity` is valid too.
-    if (cost === undefined && last !== undefined && identity === last.identity) {
+    if (costOne && last !== undefined && identity === last.identity) {
       if (resolveRules(rules) === last.resolved) return last
     }
     const request = prepareRequest(this.#storeRules, identity, rules, cost)
-    if (cost === undefined) this.#last = request
+    if (costOne) this.#last = request
     return request
   }
 
