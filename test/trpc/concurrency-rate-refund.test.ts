@@ -49,22 +49,32 @@ async function usedOf(limiter: RateLimiter, rules: RateLimitRule[], user = 'user
   return (await limiter.usage(user, rules)).rules.map((rule) => rule.used)
 }
 
+/**
+ * A resolver's wait that the test controls: `hold()` (the resolver's body) settles `started` and
+ * waits for `open()`. A test awaits `started` to know the call is charged and holds its slot.
+ */
+function heldResolver() {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  let running!: () => void
+  const started = new Promise<void>((resolve) => {
+    running = resolve
+  })
+  const hold = () => {
+    running()
+    return opened
+  }
+  return { hold, started, open }
+}
+
 describe('concurrencyLimit after rateLimit', () => {
   it('gives back the rate budget of every earlier rateLimit when it refuses the call', async () => {
     const { limiter, close } = await redisLimiter()
     cleanup.push(close)
-    let open!: () => void
-    const opened = new Promise<void>((resolve) => {
-      open = resolve
-    })
-    let running!: () => void
-    const started = new Promise<void>((resolve) => {
-      running = resolve
-    })
-    const exportRows = setup(limiter, () => {
-      running()
-      return opened
-    })
+    const { hold, started, open } = heldResolver()
+    const exportRows = setup(limiter, hold)
     const first = exportRows({ rows: 2 })
     await started // charged and holding its slot: its resolver runs
     expect(await usedOf(limiter, [perMinute, perHour])).toEqual([2, 2])
@@ -106,18 +116,8 @@ describe('concurrencyLimit after rateLimit', () => {
   it('leaves other callers and a failed refund alone: the refusal stands', async () => {
     const { limiter, close } = await redisLimiter()
     cleanup.push(close)
-    let open!: () => void
-    const opened = new Promise<void>((resolve) => {
-      open = resolve
-    })
-    let running!: () => void
-    const started = new Promise<void>((resolve) => {
-      running = resolve
-    })
-    const exportRows = setup(limiter, () => {
-      running()
-      return opened
-    })
+    const { hold, started, open } = heldResolver()
+    const exportRows = setup(limiter, hold)
     const first = exportRows({ rows: 1 })
     await started
     const refund = limiter.refund
@@ -139,14 +139,7 @@ describe('a refund is given once', () => {
     const limiter = createRateLimiter({ store: new MemoryStore(), logger: false })
     cleanup.push(() => limiter.close())
     const t = initTRPC.context<Ctx>().create()
-    let open!: () => void
-    const gate = new Promise<void>((resolve) => {
-      open = resolve
-    })
-    let running!: () => void
-    const started = new Promise<void>((resolve) => {
-      running = resolve
-    })
+    const { hold, started, open } = heldResolver()
     const retry = t.middleware(async ({ next }) => {
       let result = await next()
       for (let i = 0; i < 5 && !result.ok; i++) result = await next()
@@ -155,8 +148,7 @@ describe('a refund is given once', () => {
     const rule = { name: 'ops', limit: 3, window: '1m' }
     const router = t.router({
       long: t.procedure.use(concurrencyLimit({ limiter, max: 1, name: 'work' })).query(async () => {
-        running()
-        await gate
+        await hold()
         return 'long'
       }),
       op: t.procedure
