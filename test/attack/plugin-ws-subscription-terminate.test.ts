@@ -11,9 +11,10 @@ import type { ExecutionArgs } from 'graphql'
 import { useServer } from 'graphql-ws/use/ws'
 import { createYoga } from 'graphql-yoga'
 import { afterEach, describe, expect, it } from 'vitest'
-import { WebSocket, WebSocketServer } from 'ws'
+import { WebSocketServer } from 'ws'
 import { useConcurrencyLimit } from '../../src/graphql/index.js'
 import { createRateLimiter, MemoryStore, type RateLimiter } from '../../src/index.js'
+import { connectGraphQLWs as connect } from '../graphql/ws-client.js'
 
 const cleanup: Array<() => unknown> = []
 afterEach(async () => {
@@ -73,34 +74,6 @@ async function start(limiter: RateLimiter) {
     await new Promise((resolve) => server.close(resolve))
   })
   return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`
-}
-
-async function connect(url: string) {
-  const socket = new WebSocket(url, 'graphql-transport-ws')
-  const messages: string[] = []
-  const waiters: Array<() => void> = []
-  socket.on('message', (data) => {
-    messages.push(String(data))
-    for (const wake of waiters.splice(0)) wake()
-  })
-  const until = async (match: (message: string) => boolean): Promise<string> => {
-    for (;;) {
-      const found = messages.find(match)
-      if (found !== undefined) return found
-      await new Promise<void>((resolve) => waiters.push(resolve))
-    }
-  }
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
-  socket.send(JSON.stringify({ type: 'connection_init' }))
-  await until((m) => m.includes('"connection_ack"'))
-  let next = 0
-  const subscribe = (): Promise<string> => {
-    const id = `s${++next}`
-    socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { feed }' } }))
-    return until((m) => m.includes(`"id":"${id}"`))
-  }
-  const complete = (id: string) => socket.send(JSON.stringify({ id, type: 'complete' }))
-  return { socket, subscribe, complete }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

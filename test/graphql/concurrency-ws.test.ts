@@ -8,10 +8,11 @@ import { makeExecutableSchema } from '@graphql-tools/schema'
 import { useServer } from 'graphql-ws/use/ws'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WebSocket, WebSocketServer } from 'ws'
+import { type WebSocket, WebSocketServer } from 'ws'
 import { concurrencyLimitDirective } from '../../src/graphql/index.js'
 import { createRateLimiter, type RateLimiter, RedisStore } from '../../src/index.js'
 import { ready, redisClient, uniquePrefix } from '../helpers.js'
+import { connectGraphQLWs as connect } from './ws-client.js'
 
 const MAX = 2
 
@@ -31,35 +32,6 @@ function schemaOn(limiter: RateLimiter) {
   const sdl = `type Query { ok: Boolean }
 type Subscription { feed: Int @concurrencyLimit(max: ${MAX}) }`
   return transformer(makeExecutableSchema({ typeDefs: [typeDefs, sdl], resolvers }))
-}
-
-/** A raw graphql-transport-ws client: one socket, acknowledged, that can subscribe and be killed. */
-async function connect(url: string) {
-  const socket = new WebSocket(url, 'graphql-transport-ws')
-  const messages: string[] = []
-  const waiters: Array<() => void> = []
-  socket.on('message', (data) => {
-    messages.push(String(data))
-    for (const wake of waiters.splice(0)) wake()
-  })
-  const until = async (match: (message: string) => boolean): Promise<string> => {
-    for (;;) {
-      const found = messages.find(match)
-      if (found !== undefined) return found
-      await new Promise<void>((resolve) => waiters.push(resolve))
-    }
-  }
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
-  socket.send(JSON.stringify({ type: 'connection_init' }))
-  await until((m) => m.includes('"connection_ack"'))
-  let next = 0
-  /** Subscribes; resolves with the first message answering it (its data, or the refusal). */
-  const subscribe = (): Promise<string> => {
-    const id = `s${++next}`
-    socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { feed }' } }))
-    return until((m) => m.includes(`"id":"${id}"`))
-  }
-  return { socket, subscribe }
 }
 
 describe('@concurrencyLimit on a subscription over graphql-ws, on Redis', () => {
