@@ -36,6 +36,19 @@ const SCENARIOS = [
   { label: 'mostly refused (10/1m per user)', limit: 10, windowMs: 60_000 },
 ]
 
+/** The columns of both tables: throughput, then CPU per call. */
+const COLUMNS = [
+  'scenario',
+  'ours',
+  '@trpc-limiter/redis',
+  'no limit',
+  'ours, memory',
+  'no-op mw',
+  'ours/peer',
+  'ours/no limit',
+  'memory/no-op mw',
+]
+
 type Peer = (opts: unknown) => Promise<never>
 
 /** The same query five times: limited by us (Redis, memory), by the peer, a no-op middleware, nothing. */
@@ -146,32 +159,12 @@ export default async function trpcBench(ctx: BenchContext): Promise<void> {
   }
   printTable(
     `tRPC fetch adapter, one query per request — ${IN_FLIGHT} in flight over ${USERS} users, Redis`,
-    [
-      'scenario',
-      'ours',
-      '@trpc-limiter/redis',
-      'no limit',
-      'ours, memory',
-      'no-op mw',
-      'ours/peer',
-      'ours/no limit',
-      'memory/no-op mw',
-    ],
+    COLUMNS,
     rows,
   )
   printTable(
     'CPU per call (this process + the private redis-server; steadier than throughput on a busy machine) and calls per CPU second, as ratios',
-    [
-      'scenario',
-      'ours',
-      '@trpc-limiter/redis',
-      'no limit',
-      'ours, memory',
-      'no-op mw',
-      'ours/peer',
-      'ours/no limit',
-      'memory/no-op mw',
-    ],
+    COLUMNS,
     cpuRows,
   )
 }
