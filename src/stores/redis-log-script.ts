@@ -21,7 +21,7 @@ export const LOG_LUA = `
 -- Spliced into CONSUME_SCRIPT (redis-scripts.ts): uses its locals ${LOG_LUA_NEEDS.join(', ')}.
 -- Entries read from the head of the log in the first call, and in the second when all were expired.
 local HEAD, MORE = 4, 8
-local HEAD_LAST, MORE_FIRST, MORE_LAST = '3', '4', '11'
+local HEAD_LAST, MORE_FIRST, MORE_LAST = format('%d', HEAD - 1), format('%d', HEAD), format('%d', HEAD + MORE - 1)
 -- Expired entries are trimmed once this many have gathered at the head (or when none is live).
 local TRIM_AT = 3
 
