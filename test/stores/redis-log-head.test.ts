@@ -2,7 +2,7 @@
  * The sliding-log Lua reads the head of a log in steps (a few entries, then more, then a binary
  * search: `redis-log-script.ts`). Every boundary of those steps, held to the brute-force model: logs
  * with 0 to 16 expired entries before 1 to 14 live ones, every cost that is refused, and what an
- * admitted write leaves at the head.
+ * admitted write leaves at the head. And a write after a newest entry ahead of Redis' clock.
  */
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -90,4 +90,29 @@ describe('the sliding-log head reads, at every step boundary', () => {
     }
     await limiter.close()
   }, 60_000)
+
+  it('writes after a newest entry ahead of TIME (the clock went back): at its time, with its expiry', async () => {
+    const limiter = createRateLimiter({
+      store: new RedisStore({ client, logger: false }),
+      prefix: uniquePrefix('log-ahead'),
+      logger: false,
+    })
+    const rule: RateLimitRule = { name: 'ahead', limit: LIMIT, window: WINDOW_MS, algorithm: 'sliding-log' }
+    const [key] = limiter.keys('user:1', rule)
+    const t0 = await redisTimeUs()
+    // 5 entries of the last 9 s, then one 5 s ahead of Redis' clock.
+    const times = [...ages(0, 5).map((age) => t0 - age * 1000), t0 + 5_000_000]
+    await client.rpush(key!, ...times.map((at, i) => packed(at, 50 + i + 1, 1)))
+    const decision = await limiter.consume('user:1', rule)
+    expect(decision.allowed).toBe(true)
+    expect(decision.rules[0]!.remaining).toBe(LIMIT - 7)
+    const newest = (await client.lrangeBuffer(key!, -1, -1))[0]!
+    expect([newest.readDoubleLE(0), newest.readDoubleLE(8), newest.readUInt32LE(16)]).toEqual([
+      t0 + 5_000_000,
+      57,
+      1,
+    ])
+    expect(await client.pttl(key!)).toBeGreaterThan(WINDOW_MS + 4_000)
+    await limiter.close()
+  })
 })
