@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { LOG_LUA } from './redis-log-script.js'
 import { GCRA_AND_QUOTA_LUA } from './redis-quota-script.js'
 import { REFUND_LUA } from './redis-refund-script.js'
 
@@ -27,7 +28,7 @@ import { REFUND_LUA } from './redis-refund-script.js'
  * Sliding log: a list of packed entries, oldest first: { time µs, running total of cost after
  * it, cost }. Units used in the window = newest total − total before the first live entry, whatever
  * the costs. Expired entries are trimmed from the head when the key is written; the key expires
- * with its newest entry.
+ * with its newest entry. How it is read: see `redis-log-script.ts`.
  *
  * Counter: a 24-byte string, three doubles {window index, this window's count, the previous one's}.
  *
@@ -43,84 +44,7 @@ local pack, unpack = struct.pack, struct.unpack
 -- A log entry is packed, so no number is formatted or parsed on the way: { time µs, running total
 -- of cost after this entry, cost } as '<ddI4' (20 bytes).
 local ENTRY = '<ddI4'
--- Entries read from the head of the log in one call: the first live one is almost always among them.
-local HEAD = 8
-local HEAD_LAST = format('%d', HEAD - 1)
--- Expired entries are trimmed once this many have gathered at the head (or when none is live).
-local TRIM_AT = 4
-
-local function entry_at(key, head, index)
-  return head[index + 1] or redis.call('LINDEX', key, format('%d', index))
-end
-
--- Returns used, reset (µs), retry (ms), and when this rule admits: used and reset after it, then
--- what to write: the entry, and how to trim (0 nothing, -1 everything, n the first n entries).
-local function check_log(key, limit, window_us, cost)
-  local cutoff = now_us - window_us
-  local head = redis.call('LRANGE', key, '0', HEAD_LAST)
-  local count = #head
-  local used, reset_us, newest_us, newest_total, first_index = 0, 0, now_us, 0, 0
-  if count > 0 then
-    local newest = head[count]
-    if count == HEAD then newest = redis.call('LINDEX', key, '-1') end
-    local n_us, n_total = unpack(ENTRY, newest)
-    if n_us <= cutoff then
-      first_index = -1
-    else
-      newest_us, newest_total = n_us, n_total
-      -- The first live entry: its running total and cost give the units used before it.
-      local first_total, first_cost
-      first_index = nil
-      for i = 1, count do
-        local at_us, total, entry_cost = unpack(ENTRY, head[i])
-        if at_us > cutoff then
-          first_index, first_total, first_cost = i - 1, total, entry_cost
-          break
-        end
-      end
-      if not first_index then
-        local low, high = HEAD, redis.call('LLEN', key) - 1
-        while low < high do
-          local mid = floor((low + high) / 2)
-          if unpack(ENTRY, redis.call('LINDEX', key, format('%d', mid))) > cutoff then high = mid else low = mid + 1 end
-        end
-        first_index = low
-        local _
-        _, first_total, first_cost = unpack(ENTRY, redis.call('LINDEX', key, format('%d', low)))
-      end
-      used = newest_total - (first_total - first_cost)
-      reset_us = newest_us + window_us - now_us
-    end
-  end
-  if used + cost <= limit then
-    local at = now_us
-    if newest_us > at then at = newest_us end
-    local trim = 0
-    if first_index < 0 or first_index >= TRIM_AT then trim = first_index end
-    return used, reset_us, 0, used + cost, at + window_us - now_us, pack(ENTRY, at, newest_total + cost, cost), trim
-  end
-  if cost > limit then return used, reset_us, -1 end
-  -- Room appears when the oldest entries holding (used + cost - limit) units have left: at the
-  -- first live entry whose running total reaches target. Each entry holds >= 1 unit, so it is at
-  -- most (used + cost - limit - 1) entries after the first live one (exactly there when every
-  -- cost is 1) and at most the newest entry, which always reaches target; binary search below.
-  local target = newest_total + cost - limit
-  local low, high = first_index, first_index + used + cost - limit - 1
-  if high >= #head then
-    local last = #head - 1
-    if #head == HEAD then last = redis.call('LLEN', key) - 1 end
-    if high > last then high = last end
-  end
-  while low < high do
-    local mid = floor((low + high) / 2)
-    local _, total = unpack(ENTRY, entry_at(key, head, mid))
-    if total >= target then high = mid else low = mid + 1 end
-  end
-  local retry_ms = ceil((unpack(ENTRY, entry_at(key, head, low)) + window_us - now_us) / 1000)
-  if retry_ms < 1 then retry_ms = 1 end
-  return used, reset_us, retry_ms
-end
-
+${LOG_LUA}
 -- Same returns as check_log; what to write is the packed counter.
 local function check_counter(key, limit, window_us, cost)
   local index = floor(now_us / window_us)
@@ -224,8 +148,9 @@ for c = 1, tonumber(ARGV[1]) do
       if allowed then
         out[at], out[at + 1], out[at + 2] = ceil(used_after[r]), 0, ceil(reset_after[r] / 1000)
         if record then
-          -- A whole number of ms: Redis passes it on as its integer text.
-          local key, ttl = KEYS[k + r], out[at + 2]
+          -- A whole number of ms, as text: Redis formats a Lua number argument itself (%.17g),
+          -- which costs it more (valgrind: ~1 % of a sliding-log check's instructions).
+          local key, ttl = KEYS[k + r], format('%d', out[at + 2])
           if kind[r] == 'L' then
             local trim = write2[r]
             if trim < 0 then redis.call('DEL', key) elseif trim > 0 then redis.call('LTRIM', key, format('%d', trim), '-1') end
