@@ -132,8 +132,8 @@ export function recordLog(
     if (newestAt >= at) at = newestAt
     if (Math.floor(newestAt) === Math.floor(at)) {
       // The same millisecond: one entry holds both, at the later time (see the header).
-      if (state.costs === undefined) state.costs = state.times.map(() => 1)
-      state.costs[newest] = costAt(state, newest) + cost
+      const costs = state.costs ?? (state.costs = state.times.map(() => 1))
+      costs[newest] = costAt(state, newest) + cost
       state.times[newest] = at
       state.total += cost
       state.expiresAt = at + windowMs
