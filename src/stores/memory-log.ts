@@ -5,14 +5,6 @@
  *
  * Times are milliseconds from the store's clock (fractions allowed). Check functions write into a
  * caller-owned {@link RuleCheck} instead of allocating: they run on every request.
- *
- * Requests recorded within one whole millisecond of the clock (the same `Math.floor`) share one
- * entry, at the time of the latest: a burst (a GraphQL operation's fields, a client's retries, a
- * flood) costs one entry per millisecond, not one per request. An earlier request of the entry
- * then counts for less than a millisecond longer than its window, never shorter: the log never
- * admits what the exact log would refuse, and a wait it reports is at most 1 ms longer. With a
- * clock that reads whole milliseconds (tests) only requests of the same instant share an entry,
- * which changes nothing.
  */
 
 /**
@@ -124,24 +116,10 @@ export function recordLog(
   cost: number,
 ): LogState {
   const state = log ?? newLog(Math.min(8, nextPowerOfTwo(limit)))
-  let at = now
-  if (state.size > 0) {
-    const newest = (state.head + state.size - 1) & state.mask
-    const newestAt = state.times[newest]!
-    // Times never go backwards in the log, even if an injected clock does.
-    if (newestAt >= at) at = newestAt
-    if (Math.floor(newestAt) === Math.floor(at)) {
-      // The same millisecond: one entry holds both, at the later time (see the header).
-      const costs = state.costs ?? (state.costs = state.times.map(() => 1))
-      costs[newest] = costAt(state, newest) + cost
-      state.times[newest] = at
-      state.total += cost
-      state.expiresAt = at + windowMs
-      return state
-    }
-  }
   if (state.size > state.mask) grow(state)
-  const slot = (state.head + state.size) & state.mask
+  const mask = state.mask
+  const at = state.size > 0 ? Math.max(now, state.times[(state.head + state.size - 1) & mask]!) : now
+  const slot = (state.head + state.size) & mask
   if (cost !== 1 && state.costs === undefined) state.costs = state.times.map(() => 1)
   state.times[slot] = at
   if (state.costs !== undefined) state.costs[slot] = cost
