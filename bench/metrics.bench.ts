@@ -35,7 +35,7 @@ const RULE: RateLimitRule = { name: 'Query.search', limit: 100, window: '1s' }
 function toggled(
   limiter: RateLimiter,
   attach: () => LimiterMetrics,
-): { on: BenchFn; off: BenchFn; last: () => LimiterMetrics | undefined } {
+): { on: BenchFn; off: BenchFn; last: () => LimiterMetrics | undefined; stop: () => void } {
   let binding: LimiterMetrics | undefined
   let last: LimiterMetrics | undefined
   const consume = (i: number) => limiter.consume(IDENTITIES[i % IDENTITIES.length]!, RULE)
@@ -52,6 +52,11 @@ function toggled(
       return consume(i)
     },
     last: () => last,
+    // After the comparison: its last round may have been an "on" one.
+    stop: () => {
+      binding?.stop()
+      binding = undefined
+    },
   }
 }
 
@@ -104,6 +109,7 @@ export default async function metricsBench(ctx: BenchContext): Promise<void> {
   const registry = new Registry()
   const prom = toggled(limiter, () => prometheusMetrics({ limiter, registry }))
   results.push(await compare('Prometheus on / off', { on: prom.on, off: prom.off }, options))
+  prom.stop()
   const promDecisions =
     prom
       .last()
@@ -114,6 +120,7 @@ export default async function metricsBench(ctx: BenchContext): Promise<void> {
   const meter = provider.getMeter('bench')
   const otel = toggled(limiter, () => openTelemetryMetrics({ limiter, meter }))
   results.push(await compare('OpenTelemetry on / off', { on: otel.on, off: otel.off }, options))
+  otel.stop()
 
   printComparison('Metrics overhead — in-memory consume, 128 in flight (goal: ratio ≥ 0.95×)', results)
   const cpuRounds = ctx.quick ? 4 : 30
