@@ -149,8 +149,12 @@ for c = 1, tonumber(ARGV[1]) do
         out[at], out[at + 1], out[at + 2] = ceil(used_after[r]), 0, ceil(reset_after[r] / 1000)
         if record then
           -- A whole number of ms, as text: Redis formats a Lua number argument itself (%.17g),
-          -- which costs it more (valgrind: ~1 % of a sliding-log check's instructions).
-          local key, ttl = KEYS[k + r], format('%d', out[at + 2])
+          -- which costs it more (valgrind: ~1 % of a sliding-log check's instructions). At least
+          -- 1: a token bucket refilling within 1 µs is full again at once, and PX 0 is an error
+          -- that would fail every check of this call.
+          local ttl_ms = out[at + 2]
+          if ttl_ms < 1 then ttl_ms = 1 end
+          local key, ttl = KEYS[k + r], format('%d', ttl_ms)
           if kind[r] == 'L' then
             local trim = write2[r]
             if trim < 0 then redis.call('DEL', key) elseif trim > 0 then redis.call('LTRIM', key, format('%d', trim), '-1') end

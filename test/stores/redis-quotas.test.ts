@@ -133,4 +133,27 @@ describe('token bucket on Redis', () => {
     await limiter.refund('user:1', bucket, { cost: 2 })
     expect(await client.exists(key)).toBe(0)
   })
+
+  it('refills a token a microsecond or faster without failing the script call it shares', async () => {
+    // A bucket full again within 1 µs of an admission has a TTL that rounds to 0 ms; `SET … PX 0`
+    // was an error that failed every check of the script call, other callers' included.
+    const prefix = uniquePrefix('bucket-fast')
+    const limiter = open(prefix)
+    const fast: RateLimitRule = { name: 'fast', limit: 1_000_000, window: '1s', algorithm: 'token-bucket' }
+    const faster: RateLimitRule = { name: 'faster', limit: 10_000_000, window: '1s', algorithm: 'token-bucket' }
+    const other: RateLimitRule = { name: 'other', limit: 5, window: '1m' }
+    const decisions = await limiter.consumeMany([
+      { identity: 'user:1', rules: fast },
+      { identity: 'user:1', rules: faster },
+      { identity: 'user:1', rules: other },
+    ])
+    // onStoreError 'closed': a failed script call would refuse all three with a policy.
+    for (const decision of decisions) expect(decision).toMatchObject({ allowed: true })
+    for (const decision of decisions) expect(decision.policy).toBeUndefined()
+    expect(decisions[2]!.remaining).toBe(4)
+    for (const rule of [fast, faster]) {
+      const ttl = await client.pttl(keyOf(prefix, 'user:1', rule))
+      expect(ttl === -2 || (ttl >= 0 && ttl <= 1)).toBe(true)
+    }
+  })
 })
