@@ -140,7 +140,12 @@ describe('token bucket on Redis', () => {
     const prefix = uniquePrefix('bucket-fast')
     const limiter = open(prefix)
     const fast: RateLimitRule = { name: 'fast', limit: 1_000_000, window: '1s', algorithm: 'token-bucket' }
-    const faster: RateLimitRule = { name: 'faster', limit: 10_000_000, window: '1s', algorithm: 'token-bucket' }
+    const faster: RateLimitRule = {
+      name: 'faster',
+      limit: 10_000_000,
+      window: '1s',
+      algorithm: 'token-bucket',
+    }
     const other: RateLimitRule = { name: 'other', limit: 5, window: '1m' }
     const decisions = await limiter.consumeMany([
       { identity: 'user:1', rules: fast },
