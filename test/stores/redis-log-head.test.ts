@@ -10,6 +10,7 @@ import { createRateLimiter, RedisStore } from '../../src/index.js'
 import type { RateLimitRule } from '../../src/types.js'
 import { ReferenceLog } from '../engine/reference-model.js'
 import { ready, redisClient, uniquePrefix } from '../helpers.js'
+import { packLogEntry as packed, redisTimeUs } from './packed-log.js'
 
 const WINDOW_MS = 10_000
 const LIMIT = 14
@@ -23,20 +24,6 @@ beforeAll(async () => {
 afterAll(() => {
   client.disconnect()
 })
-
-/** One log entry as the script packs it: '<ddI4' = time µs, running total after it, cost. */
-function packed(timeUs: number, total: number, cost: number): Buffer {
-  const entry = Buffer.alloc(20)
-  entry.writeDoubleLE(timeUs, 0)
-  entry.writeDoubleLE(total, 8)
-  entry.writeUInt32LE(cost, 16)
-  return entry
-}
-
-async function redisTimeUs(): Promise<number> {
-  const [seconds, micros] = await client.time()
-  return Number(seconds) * 1_000_000 + Number(micros)
-}
 
 /** Ages in ms, oldest first: `expired` past the window, then `live` within it (none near its edge). */
 function ages(expired: number, live: number): number[] {
@@ -58,7 +45,7 @@ describe('the sliding-log head reads, at every step boundary', () => {
     for (let expired = 0; expired <= 16; expired++) {
       for (let live = 1; live <= LIMIT; live++) {
         await client.del(key!)
-        const t0 = await redisTimeUs()
+        const t0 = await redisTimeUs(client)
         const model = new ReferenceLog()
         const list = ages(expired, live).map((age, i) => ({ at: t0 - age * 1000, total: 100 + i + 1 }))
         model.history.set(
@@ -71,7 +58,7 @@ describe('the sliding-log head reads, at every step boundary', () => {
         for (let cost = LIMIT - live + 1; cost <= LIMIT; cost++) {
           const expected = model.decide(t0, [modelRule], cost, false).rules[0]!
           const decision = await limiter.peek('user:1', rule, { cost })
-          const t1 = await redisTimeUs()
+          const t1 = await redisTimeUs(client)
           expect(decision.allowed, `${expired} expired, ${live} live, cost ${cost}`).toBe(false)
           expect(decision.rules[0]!.remaining).toBe(LIMIT - live)
           expect(decision.retryAfterMs).toBeGreaterThanOrEqual(
@@ -99,7 +86,7 @@ describe('the sliding-log head reads, at every step boundary', () => {
     })
     const rule: RateLimitRule = { name: 'ahead', limit: LIMIT, window: WINDOW_MS, algorithm: 'sliding-log' }
     const [key] = limiter.keys('user:1', rule)
-    const t0 = await redisTimeUs()
+    const t0 = await redisTimeUs(client)
     // 5 entries of the last 9 s, then one 5 s ahead of Redis' clock.
     const times = [...ages(0, 5).map((age) => t0 - age * 1000), t0 + 5_000_000]
     await client.rpush(key!, ...times.map((at, i) => packed(at, 50 + i + 1, 1)))

@@ -15,6 +15,7 @@ import { createRateLimiter, MemoryStore, RedisStore } from '../../src/index.js'
 import type { RateLimitRule } from '../../src/types.js'
 import { ReferenceLog } from '../engine/reference-model.js'
 import { manualClock, ready, redisClient, uniquePrefix } from '../helpers.js'
+import { packLogEntry, redisTimeUs } from './packed-log.js'
 
 let client: Redis
 
@@ -100,20 +101,6 @@ describe('Redis against the memory store, with windows longer than the run', () 
 describe('the Lua sliding log against the brute-force model, on entries of chosen ages', () => {
   const WINDOW_MS = 10_000
 
-  /** One log entry as the script packs it: '<ddI4' = time µs, running total after it, cost. */
-  function packed(timeUs: number, total: number, cost: number): Buffer {
-    const entry = Buffer.alloc(20)
-    entry.writeDoubleLE(timeUs, 0)
-    entry.writeDoubleLE(total, 8)
-    entry.writeUInt32LE(cost, 16)
-    return entry
-  }
-
-  async function redisTimeUs(): Promise<number> {
-    const [seconds, micros] = await client.time()
-    return Number(seconds) * 1_000_000 + Number(micros)
-  }
-
   // Ages in ms, oldest first; none within 500 ms of the window edge, so the time that passes
   // during one run never moves an entry across it.
   const entries = fc
@@ -146,7 +133,7 @@ describe('the Lua sliding log against the brute-force model, on entries of chose
           })
           const rule: RateLimitRule = { name: 'crafted', limit, window: WINDOW_MS, algorithm: 'sliding-log' }
           const [key] = limiter.keys('user:1', rule)
-          const t0 = await redisTimeUs()
+          const t0 = await redisTimeUs(client)
           let total = 7 // any running total works: only differences matter
           // The model runs in Redis' unit, µs: its "windowMs" and waits are µs here.
           const model = new ReferenceLog()
@@ -163,14 +150,14 @@ describe('the Lua sliding log against the brute-force model, on entries of chose
                   ...(model.history.get('k') ?? []),
                   { at: t0 - e.age * 1000, cost: e.cost },
                 ])
-                return packed(t0 - e.age * 1000, total, e.cost)
+                return packLogEntry(t0 - e.age * 1000, total, e.cost)
               }),
             )
             await client.pexpire(key!, 3 * WINDOW_MS)
           }
           const expected = model.decide(t0, [modelRule], cost, false).rules[0]!
           const decision = await limiter.peek('user:1', rule, { cost })
-          const t1 = await redisTimeUs()
+          const t1 = await redisTimeUs(client)
           expect(decision.allowed).toBe(expected.allowed)
           // (A cost above the limit is answered without the store, so its usage is not known.)
           if (cost <= limit) {
@@ -203,11 +190,6 @@ describe('the Lua sliding log against the brute-force model, on entries of chose
 })
 
 describe('the Lua token bucket against the continuous-bucket model, on crafted arrival times', () => {
-  async function redisTimeUs(): Promise<number> {
-    const [seconds, micros] = await client.time()
-    return Number(seconds) * 1_000_000 + Number(micros)
-  }
-
   it('finds the tokens missing, the exact wait and the reset from a stored TAT', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -227,12 +209,12 @@ describe('the Lua token bucket against the continuous-bucket model, on crafted a
           const rule: RateLimitRule = { name: 'b', limit, window: windowMs, algorithm: 'token-bucket', burst }
           const [key] = limiter.keys('user:1', rule)
           const missing = Math.min(burst, milliTokens / 1000)
-          const t0 = await redisTimeUs()
+          const t0 = await redisTimeUs(client)
           const tat = Buffer.alloc(8)
           tat.writeDoubleLE(t0 + missing * interval * 1000, 0)
           await client.set(key!, tat, 'PX', 60_000)
           const decision = await limiter.peek('user:1', rule, { cost })
-          const t1 = await redisTimeUs()
+          const t1 = await redisTimeUs(client)
           // Redis read TIME somewhere in [t0, t1]: up to (t1 − t0) µs of refill happened.
           const refilled = (t1 - t0) / 1000 / interval
           if (cost > burst) {

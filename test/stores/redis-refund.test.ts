@@ -11,6 +11,7 @@ import { sleep } from '../../src/testing/store-contract.js'
 import type { RateLimitRule } from '../../src/types.js'
 import { ReferenceLog } from '../engine/reference-model.js'
 import { manualClock, ready, redisClient, uniquePrefix } from '../helpers.js'
+import { packLogEntry, redisTimeUs, unpackLogEntry } from './packed-log.js'
 
 let client: Redis
 const limiters: RateLimiter[] = []
@@ -37,11 +38,6 @@ function limiterFor(prefix = uniquePrefix('refund')): RateLimiter {
 const log: RateLimitRule = { name: 'budget', limit: 10, window: '1m', algorithm: 'sliding-log' }
 const counter: RateLimitRule = { name: 'budget', limit: 10, window: '1d', algorithm: 'sliding-window' }
 
-/** A log entry as the script packs it: '<ddI4' = time µs, running total after it, cost. */
-function unpackEntry(entry: Buffer) {
-  return { timeUs: entry.readDoubleLE(0), total: entry.readDoubleLE(8), cost: entry.readUInt32LE(16) }
-}
-
 function packedCounter(index: number, current: number, previous: number): Buffer {
   const value = Buffer.alloc(24)
   value.writeDoubleLE(index, 0)
@@ -50,25 +46,20 @@ function packedCounter(index: number, current: number, previous: number): Buffer
   return value
 }
 
-async function redisTimeUs(): Promise<number> {
-  const [seconds, micros] = await client.time()
-  return Number(seconds) * 1_000_000 + Number(micros)
-}
-
 describe('RedisStore refund', () => {
   it('lowers a partly refunded log entry in place: same time, cost and running total lowered together', async () => {
     const limiter = limiterFor()
     const [key] = limiter.keys('user:1', log)
     await limiter.consume('user:1', log, { cost: 2 })
     await limiter.consume('user:1', log, { cost: 3 })
-    const [first, second] = (await client.lrangeBuffer(key!, 0, -1)).map(unpackEntry)
+    const [first, second] = (await client.lrangeBuffer(key!, 0, -1)).map(unpackLogEntry)
     await limiter.refund('user:1', log, { cost: 1 })
-    expect((await client.lrangeBuffer(key!, 0, -1)).map(unpackEntry)).toEqual([
+    expect((await client.lrangeBuffer(key!, 0, -1)).map(unpackLogEntry)).toEqual([
       first,
       { timeUs: second!.timeUs, total: second!.total - 1, cost: 2 },
     ])
     await limiter.refund('user:1', log, { cost: 3 })
-    expect((await client.lrangeBuffer(key!, 0, -1)).map(unpackEntry)).toEqual([
+    expect((await client.lrangeBuffer(key!, 0, -1)).map(unpackLogEntry)).toEqual([
       { ...first!, cost: 1, total: first!.total - 1 },
     ])
   })
@@ -103,7 +94,7 @@ describe('RedisStore refund', () => {
   it('leaves a counter untouched when its current window has no count, and lowers only the current count', async () => {
     const limiter = limiterFor()
     const [key] = limiter.keys('user:1', counter)
-    const index = Math.floor((await redisTimeUs()) / 86_400_000_000)
+    const index = Math.floor((await redisTimeUs(client)) / 86_400_000_000)
     const stale = packedCounter(index - 1, 5, 0)
     await client.set(key!, stale, 'PX', 100_000_000)
     await limiter.refund('user:1', counter, { cost: 3 })
@@ -119,17 +110,14 @@ describe('RedisStore refund', () => {
     const rule: RateLimitRule = { name: 'crafted', limit: 5, window: 10_000, algorithm: 'sliding-log' }
     const [key] = limiter.keys('user:1', rule)
     const model = new ReferenceLog()
-    const now = await redisTimeUs()
+    const now = await redisTimeUs(client)
     // Two expired entries (cost 2, 1), then three live ones (cost 1, 2, 1).
     const ages = [30_000, 12_000, 8_000, 5_000, 1_000]
     const costs = [2, 1, 1, 2, 1]
     let total = 0
     const entries = ages.map((age, i) => {
       total += costs[i]!
-      const entry = Buffer.alloc(20)
-      entry.writeDoubleLE(now - age * 1000, 0)
-      entry.writeDoubleLE(total, 8)
-      entry.writeUInt32LE(costs[i]!, 16)
+      const entry = packLogEntry(now - age * 1000, total, costs[i]!)
       model.history.set('k', [...(model.history.get('k') ?? []), { at: now - age * 1000, cost: costs[i]! }])
       return entry
     })
@@ -137,7 +125,7 @@ describe('RedisStore refund', () => {
     await client.pexpire(key!, 60_000)
     const refunded = await limiter.refund('user:1', rule, { cost: 3 })
     // The script read TIME between `now` and this second read: the entry aged by up to that much.
-    const elapsedMs = ((await redisTimeUs()) - now) / 1000
+    const elapsedMs = ((await redisTimeUs(client)) - now) / 1000
     model.refund(now, [{ key: 'k', limit: 5, windowMs: 10_000_000 }], 3)
     // Live 4 − 3 = 1 left: one unit of the 8 s old entry; the expired ones are untouched.
     expect(refunded.remaining).toBe(4)
@@ -145,7 +133,7 @@ describe('RedisStore refund', () => {
     expect(refunded.resetMs).toBeGreaterThanOrEqual(Math.floor(2_000 - elapsedMs))
     expect(refunded.resetMs).toBeLessThanOrEqual(2_000)
     expect(model.history.get('k')!.map((e) => e.cost)).toEqual([2, 1, 1])
-    expect((await client.lrangeBuffer(key!, 0, -1)).map((e) => unpackEntry(e).cost)).toEqual([2, 1, 1])
+    expect((await client.lrangeBuffer(key!, 0, -1)).map((e) => unpackLogEntry(e).cost)).toEqual([2, 1, 1])
     expect(await limiter.refund('user:1', rule, { cost: 3 })).toMatchObject({ remaining: 5, resetMs: 0 })
     expect(await client.exists(key!)).toBe(0)
   })
