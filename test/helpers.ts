@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { inject } from 'vitest'
+import { afterEach, inject } from 'vitest'
+import type { RateLimiter } from '../src/index.js'
 
 /** A unique key prefix per test, so tests never see each other's keys and nothing needs flushing. */
 export function uniquePrefix(label = 't'): string {
@@ -33,4 +34,19 @@ export function manualClock(start = 1_700_000_000_000) {
     now = ms
   }
   return clock
+}
+
+/**
+ * The limiters a test file opens, closed after each test: push every limiter a test creates.
+ *
+ * @example
+ * const opened = closeAfterEach()
+ * opened.push(createRateLimiter({ store: new MemoryStore() }))
+ */
+export function closeAfterEach(): RateLimiter[] {
+  const opened: RateLimiter[] = []
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((limiter) => limiter.close()))
+  })
+  return opened
 }

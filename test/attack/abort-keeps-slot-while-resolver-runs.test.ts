@@ -9,15 +9,13 @@
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { initTRPC } from '@trpc/server'
 import { createYoga } from 'graphql-yoga'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { concurrencyLimitDirective, useConcurrencyLimit } from '../../src/graphql/index.js'
 import { createRateLimiter, MemoryStore, type RateLimiter } from '../../src/index.js'
 import { concurrencyLimit } from '../../src/trpc/index.js'
+import { closeAfterEach } from '../helpers.js'
 
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((limiter) => limiter.close()))
-})
+const opened = closeAfterEach()
 
 function memoryLimiter(): RateLimiter {
   const limiter = createRateLimiter({ store: new MemoryStore(), logger: false })

@@ -7,14 +7,12 @@
  */
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { type ExecutionResult, graphql } from 'graphql'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { assertRateLimitsApplied, concurrencyLimitDirective } from '../../src/graphql/index.js'
-import { createRateLimiter, MemoryStore, type RateLimiter } from '../../src/index.js'
+import { createRateLimiter, MemoryStore } from '../../src/index.js'
+import { closeAfterEach } from '../helpers.js'
 
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((limiter) => limiter.close()))
-})
+const opened = closeAfterEach()
 
 const sdl = /* GraphQL */ `
   interface Exportable { export: String @concurrencyLimit(max: 1) }

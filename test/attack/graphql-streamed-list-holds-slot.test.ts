@@ -8,14 +8,12 @@
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { execute, parse } from 'graphql'
 import { createYoga } from 'graphql-yoga'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { concurrencyLimitDirective } from '../../src/graphql/index.js'
 import { createRateLimiter, MemoryStore, type RateLimiter } from '../../src/index.js'
+import { closeAfterEach } from '../helpers.js'
 
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((limiter) => limiter.close()))
-})
+const opened = closeAfterEach()
 
 /** A list of three rows, each one waiting for `next()` to be let through; counts lists being read. */
 function gatedRows() {

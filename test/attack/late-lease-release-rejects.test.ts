@@ -4,20 +4,17 @@
  * engine sends to give that lease back. The failure must be reported as a store error, never
  * surface as an unhandled promise rejection (which ends a Node process by default).
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   createRateLimiter,
   type LeaseRequest,
   type LeaseResult,
   MemoryStore,
-  type RateLimiter,
   type StoreErrorEvent,
 } from '../../src/index.js'
+import { closeAfterEach } from '../helpers.js'
 
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((limiter) => limiter.close()))
-})
+const opened = closeAfterEach()
 
 /** Grants leases late, when the test calls the pending answer (a slow Redis). */
 class LateThenDead extends MemoryStore {

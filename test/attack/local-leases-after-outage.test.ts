@@ -5,19 +5,11 @@
  * blip stays open for hours) but the store does not know them: unless they are counted, the same
  * caller gets `max` more slots from the store — 2 × max on one server, more with every blip.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import {
-  createRateLimiter,
-  type LeaseRequest,
-  type LeaseResult,
-  MemoryStore,
-  type RateLimiter,
-} from '../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { createRateLimiter, type LeaseRequest, type LeaseResult, MemoryStore } from '../../src/index.js'
+import { closeAfterEach } from '../helpers.js'
 
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((limiter) => limiter.close()))
-})
+const opened = closeAfterEach()
 
 /** A store whose lease calls fail while `down`. */
 class Blinking extends MemoryStore {

@@ -5,14 +5,12 @@
  */
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { parse, subscribe } from 'graphql'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { concurrencyLimitDirective } from '../../src/graphql/index.js'
-import { createRateLimiter, MemoryStore, type RateLimiter } from '../../src/index.js'
+import { createRateLimiter, MemoryStore } from '../../src/index.js'
+import { closeAfterEach } from '../helpers.js'
 
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((limiter) => limiter.close()))
-})
+const opened = closeAfterEach()
 
 describe('a subscription whose source iterator fails to start', () => {
   it('gives its concurrency slot back', async () => {

@@ -4,14 +4,12 @@
  * concurrency slot — a lease renewed in the background for as long as the process runs.
  */
 import { initTRPC } from '@trpc/server'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createRateLimiter, MemoryStore, type RateLimiter } from '../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { createRateLimiter, MemoryStore } from '../../src/index.js'
 import { concurrencyLimit } from '../../src/trpc/index.js'
+import { closeAfterEach } from '../helpers.js'
 
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((limiter) => limiter.close()))
-})
+const opened = closeAfterEach()
 
 describe('a tRPC subscription that returns no stream', () => {
   it('gives its concurrency slot back at once', async () => {

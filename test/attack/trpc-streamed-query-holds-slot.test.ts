@@ -6,14 +6,12 @@
  * read any number of streams at once.
  */
 import { initTRPC } from '@trpc/server'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createRateLimiter, MemoryStore, type RateLimiter } from '../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { createRateLimiter, MemoryStore } from '../../src/index.js'
 import { concurrencyLimit } from '../../src/trpc/index.js'
+import { closeAfterEach } from '../helpers.js'
 
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((limiter) => limiter.close()))
-})
+const opened = closeAfterEach()
 
 function setup() {
   const limiter = createRateLimiter({ store: new MemoryStore(), logger: false })

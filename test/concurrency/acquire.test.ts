@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   type ConcurrencyEvent,
   createRateLimiter,
   MemoryStore,
   RateLimitConfigError,
-  type RateLimiter,
 } from '../../src/index.js'
-import { manualClock } from '../helpers.js'
+import { closeAfterEach, manualClock } from '../helpers.js'
 
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((limiter) => limiter.close()))
-})
+const opened = closeAfterEach()
 
 function limiterWith(clock = manualClock(), options: { shadow?: boolean } = {}) {
   const store = new MemoryStore({ clock })

@@ -1,19 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   type ConcurrencyEvent,
   createRateLimiter,
   type LeaseRequest,
   type LeaseResult,
   MemoryStore,
-  type RateLimiter,
   type RateLimiterOptions,
   type StoreErrorEvent,
 } from '../../src/index.js'
+import { closeAfterEach } from '../helpers.js'
 
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((limiter) => limiter.close()))
-})
+const opened = closeAfterEach()
 
 /** A memory store whose lease calls fail (reject) or answer late while `mode` says so. */
 class FlakyLeases extends MemoryStore {

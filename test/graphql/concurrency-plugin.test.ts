@@ -1,13 +1,11 @@
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import { createYoga } from 'graphql-yoga'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { useConcurrencyLimit, useRateLimitHeaders } from '../../src/graphql/index.js'
 import { createRateLimiter, MemoryStore, type RateLimiter } from '../../src/index.js'
+import { closeAfterEach } from '../helpers.js'
 
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((l) => l.close()))
-})
+const opened = closeAfterEach()
 
 function gate() {
   let open!: () => void

@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createRateLimiter, MemoryStore, type RateLimiter } from '../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { createRateLimiter, MemoryStore } from '../../src/index.js'
 import { prometheusMetrics } from '../../src/metrics/index.js'
+import { closeAfterEach } from '../helpers.js'
 
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `))
@@ -9,10 +10,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 const P = 'resolver_rate_limit_'
-const opened: RateLimiter[] = []
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((l) => l.close()))
-})
+const opened = closeAfterEach()
 
 describe('metrics of concurrency limits', () => {
   it('counts acquisitions by limit name and outcome, and the leases held now', async () => {

@@ -1,13 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createRateLimiter, MemoryStore, type RateLimiter } from '../../src/index.js'
 import { MetricsRecorder } from '../../src/metrics/recorder.js'
+import { closeAfterEach } from '../helpers.js'
 import { recordingLogger, SwitchableStore } from '../resilience/switchable-store.js'
 
-const opened: RateLimiter[] = []
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((l) => l.close()))
-})
+const opened = closeAfterEach()
 
 function limiterOn(store: MemoryStore | SwitchableStore): RateLimiter {
   const limiter = createRateLimiter({ store, logger: false })

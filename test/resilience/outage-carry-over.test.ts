@@ -5,20 +5,17 @@
  * window from one app server, whatever the store does. Against a real Redis: outage-admission.test.ts.
  */
 import fc from 'fast-check'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { LocalFallback, MAX_SEEDS } from '../../src/engine/local-fallback.js'
 import { RuleSubset } from '../../src/engine/rule-subset.js'
 import type { RateLimiterOptions } from '../../src/index.js'
 import { createRateLimiter, MemoryStore, type RateLimiter, type RateLimitRule } from '../../src/index.js'
 import type { StoreCall, StoreResult, StoreRule } from '../../src/types.js'
+import { closeAfterEach } from '../helpers.js'
 import { SwitchableStore, sleep } from './switchable-store.js'
 
 const rule: RateLimitRule = { name: 'Query.search', limit: 5, window: '1h' }
-const opened: RateLimiter[] = []
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((l) => l.close()))
-})
+const opened = closeAfterEach()
 
 function build(options: RateLimiterOptions = {}) {
   const store = new SwitchableStore()
