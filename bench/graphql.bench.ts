@@ -6,7 +6,9 @@
  * every contender does its full work. Ours checks an exact sliding log and coalesces the checks
  * of one tick into one pipeline; theirs makes one round trip per field. CPU per operation counts
  * Node and the private redis-server (Node only with REDIS_URL): steadier than throughput on a busy
- * machine, and fair to both (theirs makes Redis do 20 round trips).
+ * machine, and fair to both (theirs makes Redis do 20 round trips). The floor (graphql-floor.ts)
+ * is no limiter: a promise per field and one bare `INCR` per field in one script call per
+ * operation — how far any Redis-backed field limiter could get ahead of theirs here.
  */
 import { randomUUID } from 'node:crypto'
 import { makeExecutableSchema } from '@graphql-tools/schema'
@@ -17,6 +19,7 @@ import { Redis } from 'ioredis'
 import { type IRateLimiterStoreOptions, RateLimiterRedis } from 'rate-limiter-flexible'
 import { RATE_LIMIT_SDL, rateLimitDirective, useRateLimitHeaders } from '../src/graphql/index.js'
 import { createRateLimiter, RedisStore } from '../src/index.js'
+import { floorSchema } from './graphql-floor.js'
 import {
   type BenchContext,
   type BenchFn,
@@ -108,6 +111,7 @@ export default async function graphqlBench(ctx: BenchContext): Promise<void> {
     }),
   )
   const plainSchema = makeExecutableSchema({ typeDefs: [RATE_LIMIT_SDL, sdl('')], resolvers })
+  const floor = floorSchema(plainSchema, client, `bench:floor:${run}:`, (c) => (c as Context).user.id)
 
   const failures = { count: 0 as number, last: undefined as unknown }
   const results: CompareResult[] = []
@@ -119,6 +123,7 @@ export default async function graphqlBench(ctx: BenchContext): Promise<void> {
           ours: strict(yogaFn(oursSchema, fields, [useRateLimitHeaders()]), failures),
           'graphql-rate-limit-directive': strict(yogaFn(theirSchema, fields), failures),
           'no limits': strict(yogaFn(plainSchema, fields), failures),
+          floor: strict(yogaFn(floor, fields), failures),
         },
         { inFlight: IN_FLIGHT, quick: ctx.quick, ...(ctx.redisPid ? { pid: ctx.redisPid } : {}) },
       ),
@@ -133,9 +138,12 @@ export default async function graphqlBench(ctx: BenchContext): Promise<void> {
       'no limits',
       'ours ÷ theirs',
       'ours ÷ no limits',
+      'floor ÷ theirs',
       ctx.redisPid ? 'CPU/op (Node + Redis) ours' : 'Node CPU/op ours',
       'theirs',
       'theirs ÷ ours',
+      'floor',
+      'theirs ÷ floor',
     ],
     results.map((r) => {
       const m = r.medians
@@ -147,9 +155,12 @@ export default async function graphqlBench(ctx: BenchContext): Promise<void> {
         perSecond(m['no limits']!),
         `${(m.ours! / m['graphql-rate-limit-directive']!).toFixed(2)}×`,
         `${(m.ours! / m['no limits']!).toFixed(2)}×`,
+        `${(m.floor! / m['graphql-rate-limit-directive']!).toFixed(2)}×`,
         `${cpu.ours!.toFixed(0)} µs`,
         `${cpu['graphql-rate-limit-directive']!.toFixed(0)} µs`,
         `${(cpu['graphql-rate-limit-directive']! / cpu.ours!).toFixed(2)}×`,
+        `${cpu.floor!.toFixed(0)} µs`,
+        `${(cpu['graphql-rate-limit-directive']! / cpu.floor!).toFixed(2)}×`,
       ]
     }),
   )
