@@ -8,46 +8,38 @@ import { GCRA_AND_QUOTA_LUA, GCRA_AND_QUOTA_LUA_NEEDS } from '../../src/stores/r
 import { REFUND_LUA, REFUND_LUA_NEEDS } from '../../src/stores/redis-refund-script.js'
 import { CONSUME_SCRIPT } from '../../src/stores/redis-scripts.js'
 
-describe('the refund part of the Redis script', () => {
-  const before = CONSUME_SCRIPT.slice(0, CONSUME_SCRIPT.indexOf(REFUND_LUA))
+/** Registers the test that `lua` is in CONSUME_SCRIPT ahead of the checks that call it. */
+function isSplicedBeforeTheChecks(lua: string): void {
+  it('is spliced into CONSUME_SCRIPT before the checks that call it', () => {
+    expect(CONSUME_SCRIPT).toContain(lua)
+    expect(CONSUME_SCRIPT.indexOf(lua)).toBeLessThan(CONSUME_SCRIPT.indexOf('local CHECKS'))
+  })
+}
 
+/** Registers a test per local `lua` needs: defined in CONSUME_SCRIPT before the splice, and used by `lua`. */
+function findsItsLocals(lua: string, needs: readonly string[]): void {
+  const before = CONSUME_SCRIPT.slice(0, CONSUME_SCRIPT.indexOf(lua))
+  it.each(needs)('finds the local %s defined before the splice', (name) => {
+    const definition = new RegExp(`^local (?:function )?[\\w, ]*\\b${name}\\b[\\w, ]*(=|\\()`, 'm')
+    expect(before).toMatch(definition)
+    expect(lua).toMatch(new RegExp(`\\b${name}\\b`))
+  })
+}
+
+describe('the refund part of the Redis script', () => {
   it('is spliced into CONSUME_SCRIPT', () => {
     expect(CONSUME_SCRIPT).toContain(REFUND_LUA)
   })
 
-  it.each(REFUND_LUA_NEEDS)('finds the local %s defined before the splice', (name) => {
-    const definition = new RegExp(`^local (?:function )?[\\w, ]*\\b${name}\\b[\\w, ]*(=|\\()`, 'm')
-    expect(before).toMatch(definition)
-    expect(REFUND_LUA).toMatch(new RegExp(`\\b${name}\\b`))
-  })
+  findsItsLocals(REFUND_LUA, REFUND_LUA_NEEDS)
 })
 
 describe('the token bucket and calendar quota part of the Redis script', () => {
-  const before = CONSUME_SCRIPT.slice(0, CONSUME_SCRIPT.indexOf(GCRA_AND_QUOTA_LUA))
-
-  it('is spliced into CONSUME_SCRIPT before the checks that call it', () => {
-    expect(CONSUME_SCRIPT).toContain(GCRA_AND_QUOTA_LUA)
-    expect(CONSUME_SCRIPT.indexOf(GCRA_AND_QUOTA_LUA)).toBeLessThan(CONSUME_SCRIPT.indexOf('local CHECKS'))
-  })
-
-  it.each(GCRA_AND_QUOTA_LUA_NEEDS)('finds the local %s defined before the splice', (name) => {
-    const definition = new RegExp(`^local (?:function )?[\\w, ]*\\b${name}\\b[\\w, ]*(=|\\()`, 'm')
-    expect(before).toMatch(definition)
-    expect(GCRA_AND_QUOTA_LUA).toMatch(new RegExp(`\\b${name}\\b`))
-  })
+  isSplicedBeforeTheChecks(GCRA_AND_QUOTA_LUA)
+  findsItsLocals(GCRA_AND_QUOTA_LUA, GCRA_AND_QUOTA_LUA_NEEDS)
 })
 
 describe('the sliding-log part of the Redis script', () => {
-  const before = CONSUME_SCRIPT.slice(0, CONSUME_SCRIPT.indexOf(LOG_LUA))
-
-  it('is spliced into CONSUME_SCRIPT before the checks that call it', () => {
-    expect(CONSUME_SCRIPT).toContain(LOG_LUA)
-    expect(CONSUME_SCRIPT.indexOf(LOG_LUA)).toBeLessThan(CONSUME_SCRIPT.indexOf('local CHECKS'))
-  })
-
-  it.each(LOG_LUA_NEEDS)('finds the local %s defined before the splice', (name) => {
-    const definition = new RegExp(`^local (?:function )?[\\w, ]*\\b${name}\\b[\\w, ]*(=|\\()`, 'm')
-    expect(before).toMatch(definition)
-    expect(LOG_LUA).toMatch(new RegExp(`\\b${name}\\b`))
-  })
+  isSplicedBeforeTheChecks(LOG_LUA)
+  findsItsLocals(LOG_LUA, LOG_LUA_NEEDS)
 })
