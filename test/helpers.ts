@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterEach, inject } from 'vitest'
-import type { RateLimiter } from '../src/index.js'
+import { createRateLimiter, type RateLimiter, type RedisClientLike, RedisStore } from '../src/index.js'
 
 /** A unique key prefix per test, so tests never see each other's keys and nothing needs flushing. */
 export function uniquePrefix(label = 't'): string {
   return `rrl-test:${label}:${randomUUID().slice(0, 8)}:`
+}
+
+/** A limiter on `client` under a fresh {@link uniquePrefix}, logging nothing: what most Redis tests start from. */
+export function limiterOn(client: RedisClientLike, label: string): RateLimiter {
+  return createRateLimiter({
+    store: new RedisStore({ client, logger: false }),
+    prefix: uniquePrefix(label),
+    logger: false,
+  })
 }
 
 /** A client for the tests' Redis, created the way the README recommends. */

@@ -12,9 +12,9 @@ import { createYoga } from 'graphql-yoga'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { concurrencyLimitDirective } from '../../src/graphql/index.js'
-import { createRateLimiter, type RateLimiter, RedisStore } from '../../src/index.js'
+import type { RateLimiter } from '../../src/index.js'
 import { concurrencyLimit } from '../../src/trpc/index.js'
-import { ready, redisClient, uniquePrefix } from '../helpers.js'
+import { limiterOn, ready, redisClient } from '../helpers.js'
 import { type standaloneContext, startStandalone } from '../trpc/fixtures.js'
 
 let client: Redis
@@ -24,11 +24,7 @@ beforeAll(async () => {
 afterAll(() => client.disconnect())
 
 function redisLimiter(): RateLimiter {
-  return createRateLimiter({
-    store: new RedisStore({ client, logger: false }),
-    prefix: uniquePrefix('conc-flood'),
-    logger: false,
-  })
+  return limiterOn(client, 'conc-flood')
 }
 
 /** Resolvers that wait for `finish()`, counting how many run at once. */

@@ -7,9 +7,8 @@
 import { createYoga } from 'graphql-yoga'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRateLimiter, RedisStore } from '../../src/index.js'
 import { limitedSchema } from '../graphql/fixtures.js'
-import { ready, redisClient, uniquePrefix } from '../helpers.js'
+import { limiterOn, ready, redisClient } from '../helpers.js'
 import { makeRouter, redisLimiter, startStandalone } from '../trpc/fixtures.js'
 
 let client: Redis
@@ -20,11 +19,7 @@ afterAll(() => client.disconnect())
 
 describe('an alias flood on Redis', () => {
   it('admits exactly the limit across 4 concurrent operations of 1 000 aliases each', async () => {
-    const limiter = createRateLimiter({
-      store: new RedisStore({ client, logger: false }),
-      prefix: uniquePrefix('alias-flood'),
-      logger: false,
-    })
+    const limiter = limiterOn(client, 'alias-flood')
     let runs = 0
     const schema = limitedSchema(limiter, 'type Query { hit: Int @rateLimit(limit: 37, window: "1m") }', {
       Query: { hit: () => ++runs },

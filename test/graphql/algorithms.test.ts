@@ -7,8 +7,8 @@ import { createYoga } from 'graphql-yoga'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useRateLimitExtensions, useRateLimitHeaders } from '../../src/graphql/index.js'
-import { createRateLimiter, RateLimitConfigError, RedisStore } from '../../src/index.js'
-import { ready, redisClient, uniquePrefix } from '../helpers.js'
+import { RateLimitConfigError } from '../../src/index.js'
+import { limiterOn, ready, redisClient } from '../helpers.js'
 import { admittedRuns, limitedSchema, memoryLimiter } from './fixtures.js'
 
 let client: Redis
@@ -24,11 +24,7 @@ const sdl = `type Query {
 const resolvers = { Query: { smooth: () => 's', daily: () => 'd' } }
 
 function server() {
-  const limiter = createRateLimiter({
-    store: new RedisStore({ client, logger: false }),
-    prefix: uniquePrefix('gql-algos'),
-    logger: false,
-  })
+  const limiter = limiterOn(client, 'gql-algos')
   const yoga = createYoga({
     schema: limitedSchema(limiter, sdl, resolvers),
     plugins: [useRateLimitHeaders({ policies: 'all' }), useRateLimitExtensions()],

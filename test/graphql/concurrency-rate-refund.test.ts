@@ -17,9 +17,8 @@ import {
   MemoryStore,
   type RateLimiter,
   type RateLimitRule,
-  RedisStore,
 } from '../../src/index.js'
-import { ready, redisClient, uniquePrefix } from '../helpers.js'
+import { limiterOn, ready, redisClient } from '../helpers.js'
 
 const sdl = `type Query {
   report: String @rateLimit(limit: 6, window: "1m", cost: 2) @concurrencyLimit(max: 1)
@@ -86,12 +85,7 @@ afterAll(() => client.disconnect())
 
 const stores = {
   memory: () => createRateLimiter({ store: new MemoryStore(), logger: false }),
-  redis: () =>
-    createRateLimiter({
-      store: new RedisStore({ client, logger: false }),
-      prefix: uniquePrefix('gql-refund'),
-      logger: false,
-    }),
+  redis: () => limiterOn(client, 'gql-refund'),
 }
 
 async function used(

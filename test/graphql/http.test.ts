@@ -4,8 +4,8 @@ import { createYoga } from 'graphql-yoga'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useRateLimitHeaders } from '../../src/graphql/index.js'
-import { createRateLimiter, type RateLimitDecision, RedisStore } from '../../src/index.js'
-import { ready, redisClient, uniquePrefix } from '../helpers.js'
+import type { RateLimitDecision } from '../../src/index.js'
+import { limiterOn, ready, redisClient } from '../helpers.js'
 import { limitedSchema } from './fixtures.js'
 
 const sdl = `type Query @rateLimit(limit: 2, window: "1m") {
@@ -22,11 +22,7 @@ const decisions: RateLimitDecision[] = []
 
 beforeAll(async () => {
   client = await ready(redisClient())
-  const limiter = createRateLimiter({
-    store: new RedisStore({ client, logger: false }),
-    prefix: uniquePrefix('http'),
-    logger: false,
-  })
+  const limiter = limiterOn(client, 'http')
   limiter.on('decision', ({ decision }) => decisions.push(decision))
   let votes = 0
   const schema = limitedSchema(limiter, sdl, {

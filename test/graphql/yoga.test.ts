@@ -9,7 +9,7 @@ import {
   type RateLimitStore,
   RedisStore,
 } from '../../src/index.js'
-import { ready, redisClient, uniquePrefix } from '../helpers.js'
+import { limiterOn, ready, redisClient, uniquePrefix } from '../helpers.js'
 import { limitedSchema } from './fixtures.js'
 
 const sdl = `type Query {
@@ -183,11 +183,7 @@ describe('useRateLimitHeaders() through yoga.fetch on Redis', () => {
   })
 
   it('answers an unidentifiable caller with its identity error code and status, not a masked error', async () => {
-    const limiter = createRateLimiter({
-      store: new RedisStore({ client, logger: false }),
-      prefix: uniquePrefix('gql'),
-      logger: false,
-    })
+    const limiter = limiterOn(client, 'gql')
     // yoga.fetch has no socket: without a user or a trusted address the default identify refuses.
     const yoga = createYoga({
       schema: limitedSchema(limiter, sdl, resolvers),
@@ -209,11 +205,7 @@ describe('useRateLimitHeaders() through yoga.fetch on Redis', () => {
   })
 
   it('answers 401 when identify requires an API key', async () => {
-    const limiter = createRateLimiter({
-      store: new RedisStore({ client, logger: false }),
-      prefix: uniquePrefix('gql'),
-      logger: false,
-    })
+    const limiter = limiterOn(client, 'gql')
     const identify = async () => {
       throw new IdentityError('API_KEY_REQUIRED', 'A valid API key is required')
     }

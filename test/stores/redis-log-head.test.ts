@@ -6,10 +6,9 @@
  */
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRateLimiter, RedisStore } from '../../src/index.js'
 import type { RateLimitRule } from '../../src/types.js'
 import { ReferenceLog } from '../engine/reference-model.js'
-import { ready, redisClient, uniquePrefix } from '../helpers.js'
+import { limiterOn, ready, redisClient } from '../helpers.js'
 import { packLogEntry as packed, redisTimeUs } from './packed-log.js'
 
 const WINDOW_MS = 10_000
@@ -34,11 +33,7 @@ function ages(expired: number, live: number): number[] {
 
 describe('the sliding-log head reads, at every step boundary', () => {
   it('finds the usage and the exact wait, and leaves at most 2 expired entries after a write', async () => {
-    const limiter = createRateLimiter({
-      store: new RedisStore({ client, logger: false }),
-      prefix: uniquePrefix('log-head'),
-      logger: false,
-    })
+    const limiter = limiterOn(client, 'log-head')
     const rule: RateLimitRule = { name: 'head', limit: LIMIT, window: WINDOW_MS, algorithm: 'sliding-log' }
     const [key] = limiter.keys('user:1', rule)
     const modelRule = { key: 'k', limit: LIMIT, windowMs: WINDOW_MS * 1000 }
@@ -79,11 +74,7 @@ describe('the sliding-log head reads, at every step boundary', () => {
   }, 60_000)
 
   it('writes after a newest entry ahead of TIME (the clock went back): at its time, with its expiry', async () => {
-    const limiter = createRateLimiter({
-      store: new RedisStore({ client, logger: false }),
-      prefix: uniquePrefix('log-ahead'),
-      logger: false,
-    })
+    const limiter = limiterOn(client, 'log-ahead')
     const rule: RateLimitRule = { name: 'ahead', limit: LIMIT, window: WINDOW_MS, algorithm: 'sliding-log' }
     const [key] = limiter.keys('user:1', rule)
     const t0 = await redisTimeUs(client)

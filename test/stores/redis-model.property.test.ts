@@ -11,10 +11,10 @@
 import fc from 'fast-check'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRateLimiter, MemoryStore, RedisStore } from '../../src/index.js'
+import { createRateLimiter, MemoryStore } from '../../src/index.js'
 import type { RateLimitRule } from '../../src/types.js'
 import { ReferenceLog } from '../engine/reference-model.js'
-import { manualClock, ready, redisClient, uniquePrefix } from '../helpers.js'
+import { limiterOn, manualClock, ready, redisClient } from '../helpers.js'
 import { packLogEntry, redisTimeUs } from './packed-log.js'
 
 let client: Redis
@@ -49,11 +49,7 @@ describe('Redis against the memory store, with windows longer than the run', () 
   it('makes the same decisions, reports the same usage and plausible waits', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
-        const redis = createRateLimiter({
-          store: new RedisStore({ client, logger: false }),
-          prefix: uniquePrefix('model'),
-          logger: false,
-        })
+        const redis = limiterOn(client, 'model')
         // Mid-day, so the frozen clock sits inside one 1 d counter window like Redis does.
         const memory = createRateLimiter({
           store: new MemoryStore({ clock: manualClock(1_700_000_000_000 + 43_200_000) }),
@@ -126,11 +122,7 @@ describe('the Lua sliding log against the brute-force model, on entries of chose
         fc.integer({ min: 1, max: 12 }),
         fc.integer({ min: 1, max: 13 }),
         async (log, limit, cost) => {
-          const limiter = createRateLimiter({
-            store: new RedisStore({ client, logger: false }),
-            prefix: uniquePrefix('crafted'),
-            logger: false,
-          })
+          const limiter = limiterOn(client, 'crafted')
           const rule: RateLimitRule = { name: 'crafted', limit, window: WINDOW_MS, algorithm: 'sliding-log' }
           const [key] = limiter.keys('user:1', rule)
           const t0 = await redisTimeUs(client)
@@ -201,11 +193,7 @@ describe('the Lua token bucket against the continuous-bucket model, on crafted a
           const burst = limit + extra
           const windowMs = 10_000
           const interval = windowMs / limit // ms per token
-          const limiter = createRateLimiter({
-            store: new RedisStore({ client, logger: false }),
-            prefix: uniquePrefix('crafted-bucket'),
-            logger: false,
-          })
+          const limiter = limiterOn(client, 'crafted-bucket')
           const rule: RateLimitRule = { name: 'b', limit, window: windowMs, algorithm: 'token-bucket', burst }
           const [key] = limiter.keys('user:1', rule)
           const missing = Math.min(burst, milliTokens / 1000)
