@@ -15,9 +15,9 @@ export function toCaller(value: Caller | string): Caller {
   )
 }
 
-/** Calls `identify` and normalises its answer. */
+/** Calls `identify` and normalises its answer; a synchronous throw rejects. */
 export async function resolveCaller<TContext>(identify: Identify<TContext>, ctx: TContext): Promise<Caller> {
-  return toCaller(await identify(ctx))
+  return identifyNow(identify, ctx)
 }
 
 /**
